@@ -1,0 +1,29 @@
+"""micrograd: a scalar autograd engine, a tiny MLP, AdamW and the taichi dataset."""
+
+from micrograd.data import RNG, taichi, taichi_class
+from micrograd.engine import Value, backprop, topological_order
+from micrograd.losses import cross_entropy
+from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.optim import AdamW
+from micrograd.training import MAX_N, Config, Diverged, StepResult, Trainer, predict_grid
+
+__all__ = [
+    "MAX_N",
+    "MLP",
+    "RNG",
+    "AdamW",
+    "Config",
+    "Diverged",
+    "Layer",
+    "Module",
+    "Neuron",
+    "StepResult",
+    "Trainer",
+    "Value",
+    "backprop",
+    "cross_entropy",
+    "predict_grid",
+    "taichi",
+    "taichi_class",
+    "topological_order",
+]

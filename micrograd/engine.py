@@ -1,0 +1,156 @@
+"""Value: one scalar node of a computational graph, its ops, and backward()."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Union
+
+Number = Union[int, float]
+
+
+class Value:
+    """Stores a single scalar value and its gradient.
+
+    Every op records its children (`_prev`, in operand order), a tag (`_op`) and the
+    local derivative d(out)/d(child) of each child (`_local`). backward() applies the
+    chain rule, child.grad += local * out.grad, in reverse topological order. A node
+    holds no reference to itself, so a graph is free of reference cycles and is freed
+    by reference counting alone.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_op", "_local", "__weakref__")
+
+    def __init__(
+        self,
+        data: Number,
+        _prev: tuple[Value, ...] = (),
+        _op: str = "",
+        _local: tuple[float, ...] | list[float] = (),
+    ) -> None:
+        self.data = data
+        self.grad = 0
+        self._prev = _prev
+        self._op = _op  # the op that produced this node, for display
+        self._local = _local  # d(self)/d(child) for each child in _prev
+
+    # ------------------------------------------------------------------ ops
+
+    def __add__(self, other: Value | Number) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        # d/da (a + b) = 1, d/db (a + b) = 1
+        return Value(self.data + other.data, (self, other), "+", (1.0, 1.0))
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        # d/da (a * b) = b, d/db (a * b) = a
+        return Value(self.data * other.data, (self, other), "*", (other.data, self.data))
+
+    def __pow__(self, other: Number) -> Value:
+        if isinstance(other, Value):
+            raise ValueError(f"Value ** Value: the exponent must be an int or float, got {other!r}")
+        if not isinstance(other, (int, float)):
+            return NotImplemented
+        try:
+            out = self.data**other
+            # d/dx x^n = n x^(n-1)
+            local = other * self.data ** (other - 1)
+        except ZeroDivisionError:
+            raise ZeroDivisionError(
+                f"Value ** {other}: {self.data!r} ** {other} divides by zero"
+            ) from None
+        except OverflowError:
+            raise OverflowError(f"Value ** {other}: {self.data!r} ** {other} overflows") from None
+        if isinstance(out, complex):
+            raise ValueError(f"Value ** {other}: {self.data!r} ** {other} is not a real number")
+        return Value(out, (self,), f"**{other}", (local,))
+
+    def relu(self) -> Value:
+        out = 0 if self.data < 0 else self.data
+        # d/dx relu(x) = 1 if x > 0 else 0
+        return Value(out, (self,), "ReLU", (float(out > 0),))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        # d/dx tanh(x) = 1 - tanh(x)^2
+        return Value(t, (self,), "tanh", (1 - t**2,))
+
+    def exp(self) -> Value:
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"Value.exp: exp({self.data!r}) overflows a float (inputs above ~709.78)"
+            ) from None
+        # d/dx e^x = e^x
+        return Value(e, (self,), "exp", (e,))
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"Value.log: log({self.data!r}) is undefined; the operand must be > 0")
+        # d/dx ln(x) = 1/x
+        return Value(math.log(self.data), (self,), "log", (1 / self.data,))
+
+    # ------------------------------------------------------- derived ops
+
+    def __neg__(self) -> Value:  # -self
+        return self * -1.0
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        return self + other
+
+    def __sub__(self, other: Value | Number) -> Value:  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        return other + (-self)
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        return self * other
+
+    def __truediv__(self, other: Value | Number) -> Value:  # self / other
+        if not isinstance(other, Value):
+            other = Value(other)
+        return self * other**-1
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        return other * self**-1
+
+    # ---------------------------------------------------------- backward
+
+    def backward(self) -> None:
+        """Seed this node's grad with 1 and apply the chain rule to every node below."""
+        self.grad = 1
+        backprop(topological_order(self))
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from root, children before parents (an iterative DFS)."""
+    topo: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            topo.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend([(c, False) for c in reversed(node._prev) if c not in visited])
+    return topo
+
+
+def backprop(order: Iterable[Value]) -> None:
+    """Apply the chain rule over nodes given children-before-parents, root last.
+
+    The root's grad must already be seeded. Accepts a topological order or a
+    creation-order tape (a node is always created after its children).
+    """
+    for node in reversed(order if isinstance(order, list) else list(order)):
+        g = node.grad
+        if g:
+            for child, local in zip(node._prev, node._local):
+                child.grad += local * g

@@ -1,0 +1,88 @@
+"""Module, Neuron, Layer and MLP: the tutorial's network, built from Value nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from micrograd.data import RNG
+from micrograd.engine import Number, Value
+
+
+class Module:
+    """Anything with parameters."""
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0
+
+    def parameters(self) -> list[Value]:
+        return []
+
+
+class Neuron(Module):
+    """act = b + sum_i w_i x_i, squashed by tanh unless it is an output neuron."""
+
+    def __init__(self, nin: int, rng: RNG, nonlin: bool = True) -> None:
+        self.w = [Value(rng.uniform(-1, 1) * nin**-0.5) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value:
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.tanh() if self.nonlin else act
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def __repr__(self) -> str:
+        return f"{'TanH' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """nout neurons that all read the same inputs."""
+
+    def __init__(self, nin: int, nout: int, rng: RNG, nonlin: bool = True) -> None:
+        self.neurons = [Neuron(nin, rng, nonlin=nonlin) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """Layers of neurons: tanh hidden layers, a linear last layer (the logits)."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], rng: RNG) -> None:
+        if nin <= 0 or not nouts or any(n <= 0 for n in nouts):
+            raise ValueError(f"MLP({nin}, {list(nouts)}): every size must be a positive integer")
+        sz = [nin, *nouts]
+        self.sizes = sz
+        self.layers = [
+            Layer(sz[i], sz[i + 1], rng, nonlin=i != len(nouts) - 1) for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return list(x)
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) in parameters() order, e.g. layer1.neuron3.w0, layer1.neuron3.b."""
+        named = []
+        for li, layer in enumerate(self.layers, start=1):
+            for ni, neuron in enumerate(layer.neurons, start=1):
+                prefix = f"layer{li}.neuron{ni}"
+                named += [(f"{prefix}.w{i}", w) for i, w in enumerate(neuron.w)]
+                named.append((f"{prefix}.b", neuron.b))
+        return named
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -1,0 +1,322 @@
+"""Trainer: one optimisation step, evaluation and prediction; no threads, no UI."""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from micrograd.data import RNG, Point, taichi
+from micrograd.engine import Value, backprop
+from micrograd.fused import affine, mean, softmax_nll
+from micrograd.losses import cross_entropy
+from micrograd.nn import MLP
+from micrograd.optim import AdamW
+
+MAX_N = 20_000
+"""The largest dataset we accept: a step then takes about a second; beyond, minutes."""
+
+NUM_CLASSES = 3
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that defines a run; the defaults are the tutorial's."""
+
+    seed: int = 42
+    n: int = 100
+    hidden: tuple[int, ...] = (8,)
+    lr: float = 0.1
+    betas: tuple[float, float] = (0.9, 0.95)
+    eps: float = 1e-8
+    weight_decay: float = 1e-4
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        object.__setattr__(self, "betas", tuple(self.betas))
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+
+    def problem(self) -> str | None:
+        """What is wrong with this config, in one line, or None."""
+
+        def finite(x: object) -> bool:
+            return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            return f"seed must be a non-negative integer, got {self.seed!r}"
+        if not isinstance(self.n, int) or isinstance(self.n, bool) or not 3 <= self.n <= MAX_N:
+            return f"n must be an integer from 3 to {MAX_N}, got {self.n!r}"
+        if not self.hidden or any(
+            not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 1024 for h in self.hidden
+        ):
+            return f"hidden sizes must be integers from 1 to 1024, got {list(self.hidden)!r}"
+        if not finite(self.lr) or self.lr <= 0:
+            return f"lr must be a finite number > 0, got {self.lr!r}"
+        if len(self.betas) != 2 or not all(finite(b) and 0 <= b < 1 for b in self.betas):
+            return f"betas must be two numbers in [0, 1), got {list(self.betas)!r}"
+        if not finite(self.eps) or self.eps < 0:
+            return f"eps must be a finite number >= 0, got {self.eps!r}"
+        if not finite(self.weight_decay) or self.weight_decay < 0:
+            return f"weight decay must be a finite number >= 0, got {self.weight_decay!r}"
+        return None
+
+    @property
+    def sizes(self) -> list[int]:
+        """Layer sizes from input to logits, e.g. [2, 8, 3]."""
+        return [2, *self.hidden, NUM_CLASSES]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one update did: the forward pass that produced it, and its number."""
+
+    step: int
+    train_loss: float
+    train_acc: float
+
+
+class Diverged(ArithmeticError):
+    """A step would have made the loss or the weights non-finite; nothing was changed."""
+
+    def __init__(self, step: int, what: str, lr: float) -> None:
+        self.step = step
+        self.what = what
+        super().__init__(
+            f"diverged at step {step}: {what}; the update was not applied. "
+            f"Try a lower learning rate (now {lr:g})."
+        )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend the cyclic GC for a block: our graphs hold no cycles, so it only costs time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def argmax(xs: Sequence[float]) -> int:
+    """Index of the first largest value (numpy's rule)."""
+    best = 0
+    for i in range(1, len(xs)):
+        if xs[i] > xs[best]:
+            best = i
+    return best
+
+
+class Trainer:
+    """Trains an MLP on the taichi dataset with full-batch AdamW: one step is one epoch.
+
+    fast=True (the default) builds each step from fused nodes (affine, softmax_nll,
+    mean) on a creation-order tape; fast=False builds the tutorial's graph node for
+    node and calls Value.backward(). Both give the same numbers.
+    """
+
+    def __init__(self, config: Config | None = None, fast: bool = True) -> None:
+        self.config = config or Config()
+        self.fast = fast
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to step 0: the same data and the same initial weights, from the seed."""
+        cfg = self.config
+        rng = RNG(cfg.seed)
+        self.train_split, self.val_split, self.test_split = taichi(rng, cfg.n)
+        self.model = MLP(2, [*cfg.hidden, NUM_CLASSES], rng)
+        self.optimizer = AdamW(
+            self.model.parameters(), cfg.lr, cfg.betas, cfg.eps, cfg.weight_decay
+        )
+        self.step_count = 0
+
+    @property
+    def parameters(self) -> list[Value]:
+        return self.model.parameters()
+
+    # ------------------------------------------------------------ training
+
+    def loss_graph(
+        self, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
+    ) -> tuple[Value, list[list[float]], list[Value]] | None:
+        """The mean loss over split as a graph, the logits per sample, and the tape.
+
+        The tape is every node in creation order (empty on the textbook path, where
+        backward() sorts the graph instead). Returns None if should_stop() turns
+        true; it is polled every 32 samples.
+        """
+        tape: list[Value] = []
+        sample_losses: list[Value] = []
+        all_logits: list[list[float]] = []
+        if self.fast:
+            layers = [
+                [(n.w, [w.data for w in n.w], n.b, n.nonlin) for n in layer.neurons]
+                for layer in self.model.layers
+            ]
+        for i, (x, y) in enumerate(split):
+            if should_stop is not None and i % 32 == 0 and should_stop():
+                return None
+            if not self.fast:
+                out = self.model([Value(x[0]), Value(x[1])])
+                all_logits.append([v.data for v in out])
+                sample_losses.append(cross_entropy(out, y))
+                continue
+            acts, actd = None, x
+            for layer in layers:
+                nxt, nxtd = [], []
+                for w, wd, b, nonlin in layer:
+                    node = affine(w, wd, b, acts, actd)
+                    tape.append(node)
+                    if nonlin:
+                        node = node.tanh()
+                        tape.append(node)
+                    nxt.append(node)
+                    nxtd.append(node.data)
+                acts, actd = nxt, nxtd
+            all_logits.append(actd)
+            node = softmax_nll(acts, y)
+            tape.append(node)
+            sample_losses.append(node)
+        if self.fast:
+            loss = mean(sample_losses)
+            tape.append(loss)
+        else:
+            loss = Value(0)
+            for sample_loss in sample_losses:
+                loss += sample_loss
+            loss = loss * (1.0 / len(split))
+        return loss, all_logits, tape
+
+    def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
+        """One AdamW update from the whole training split.
+
+        Returns None, changing nothing, if should_stop() turns true mid-step (it is
+        polled every 32 samples). Raises Diverged, changing nothing, if the loss or
+        the update is not finite.
+        """
+        with gc_paused():  # the graph is acyclic and dies inside: nothing for the GC
+            result = self._step(should_stop)
+        if result is not None:
+            self.step_count = result.step
+        return result
+
+    def _step(self, should_stop: Callable[[], bool] | None) -> StepResult | None:
+        k = self.step_count + 1
+        split = self.train_split
+        built = self.loss_graph(split, should_stop)
+        if built is None or (should_stop is not None and should_stop()):
+            return None
+        loss, logits, tape = built
+        if not math.isfinite(loss.data):
+            raise Diverged(k, f"the training loss is {loss.data}", self.config.lr)
+        loss.grad = 1
+        if tape:
+            backprop(tape)
+        else:
+            loss.backward()
+        try:
+            self.optimizer.step()
+        except FloatingPointError:
+            raise Diverged(
+                k, "the update would make a weight NaN or infinite", self.config.lr
+            ) from None
+        finally:
+            self.optimizer.zero_grad()
+        correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
+        return StepResult(k, loss.data, correct / len(split))
+
+    # ---------------------------------------------------------- evaluation
+
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W, b) per layer as numpy arrays, W of shape (nout, nin)."""
+        return [
+            (
+                np.array([[w.data for w in n.w] for n in layer.neurons], dtype=float),
+                np.array([n.b.data for n in layer.neurons], dtype=float),
+            )
+            for layer in self.model.layers
+        ]
+
+    def logits(self, x: Sequence[float]) -> list[float]:
+        """The model's logits at one point, on plain floats, in the textbook's order."""
+        act = list(x)
+        layers = self.model.layers
+        for i, layer in enumerate(layers):
+            nxt = []
+            for n in layer.neurons:
+                s = n.b.data
+                for w, xi in zip(n.w, act):
+                    s += w.data * xi
+                nxt.append(math.tanh(s) if n.nonlin else s)
+            act = nxt
+        return act
+
+    def probabilities(self, x: Sequence[float]) -> list[float]:
+        """softmax of the logits at one point."""
+        lg = self.logits(x)
+        m = max(lg)
+        ex = [math.exp(v - m) for v in lg]
+        s = sum(ex)
+        return [e / s for e in ex]
+
+    def predict(self, x: Sequence[float]) -> int:
+        """The predicted class at one point."""
+        return argmax(self.logits(x))
+
+    def evaluate(self, split: Sequence[Point]) -> tuple[float, float]:
+        """(mean loss, accuracy) of the current model on split."""
+        total, correct = 0.0, 0
+        for x, y in split:
+            lg = self.logits(x)
+            m = max(lg)
+            ex = [math.exp(v - m) for v in lg]
+            denom = 0.0
+            for e in ex:
+                denom += e
+            p = ex[y] * denom**-1
+            total += -math.log(p) if p > 0 else math.inf
+            correct += argmax(lg) == y
+        return total * (1.0 / len(split)), correct / len(split)
+
+    def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Predicted class at every (x, y) of the grid xs × ys: shape (len(ys), len(xs))."""
+        return predict_grid(self.weights(), xs, ys)
+
+
+def forward_numpy(weights: list[tuple[np.ndarray, np.ndarray]], points: np.ndarray) -> np.ndarray:
+    """Logits for points of shape (k, 2), vectorised: tanh hidden layers, linear last."""
+    act = points
+    for i, (w, b) in enumerate(weights):
+        act = act @ w.T + b
+        if i < len(weights) - 1:
+            act = np.tanh(act)
+    return act
+
+
+def predict_grid(
+    weights: list[tuple[np.ndarray, np.ndarray]], xs: np.ndarray, ys: np.ndarray
+) -> np.ndarray:
+    """Predicted class over the grid xs × ys from layer weights: shape (len(ys), len(xs))."""
+    gx, gy = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+    pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    return forward_numpy(weights, pts).argmax(axis=1).reshape(gx.shape)
+
+
+__all__ = [
+    "MAX_N",
+    "Config",
+    "Diverged",
+    "StepResult",
+    "Trainer",
+    "forward_numpy",
+    "gc_paused",
+    "predict_grid",
+]
