@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Union
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Value:

@@ -248,8 +248,7 @@ class Trainer:
     def logits(self, x: Sequence[float]) -> list[float]:
         """The model's logits at one point, on plain floats, in the textbook's order."""
         act = list(x)
-        layers = self.model.layers
-        for i, layer in enumerate(layers):
+        for layer in self.model.layers:
             nxt = []
             for n in layer.neurons:
                 s = n.b.data
