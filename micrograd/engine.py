@@ -96,7 +96,7 @@ class Value:
         return self * -1.0
 
     def __radd__(self, other: Number) -> Value:  # other + self
-        return self + other
+        return Value(other) + self
 
     def __sub__(self, other: Value | Number) -> Value:  # self - other
         return self + (-other)
@@ -105,15 +105,19 @@ class Value:
         return other + (-self)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
-        return self * other
+        return Value(other) * self
 
-    def __truediv__(self, other: Value | Number) -> Value:  # self / other
-        if not isinstance(other, Value):
-            other = Value(other)
+    def __truediv__(self, other: Value | Number) -> Value:  # self * other**-1
+        other = other if isinstance(other, Value) else Value(other)
+        if other.data == 0:
+            raise ZeroDivisionError(f"Value / Value: {self.data!r} / 0 divides by zero")
         return self * other**-1
 
-    def __rtruediv__(self, other: Number) -> Value:  # other / self
-        return other * self**-1
+    def __rtruediv__(self, other: Number) -> Value:  # other * self**-1
+        return Value(other) / self
+
+    def __rpow__(self, other: object) -> Value:  # other ** self
+        raise ValueError(f"number ** Value: the exponent must be an int or float, not {self!r}")
 
     # ---------------------------------------------------------- backward
 
