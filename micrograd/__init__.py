@@ -5,6 +5,7 @@ from micrograd.engine import Value, backprop, topological_order
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import AdamW
+from micrograd.runs import RunFileError, load_run, save_run
 from micrograd.training import MAX_N, Config, Diverged, StepResult, Trainer, predict_grid
 
 __all__ = [
@@ -17,12 +18,15 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "RunFileError",
     "StepResult",
     "Trainer",
     "Value",
     "backprop",
     "cross_entropy",
+    "load_run",
     "predict_grid",
+    "save_run",
     "taichi",
     "taichi_class",
     "topological_order",
