@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 Number = int | float
+ONES = (1.0, 1.0)
 
 
 class Value:
@@ -38,7 +39,7 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value(other)
         # d/da (a + b) = 1, d/db (a + b) = 1
-        return Value(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return Value(self.data + other.data, (self, other), "+", ONES)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value(other)
@@ -138,22 +139,42 @@ def topological_order(root: Value) -> list[Value]:
     while stack:
         node, expanded = stack.pop()
         if expanded:
-            topo.append(node)
+            topo.append(node)  # all its children are placed: place it
         elif node not in visited:
             visited.add(node)
             stack.append((node, True))
-            stack.extend([(c, False) for c in reversed(node._prev) if c not in visited])
+            for child in reversed(node._prev):
+                if child not in visited:
+                    stack.append((child, False))
     return topo
 
 
-def backprop(order: Iterable[Value]) -> None:
+def backprop(order: Sequence[Value]) -> None:
     """Apply the chain rule over nodes given children-before-parents, root last.
 
     The root's grad must already be seeded. Accepts a topological order or a
     creation-order tape (a node is always created after its children).
     """
-    for node in reversed(order if isinstance(order, list) else list(order)):
+    for node in reversed(order):
         g = node.grad
-        if g:
-            for child, local in zip(node._prev, node._local):
+        if not g:
+            continue
+        prev = node._prev
+        n = len(prev)
+        # child.grad += d(node)/d(child) * node.grad, unrolled for the common arities
+        if n == 2:
+            a, b = prev
+            da, db = node._local
+            a.grad += da * g
+            b.grad += db * g
+        elif n == 1:
+            prev[0].grad += node._local[0] * g
+        elif n == 3:
+            a, b, c = prev
+            da, db, dc = node._local
+            a.grad += da * g
+            b.grad += db * g
+            c.grad += dc * g
+        else:
+            for child, local in zip(prev, node._local):
                 child.grad += local * g

@@ -1,58 +1,106 @@
-"""Fused scalar nodes for the fast training path: w·x + b, an n-ary mean, softmax NLL.
+"""FusedGraph: a split's mean loss as fused scalar nodes, built once, re-evaluated in place.
 
-Each is still one Value with data, grad, children and local derivatives, so the
-engine's backprop() differentiates it; it only does in one node what the textbook
-graph does in many. Arithmetic follows the textbook graph's order, so data match it
+Per sample, each hidden neuron is one node tanh(w·x + b), each output neuron one node
+w·x + b, and the softmax negative log-likelihood one node over the logits; one n-ary
+mean node sits on top. Each is still a Value with data, grad, children and local
+derivatives, so the engine's backprop() differentiates it; a node only does what the
+textbook graph does in many. While the batch is fixed the nodes are reused: forward()
+rewrites their data and local derivatives, and the creation-order tape stands in for
+a topological sort. Arithmetic follows the textbook graph's order, so losses match it
 bit for bit and gradients to rounding.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from micrograd.data import Point
 from micrograd.engine import Value
+from micrograd.nn import MLP
 
 
-def affine(
-    w: Sequence[Value], wd: list[float], b: Value, x: Sequence[Value] | None, xd: list[float]
-) -> Value:
-    """b + sum_i w_i x_i as one node.
+class FusedGraph:
+    """The mean loss of model over split; forward() then backprop(tape)."""
 
-    wd and xd are the w and x data (w's are fixed for a whole batch, so the caller
-    reads them once). x is None when the inputs are constants: they then get no
-    gradient and are not children.
-    """
-    act = b.data
-    for wi, xi in zip(wd, xd):
-        act += wi * xi
-    # d/dw_i = x_i, d/db = 1, d/dx_i = w_i
-    if x is None:
-        return Value(act, (*w, b), "w·x+b", xd + [1.0])
-    return Value(act, (*w, b, *x), "w·x+b", xd + [1.0] + wd)
+    def __init__(self, model: MLP, split: Sequence[Point]) -> None:
+        self.model = model
+        self.split = split
+        self.tape: list[Value] = []  # every node, children before parents
+        self.nodes: list[list[list[Value]]] = []  # [sample][layer][neuron]
+        self.losses: list[Value] = []  # one softmax NLL node per sample
+        for _x, _y in split:
+            layers_nodes: list[list[Value]] = []
+            below: tuple[Value, ...] = ()  # the inputs are constants, not children
+            for layer in model.layers:
+                row = [
+                    Value(0.0, (*n.w, n.b, *below), "tanh(w·x+b)" if n.nonlin else "w·x+b")
+                    for n in layer.neurons
+                ]
+                self.tape += row
+                layers_nodes.append(row)
+                below = tuple(row)
+            self.nodes.append(layers_nodes)
+            nll = Value(0.0, below, "softmax_nll")
+            self.tape.append(nll)
+            self.losses.append(nll)
+        k = 1.0 / len(split)
+        # d(mean)/d(loss_i) = 1/n
+        self.loss = Value(0.0, tuple(self.losses), "mean", [k] * len(split))
+        self.tape.append(self.loss)
 
-
-def mean(xs: Sequence[Value]) -> Value:
-    """(0 + x_1 + ... + x_n) * (1 / n) as one node."""
-    s = 0.0
-    for x in xs:
-        s += x.data
-    k = 1.0 / len(xs)
-    # d/dx_i = 1/n
-    return Value(s * k, tuple(xs), "mean", [k] * len(xs))
-
-
-def softmax_nll(logits: Sequence[Value], target: int) -> Value:
-    """-log softmax(logits)[target] as one node (the max logit subtracted first)."""
-    m = max(v.data for v in logits)
-    ex = [math.exp(v.data - m) for v in logits]
-    denom = 0.0
-    for e in ex:
-        denom += e
-    inv = denom**-1
-    p_target = ex[target] * inv
-    loss = -math.log(p_target) if p_target > 0 else math.inf
-    # d/dlogit_i = softmax_i - [i == target]
-    local = [e * inv for e in ex]
-    local[target] -= 1.0
-    return Value(loss, tuple(logits), "softmax_nll", local)
+    def forward(self, should_stop: Callable[[], bool] | None = None) -> list[list[float]] | None:
+        """Recompute every node's data and local derivatives from the current weights
+        and zero their grads; returns the logits per sample (None if should_stop())."""
+        weights = [
+            [([w.data for w in n.w], n.b.data, n.nonlin) for n in layer.neurons]
+            for layer in self.model.layers
+        ]
+        tanh, exp, log = math.tanh, math.exp, math.log
+        all_logits = []
+        total = 0.0
+        for i, ((x, y), layers_nodes, nll) in enumerate(zip(self.split, self.nodes, self.losses)):
+            if should_stop is not None and i % 32 == 0 and should_stop():
+                return None
+            xd, first = x, True
+            for layer, row in zip(weights, layers_nodes):
+                out = []
+                for (wd, act, nonlin), node in zip(layer, row):
+                    for wi, xi in zip(wd, xd):  # b + w0 x0 + w1 x1 + ...
+                        act += wi * xi
+                    if nonlin:
+                        t = tanh(act)
+                        d = 1 - t * t  # d tanh(a)/da
+                        # d/dw_i = x_i d, d/db = d, d/dx_i = w_i d
+                        node._local = (
+                            [xi * d for xi in xd] + [d]
+                            if first
+                            else [xi * d for xi in xd] + [d] + [wi * d for wi in wd]
+                        )
+                        act = t
+                    else:
+                        # d/dw_i = x_i, d/db = 1, d/dx_i = w_i
+                        node._local = [*xd, 1.0] if first else [*xd, 1.0, *wd]
+                    node.data = act
+                    node.grad = 0
+                    out.append(act)
+                xd, first = out, False
+            all_logits.append(xd)
+            # softmax NLL, the max logit subtracted first (the textbook's order of ops)
+            m = max(xd)
+            ex = [exp(v - m) for v in xd]
+            denom = 0.0
+            for e in ex:
+                denom += e
+            inv = denom**-1
+            p = ex[y] * inv
+            nll.data = -log(p) if p > 0 else math.inf
+            # d/dlogit_j = softmax_j - [j == target]
+            local = [e * inv for e in ex]
+            local[y] -= 1.0
+            nll._local = local
+            nll.grad = 0
+            total += nll.data
+        self.loss.data = total * self.loss._local[0]
+        self.loss.grad = 0
+        return all_logits

@@ -12,7 +12,7 @@ import numpy as np
 
 from micrograd.data import RNG, Point, taichi
 from micrograd.engine import Value, backprop
-from micrograd.fused import affine, mean, softmax_nll
+from micrograd.fused import FusedGraph
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP
 from micrograd.optim import AdamW
@@ -117,9 +117,10 @@ def argmax(xs: Sequence[float]) -> int:
 class Trainer:
     """Trains an MLP on the taichi dataset with full-batch AdamW: one step is one epoch.
 
-    fast=True (the default) builds each step from fused nodes (affine, softmax_nll,
-    mean) on a creation-order tape; fast=False builds the tutorial's graph node for
-    node and calls Value.backward(). Both give the same numbers.
+    fast=True (the default) evaluates a FusedGraph of the training split (fused
+    neuron and softmax-NLL nodes, reused while the batch is fixed, on a creation-order
+    tape); fast=False builds the tutorial's graph node for node each step and calls
+    Value.backward(). Both give the same numbers.
     """
 
     def __init__(self, config: Config | None = None, fast: bool = True) -> None:
@@ -137,6 +138,7 @@ class Trainer:
             self.model.parameters(), cfg.lr, cfg.betas, cfg.eps, cfg.weight_decay
         )
         self.step_count = 0
+        self._graphs: dict[int, FusedGraph] = {}  # the fast path's graph per split
 
     @property
     def parameters(self) -> list[Value]:
@@ -153,47 +155,24 @@ class Trainer:
         backward() sorts the graph instead). Returns None if should_stop() turns
         true; it is polled every 32 samples.
         """
-        tape: list[Value] = []
+        if self.fast:
+            graph = self._graphs.get(id(split))
+            if graph is None or graph.split is not split or graph.model is not self.model:
+                graph = self._graphs[id(split)] = FusedGraph(self.model, split)
+            logits = graph.forward(should_stop)
+            return None if logits is None else (graph.loss, logits, graph.tape)
         sample_losses: list[Value] = []
         all_logits: list[list[float]] = []
-        if self.fast:
-            layers = [
-                [(n.w, [w.data for w in n.w], n.b, n.nonlin) for n in layer.neurons]
-                for layer in self.model.layers
-            ]
         for i, (x, y) in enumerate(split):
             if should_stop is not None and i % 32 == 0 and should_stop():
                 return None
-            if not self.fast:
-                out = self.model([Value(x[0]), Value(x[1])])
-                all_logits.append([v.data for v in out])
-                sample_losses.append(cross_entropy(out, y))
-                continue
-            acts, actd = None, x
-            for layer in layers:
-                nxt, nxtd = [], []
-                for w, wd, b, nonlin in layer:
-                    node = affine(w, wd, b, acts, actd)
-                    tape.append(node)
-                    if nonlin:
-                        node = node.tanh()
-                        tape.append(node)
-                    nxt.append(node)
-                    nxtd.append(node.data)
-                acts, actd = nxt, nxtd
-            all_logits.append(actd)
-            node = softmax_nll(acts, y)
-            tape.append(node)
-            sample_losses.append(node)
-        if self.fast:
-            loss = mean(sample_losses)
-            tape.append(loss)
-        else:
-            loss = Value(0)
-            for sample_loss in sample_losses:
-                loss += sample_loss
-            loss = loss * (1.0 / len(split))
-        return loss, all_logits, tape
+            out = self.model([Value(x[0]), Value(x[1])])
+            all_logits.append([v.data for v in out])
+            sample_losses.append(cross_entropy(out, y))
+        loss = Value(0)
+        for sample_loss in sample_losses:
+            loss += sample_loss
+        return loss * (1.0 / len(split)), all_logits, []
 
     def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
         """One AdamW update from the whole training split.
