@@ -1,0 +1,203 @@
+"""The headless CLI, run as a real process: JSON lines, flushing, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from micrograd import Config, Trainer
+
+STEP1_TRAIN_LOSS = 1.0122152826497561
+STEP100_TRAIN_LOSS = 0.03906091113485444
+
+MODULE = [sys.executable, "-m", "tui"]
+
+
+def console_script() -> str | None:
+    """The installed `micrograd-tui`, next to this interpreter or on PATH."""
+    beside = Path(sys.executable).parent / "micrograd-tui"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("micrograd-tui")
+
+
+ENTRIES = [pytest.param(MODULE, id="python-m-tui")]
+if console_script():
+    ENTRIES.append(pytest.param([console_script()], id="console-script"))
+
+
+def run(*args: str, entry: list[str] = MODULE, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*entry, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+
+
+def records(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+# ------------------------------------------------------------------ output
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_headless_prints_the_reference_numbers(entry):
+    proc = run("--headless", entry=entry)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    recs = records(proc.stdout)
+    assert [r["step"] for r in recs] == list(range(1, 101))  # --steps defaults to 100
+    assert recs[0]["train_loss"] == pytest.approx(STEP1_TRAIN_LOSS, abs=1e-9)
+    assert recs[-1]["train_loss"] == pytest.approx(STEP100_TRAIN_LOSS, abs=1e-9)
+
+
+def test_json_lines_carry_validation_every_kth_step_and_at_the_last():
+    proc = run("--headless", "--steps", "25", "--eval-every", "10", "--n", "60", "--seed", "7")
+    assert proc.returncode == 0, proc.stderr
+    recs = records(proc.stdout)
+    assert [r["step"] for r in recs] == list(range(1, 26))
+    with_val = {"step", "train_loss", "train_acc", "val_loss", "val_acc"}
+    for r in recs:
+        want = with_val if r["step"] in (10, 20, 25) else {"step", "train_loss", "train_acc"}
+        assert set(r) == want, r
+        assert 0 <= r["train_acc"] <= 1
+    # the numbers are the trainer's: the update's own forward pass, then the model after it
+    trainer = Trainer(Config(seed=7, n=60))
+    for r in recs:
+        result = trainer.step()
+        assert r["train_loss"] == result.train_loss
+        assert r["train_acc"] == result.train_acc
+        if "val_loss" in r:
+            assert (r["val_loss"], r["val_acc"]) == trainer.evaluate(trainer.val_split)
+
+
+def test_default_eval_every_is_ten():
+    recs = records(run("--headless", "--steps", "21", "--n", "30").stdout)
+    assert [r["step"] for r in recs if "val_loss" in r] == [10, 20, 21]
+
+
+def test_hidden_takes_a_comma_list():
+    proc = run("--headless", "--steps", "2", "--hidden", "4,5", "--n", "30")
+    assert proc.returncode == 0, proc.stderr
+    assert len(records(proc.stdout)) == 2
+    other = records(run("--headless", "--steps", "2", "--hidden", "8", "--n", "30").stdout)
+    assert records(proc.stdout)[1]["train_loss"] != other[1]["train_loss"]
+
+
+def test_zero_steps_prints_nothing():
+    proc = run("--headless", "--steps", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_each_line_is_flushed_as_soon_as_its_update_is_done():
+    proc = subprocess.Popen(
+        # n = 20000: a step takes about a second, so a block-buffered stdout (4-8 KiB,
+        # some 70 lines) would hold the first line back for over a minute
+        [*MODULE, "--headless", "--steps", "1000000", "--n", "20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True)
+    reader.start()
+    try:
+        first = lines.get(timeout=45)
+        assert proc.poll() is None, "the process ended before its first line was read"
+        assert json.loads(first)["step"] == 1
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_headless_run_does_not_import_textual():
+    code = (
+        "import sys\n"
+        "from tui.__main__ import main\n"
+        "status = main(['--headless', '--steps', '1'])\n"
+        "assert status == 0, status\n"
+        "ui = [m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext')]\n"
+        "assert not ui, ui\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 1
+
+
+# ------------------------------------------------------------------ errors
+
+
+BAD_ARGS = [
+    ["--n", "2"],
+    ["--n", "0"],
+    ["--n", "10000000"],
+    ["--lr", "0"],
+    ["--lr", "-1"],
+    ["--lr", "nan"],
+    ["--lr", "inf"],
+    ["--lr", "abc"],
+    ["--steps", "-1"],
+    ["--steps", "1.5"],
+    ["--hidden", "0"],
+    ["--hidden", "8,,8"],
+    ["--hidden", "abc"],
+    ["--hidden", ""],
+    ["--weight-decay", "-1"],
+    ["--seed", "-3"],
+    ["--eval-every", "0"],
+    ["--bogus"],
+]
+
+
+@pytest.mark.parametrize("args", BAD_ARGS, ids=[" ".join(a) for a in BAD_ARGS])
+def test_bad_arguments_exit_2_with_one_line_and_no_traceback(args):
+    proc = run("--headless", "--steps", "1", *args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].strip()
+
+
+def test_bad_argument_message_names_the_argument():
+    assert "lr" in run("--headless", "--lr", "0").stderr
+    assert "--n" in run("--headless", "--n", "2").stderr
+    assert "hidden" in run("--headless", "--hidden", "8,,8").stderr
+
+
+def test_divergence_exits_3_naming_the_step_and_suggesting_a_lower_lr():
+    proc = run("--headless", "--lr", "1e6", "--steps", "20")
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    printed = records(proc.stdout)
+    diverged_at = len(printed) + 1  # every update before it was printed
+    assert f"step {diverged_at}" in lines[0]
+    assert "lower learning rate" in lines[0].lower()
+
+
+def test_output_survives_a_closed_pipe():
+    # e.g. `micrograd-tui --headless | head -1`: no traceback when the reader goes away
+    producer = subprocess.Popen(
+        [*MODULE, "--headless", "--steps", "300", "--n", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    producer.stdout.readline()
+    producer.stdout.close()
+    _, err = producer.communicate(timeout=120)
+    assert b"Traceback" not in err
+    assert b"Error" not in err

@@ -1,0 +1,29 @@
+"""The core library imports no UI: micrograd and each submodule, checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import micrograd
+
+UI_MODULES = ("tui", "textual", "rich", "plotext")
+SUBMODULES = sorted(f"micrograd.{m.name}" for m in pkgutil.iter_modules(micrograd.__path__))
+
+
+def test_micrograd_has_submodules_to_check():
+    assert {"micrograd.engine", "micrograd.nn", "micrograd.training"} <= set(SUBMODULES)
+
+
+def test_importing_micrograd_imports_no_ui():
+    code = (
+        "import importlib, sys\n"
+        f"for name in ['micrograd', *{SUBMODULES!r}]:\n"
+        "    importlib.import_module(name)\n"
+        f"ui = sorted(m for m in sys.modules if m.split('.')[0] in {UI_MODULES!r})\n"
+        "print(','.join(ui))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "", f"micrograd imported UI modules: {proc.stdout.strip()}"
