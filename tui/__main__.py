@@ -2,27 +2,98 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import inspect
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from tui.cli import parse_args
+from micrograd.runs import Record, RunFileError, load_run
+from micrograd.training import Config, Trainer
+from tui.cli import EXIT_USAGE, TUNABLE, fail, parse_args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, config = parse_args(argv)
     if args.headless:
-        from tui.headless import run
+        return headless(args, config)
+    return app(args, config)
 
-        try:
-            return run(config, args.steps, args.eval_every)
-        except BrokenPipeError:  # e.g. piped into `head`
-            sys.stderr.close()
-            return 0
-        except KeyboardInterrupt:
-            return 130
+
+def headless(args: argparse.Namespace, config: Config) -> int:
+    """The headless run, ended cleanly (128 + signum) by SIGTERM, SIGHUP or SIGINT."""
+    from tui.headless import Interrupted, Stop, run, say, signal_name
+
+    stop = Stop()
+    stop.install()
+    log = None
+    try:
+        with stop.interruptible():
+            if args.load is not None:
+                trainer, history = load(args)
+            else:
+                trainer, history = Trainer(config), []
+            if args.log is not None:
+                try:
+                    log = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+                except OSError as e:
+                    fail(
+                        f"argument --log: cannot write {args.log!r}: {e.strerror or e}", EXIT_USAGE
+                    )
+        status = run(
+            trainer.config,
+            args.steps,
+            args.eval_every,
+            trainer=trainer,
+            history=history,
+            log=log,
+            save=args.save,
+            stop=stop,
+        )
+    except Interrupted as e:
+        say(f"stopped by {signal_name(e.signum)} before training")
+        return 128 + e.signum
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+    finally:
+        if log is not None:
+            log.close()
+    if status == 0 and stop.signum is not None:  # arrived after the last step
+        return stop.status
+    return status
+
+
+def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
+    """The run in --load, with --lr / --weight-decay applied if given; exits 2 if bad."""
+    try:
+        trainer, history = load_run(args.load)
+    except RunFileError as e:
+        fail(f"argument --load: {e}", EXIT_USAGE)
+    changes = {key: getattr(args, key) for key in TUNABLE if key in args.explicit}
+    if changes:
+        trainer.config = dataclasses.replace(trainer.config, **changes)
+        trainer.optimizer.lr = trainer.config.lr
+        trainer.optimizer.weight_decay = trainer.config.weight_decay
+    return trainer, history
+
+
+def app(args: argparse.Namespace, config: Config) -> int:
+    """The Textual app; it receives what its run_app() accepts of trainer, history, save_dir."""
     from tui.app import run_app
 
-    return run_app(config)
+    accepts = inspect.signature(run_app).parameters
+    kwargs: dict[str, Any] = {}
+    if "save_dir" in accepts:
+        kwargs["save_dir"] = args.save_dir
+    if args.load is not None:
+        if "trainer" not in accepts or "history" not in accepts:
+            fail("--load with the app is not supported yet", EXIT_USAGE)
+        trainer, history = load(args)
+        config = trainer.config
+        kwargs.update(trainer=trainer, history=history)
+    return run_app(config, **kwargs)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from micrograd.data import MASK64
 from micrograd.training import MAX_N, Config
 
 EXIT_USAGE = 2
@@ -55,7 +57,6 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 
 def build_parser() -> ArgumentParser:
-    d = Config()
     p = ArgumentParser(
         prog="micrograd-tui",
         description="Watch micrograd train MLP(2, [8, 3]) on the taichi dataset, step by step.",
@@ -69,23 +70,17 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--steps", type=positive_int, default=100, help="headless: how many updates (default 100)"
     )
-    p.add_argument("--seed", type=positive_int, default=d.seed, help="RNG seed (default 42)")
-    p.add_argument(
-        "--n", type=positive_int, default=d.n, help=f"dataset size, 3 to {MAX_N} (default 100)"
-    )
+    p.add_argument("--seed", type=positive_int, help="RNG seed, 1 to 2**64 - 1 (default 42)")
+    p.add_argument("--n", type=positive_int, help=f"dataset size, 3 to {MAX_N} (default 100)")
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
-        default=d.hidden,
         help="hidden layer sizes, e.g. 8 or 16,16 (default 8)",
     )
-    p.add_argument(
-        "--lr", type=finite_float, default=d.lr, help="AdamW learning rate (default 0.1)"
-    )
+    p.add_argument("--lr", type=finite_float, help="AdamW learning rate (default 0.1)")
     p.add_argument(
         "--weight-decay",
         type=finite_float,
-        default=d.weight_decay,
         help="AdamW weight decay (default 1e-4)",
     )
     p.add_argument(
@@ -94,19 +89,59 @@ def build_parser() -> ArgumentParser:
         default=10,
         help="headless: validation every K updates and at the last (default 10)",
     )
+    p.add_argument(
+        "--load",
+        metavar="FILE",
+        help="resume a saved run: --steps then counts further updates; the run fixes "
+        "--seed, --n and --hidden (giving them is an error); --lr and --weight-decay, "
+        "if given, replace the saved values from here on",
+    )
+    p.add_argument(
+        "--save-dir",
+        metavar="DIR",
+        default=".",
+        help="an existing folder where the app's w key saves runs (default: the current one)",
+    )
+    p.add_argument(
+        "--save",
+        metavar="FILE",
+        help="headless: save the run to FILE at the end (also when stopped by a signal or "
+        "divergence: then the last completed step), atomically",
+    )
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="headless: also write the JSON lines to FILE (replaced), flushed per line",
+    )
     return p
+
+
+RUN_FIXED = ("seed", "n", "hidden")
+"""Flags a saved run fixes: they conflict with --load."""
+
+TUNABLE = ("lr", "weight_decay")
+"""Flags that, with --load, replace the saved run's value."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Config]:
     """The parsed arguments and the run's Config; exits 2 with one line if any is bad."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # which run-defining flags were given: None means "not on the command line"
+    args.explicit = {k for k in (*RUN_FIXED, *TUNABLE) if getattr(args, k) is not None}
+    defaults = Config()
+    for key in (*RUN_FIXED, *TUNABLE):
+        if key not in args.explicit:
+            setattr(args, key, getattr(defaults, key))
     if args.eval_every < 1:
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
     if not 3 <= args.n <= MAX_N:
         parser.error(f"argument --n: must be from 3 to {MAX_N}, got {args.n}")
     if args.seed >= 2**64:
         parser.error(f"argument --seed: must be below 2**64, got {args.seed}")
+    if args.seed & MASK64 == 0:
+        parser.error("argument --seed: must be from 1 to 2**64 - 1 (xorshift never leaves 0)")
+    check_files(parser, args)
     try:
         config = Config(
             seed=args.seed,
@@ -118,6 +153,54 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
     except ValueError as e:
         parser.error(str(e))
     return args, config
+
+
+def check_files(parser: ArgumentParser, args: argparse.Namespace) -> None:
+    """The file and folder flags: present where they must be, usable where they point."""
+    if args.load is not None:
+        if not args.load:
+            parser.error("argument --load: expected a file name")
+        for key in RUN_FIXED:
+            if key in args.explicit:
+                parser.error(
+                    f"argument --{key}: not allowed with --load (the saved run fixes "
+                    "--seed, --n and --hidden)"
+                )
+    for flag in ("save", "log"):
+        target = getattr(args, flag)
+        if target is None:
+            continue
+        if not args.headless:
+            parser.error(f"argument --{flag}: works only with --headless")
+        problem = writable_file_problem(target)
+        if problem:
+            parser.error(f"argument --{flag}: {problem}")
+    if args.save is not None and args.log is not None and same_file(args.save, args.log):
+        parser.error("argument --log: must not be the --save file")
+    if not os.path.isdir(args.save_dir):
+        parser.error(f"argument --save-dir: not an existing folder: {args.save_dir!r}")
+    if not os.access(args.save_dir, os.W_OK | os.X_OK):
+        parser.error(f"argument --save-dir: the folder is not writable: {args.save_dir!r}")
+
+
+def writable_file_problem(path: str) -> str | None:
+    """Why a file could not be written at path, or None."""
+    if not path:
+        return "expected a file name"
+    if "\0" in path:
+        return "the file name holds a NUL byte"
+    if os.path.isdir(path):
+        return f"is a folder, not a file: {path!r}"
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        return f"no such folder: {folder!r}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder is not writable: {folder!r}"
+    return None
+
+
+def same_file(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 def fail(message: str, status: int) -> NoReturn:

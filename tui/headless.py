@@ -3,25 +3,169 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from types import FrameType
+from typing import Any, TextIO
 
+from micrograd.runs import Record, save_run
 from micrograd.training import Config, Diverged, Trainer
 
+EXIT_DIVERGED = 3
+EXIT_SAVE_FAILED = 1
 
-def run(config: Config, steps: int, eval_every: int, out: TextIO = sys.stdout) -> int:
-    """Train for steps updates, writing each as a JSON line; returns the exit status."""
-    trainer = Trainer(config)
-    for k in range(1, steps + 1):
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
+)
+"""SIGTERM (kill), SIGHUP (the terminal or SSH session closed), SIGINT (Ctrl-C)."""
+
+
+class Interrupted(BaseException):
+    """A stop signal arrived outside the training loop (while loading or building)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Stop:
+    """Ends a headless run cleanly on SIGTERM, SIGHUP or SIGINT.
+
+    A signal sets a flag: Trainer.step polls it (every 32 samples) and gives up the
+    step, changing nothing, and the loop ends between steps. Inside `interruptible()`
+    (loading a run, building the dataset) the handler raises Interrupted at once.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._interruptible = False
+
+    def __call__(self) -> bool:
+        """Should training stop? (the should_stop callable for Trainer.step)"""
+        return self.signum is not None
+
+    @property
+    def status(self) -> int:
+        """The conventional exit status: 128 + the signal number."""
+        assert self.signum is not None
+        return 128 + self.signum
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self._interruptible:
+            self._interruptible = False
+            raise Interrupted(signum)
+
+    def install(self) -> None:
+        """Handle the stop signals (call from the main thread)."""
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self.handle)
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """Within the block a signal raises Interrupted instead of waiting for a step."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+        self._interruptible = True
         try:
-            result = trainer.step()
+            yield
+        finally:
+            self._interruptible = False
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def say(message: str) -> None:
+    """One line to stderr; a closed terminal (SIGHUP) is not an error."""
+    with suppress(OSError, ValueError):
+        print(f"micrograd-tui: {message}", file=sys.stderr, flush=True)
+
+
+def run(
+    config: Config,
+    steps: int,
+    eval_every: int,
+    out: TextIO = sys.stdout,
+    *,
+    trainer: Trainer | None = None,
+    history: list[Record] | None = None,
+    log: TextIO | None = None,
+    save: str | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> int:
+    """Train for steps more updates, writing each as a JSON line; returns the exit status.
+
+    trainer and history continue a loaded run (step numbers go on from it); log also
+    receives every line; save names a file the run is saved to at the end, also when
+    a signal, divergence or a closed pipe ends it early. Exit status: 0 done,
+    3 diverged, 128 + signum when stopped by a signal, 1 if saving failed.
+    """
+    if trainer is None:
+        trainer = Trainer(config)
+    history = [] if history is None else history
+    status = 0
+    try:
+        status = train(trainer, history, steps, eval_every, out, log, stop)
+    finally:
+        if save is not None:
+            try:
+                save_run(save, trainer, history)
+            except OSError as e:
+                say(f"error: could not save the run to {save!r}: {e.strerror or e}")
+                status = status or EXIT_SAVE_FAILED
+    return status
+
+
+def train(
+    trainer: Trainer,
+    history: list[Record],
+    steps: int,
+    eval_every: int,
+    out: TextIO,
+    log: TextIO | None,
+    stop: Callable[[], bool] | None,
+) -> int:
+    """The loop of run(): appends each update's record to history and writes it."""
+    last = trainer.step_count + steps
+    while trainer.step_count < last:
+        if stop is not None and stop():
+            break
+        try:
+            result = trainer.step(stop)
         except Diverged as e:
-            print(f"micrograd-tui: {e}", file=sys.stderr)
-            return 3
-        assert result is not None
-        record = {"step": k, "train_loss": result.train_loss, "train_acc": result.train_acc}
-        if k % eval_every == 0 or k == steps:
+            say(str(e))
+            return EXIT_DIVERGED
+        if result is None:  # stopped mid-step: nothing changed
+            break
+        k = result.step
+        record: dict[str, Any] = {
+            "step": k,
+            "train_loss": result.train_loss,
+            "train_acc": result.train_acc,
+        }
+        if k % eval_every == 0 or k == last:
             record["val_loss"], record["val_acc"] = trainer.evaluate(trainer.val_split)
-        out.write(json.dumps(record) + "\n")
-        out.flush()
+        history.append(record)
+        line = json.dumps(record) + "\n"
+        try:
+            if log is not None:
+                log.write(line)
+                log.flush()
+            out.write(line)
+            out.flush()
+        except OSError:
+            if stop is not None and stop():  # e.g. SIGHUP closed the terminal
+                break
+            raise
+    if isinstance(stop, Stop) and stop.signum is not None:
+        say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
+        return stop.status
     return 0
