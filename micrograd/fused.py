@@ -24,6 +24,9 @@ class FusedGraph:
     """The mean loss of model over split; forward() then backprop(tape)."""
 
     def __init__(self, model: MLP, split: Sequence[Point]) -> None:
+        first = model.layers[0].neurons[0]
+        if len(first.w) != 2 or not first.nonlin or len(model.layers) < 2:
+            raise ValueError("FusedGraph: the model must be MLP(2, [hidden..., classes])")
         self.model = model
         self.split = split
         self.tape: list[Value] = []  # every node, children before parents
@@ -62,29 +65,32 @@ class FusedGraph:
         for i, ((x, y), layers_nodes, nll) in enumerate(zip(self.split, self.nodes, self.losses)):
             if should_stop is not None and i % 32 == 0 and should_stop():
                 return None
-            xd, first = x, True
-            for layer, row in zip(weights, layers_nodes):
+            x0, x1 = x
+            xd = []
+            for (wd, b, _), node in zip(weights[0], layers_nodes[0]):
+                # the first layer: tanh(b + w0 x0 + w1 x1), x a constant input
+                t = tanh(b + wd[0] * x0 + wd[1] * x1)
+                d = 1 - t * t  # d tanh(a)/da
+                node.data, node.grad, node._local = t, 0, (x0 * d, x1 * d, d)
+                xd.append(t)
+            for layer, row in zip(weights[1:], layers_nodes[1:]):
                 out = []
                 for (wd, act, nonlin), node in zip(layer, row):
                     for wi, xi in zip(wd, xd):  # b + w0 x0 + w1 x1 + ...
                         act += wi * xi
                     if nonlin:
                         t = tanh(act)
-                        d = 1 - t * t  # d tanh(a)/da
+                        d = 1 - t * t
                         # d/dw_i = x_i d, d/db = d, d/dx_i = w_i d
-                        node._local = (
-                            [xi * d for xi in xd] + [d]
-                            if first
-                            else [xi * d for xi in xd] + [d] + [wi * d for wi in wd]
-                        )
+                        node._local = [*map(d.__mul__, xd), d, *map(d.__mul__, wd)]
                         act = t
                     else:
                         # d/dw_i = x_i, d/db = 1, d/dx_i = w_i
-                        node._local = [*xd, 1.0] if first else [*xd, 1.0, *wd]
+                        node._local = [*xd, 1.0, *wd]
                     node.data = act
                     node.grad = 0
                     out.append(act)
-                xd, first = out, False
+                xd = out
             all_logits.append(xd)
             # softmax NLL, the max logit subtracted first (the textbook's order of ops)
             m = max(xd)
