@@ -139,6 +139,9 @@ class Trainer:
         )
         self.step_count = 0
         self._graphs: dict[int, FusedGraph] = {}  # the fast path's graph per split
+        n_params = len(self.optimizer.params)
+        self.last_grads: list[float] = [0.0] * n_params  # each parameter's last gradient
+        self.last_update: list[float] = [0.0] * n_params  # and how much the step moved it
 
     @property
     def parameters(self) -> list[Value]:
@@ -201,6 +204,9 @@ class Trainer:
             backprop(tape)
         else:
             loss.backward()
+        params = self.optimizer.params
+        before = [p.data for p in params]
+        grads = [p.grad for p in params]
         try:
             self.optimizer.step()
         except FloatingPointError:
@@ -209,6 +215,8 @@ class Trainer:
             ) from None
         finally:
             self.optimizer.zero_grad()
+        self.last_grads = grads
+        self.last_update = [p.data - b for p, b in zip(params, before)]
         correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
         return StepResult(k, loss.data, correct / len(split))
 

@@ -1,0 +1,126 @@
+"""Looking inside a run: one sample's named graph, a gradient check, a confusion matrix."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from micrograd.engine import Value, backprop, topological_order
+from micrograd.losses import cross_entropy
+from micrograd.training import NUM_CLASSES, Trainer
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One node of a sample's graph as plain data, safe to hand to another thread."""
+
+    index: int  # position in topological order (children first); the loss is last
+    op: str  # the op that made it; "" for a leaf
+    kind: str  # "param", "input", "const" (leaves) or "op"
+    name: str  # e.g. layer1.neuron3.w0, x0, const, or op#index
+    data: float
+    grad: float
+    children: tuple[int, ...]  # indices of _prev, in operand order
+
+
+def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[GraphNode]:
+    """The loss of one sample alone, built with the textbook ops on a fresh graph,
+    forward and backward, as a list of nodes in topological order (loss last).
+
+    The parameters' own grads are left untouched: their grads in this graph are
+    reported on the nodes, not accumulated into the model.
+    """
+    names = {id(p): name for name, p in trainer.model.named_parameters()}
+    saved = [p.grad for p in trainer.model.parameters()]
+    try:
+        for p in trainer.model.parameters():
+            p.grad = 0
+        inputs = [Value(float(x[0])), Value(float(x[1]))]
+        for i, v in enumerate(inputs):
+            names[id(v)] = f"x{i}"
+        loss = cross_entropy(trainer.model(inputs), target)
+        loss.backward()
+        order = topological_order(loss)
+        index = {id(v): i for i, v in enumerate(order)}
+        nodes = []
+        for i, v in enumerate(order):
+            name = names.get(id(v))
+            if name is not None:
+                kind = "input" if name.startswith("x") else "param"
+            elif not v._prev:
+                kind, name = "const", "const"
+            else:
+                kind, name = "op", f"{v._op}#{i}"
+            nodes.append(
+                GraphNode(
+                    i,
+                    v._op,
+                    kind,
+                    name,
+                    float(v.data),
+                    float(v.grad),
+                    tuple(index[id(c)] for c in v._prev),
+                )
+            )
+        return nodes
+    finally:
+        for p, g in zip(trainer.model.parameters(), saved):
+            p.grad = g
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """Autograd against central differences for one parameter."""
+
+    name: str
+    autograd: float
+    numeric: float
+    rel_error: float
+
+
+def gradient_check(trainer: Trainer, h: float = 1e-5) -> list[GradCheck]:
+    """Every parameter's gradient of the mean training loss, autograd vs central
+    differences (L(p + h) - L(p - h)) / 2h. Leaves the model as it found it."""
+    params = trainer.model.parameters()
+    saved = [p.grad for p in params]
+    split = trainer.train_split
+    try:
+        for p in params:
+            p.grad = 0
+        built = trainer.loss_graph(split)
+        assert built is not None
+        loss, _, tape = built
+        loss.grad = 1
+        if tape:
+            backprop(tape)
+        else:
+            loss.backward()
+        auto = [p.grad for p in params]
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
+    checks = []
+    for (name, p), a in zip(trainer.model.named_parameters(), auto):
+        x0 = p.data
+        p.data = x0 + h
+        up = trainer.evaluate(split)[0]
+        p.data = x0 - h
+        down = trainer.evaluate(split)[0]
+        p.data = x0
+        num = (up - down) / (2 * h)
+        scale = max(abs(a), abs(num), 1e-8)
+        checks.append(GradCheck(name, a, num, abs(a - num) / scale))
+    return checks
+
+
+def confusion_matrix(trainer: Trainer, split: list) -> list[list[int]]:
+    """counts[true][predicted] over split."""
+    counts = [[0] * NUM_CLASSES for _ in range(NUM_CLASSES)]
+    for x, y in split:
+        counts[y][trainer.predict(x)] += 1
+    return counts
+
+
+def per_class_accuracy(counts: list[list[int]]) -> list[float]:
+    """Recall per class from a confusion matrix (NaN for a class with no samples)."""
+    return [row[i] / sum(row) if sum(row) else math.nan for i, row in enumerate(counts)]

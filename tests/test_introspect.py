@@ -1,0 +1,111 @@
+"""The inside views' numbers: a sample's named graph, the gradient check, the confusion matrix."""
+
+import math
+
+from micrograd import Config, Trainer, Value
+from micrograd.introspect import (
+    confusion_matrix,
+    gradient_check,
+    per_class_accuracy,
+    sample_graph,
+)
+
+
+def hand_built_loss(trainer: Trainer, x, target):
+    """The tutorial's graph for one sample, written out op by op (no MLP.__call__)."""
+    xs = [Value(x[0]), Value(x[1])]
+    acts = xs
+    for li, layer in enumerate(trainer.model.layers):
+        outs = []
+        for n in layer.neurons:
+            act = n.b
+            for w, a in zip(n.w, acts):
+                act = act + w * a
+            outs.append(act.tanh() if li < len(trainer.model.layers) - 1 else act)
+        acts = outs
+    m = max(v.data for v in acts)
+    shifted = [v - m for v in acts]
+    ex = [v.exp() for v in shifted]
+    denom = 0 + ex[0] + ex[1] + ex[2]
+    loss = -((ex[target] / denom).log())
+    loss.backward()
+    return loss
+
+
+def count_nodes(root):
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for c in stack.pop()._prev:
+            if id(c) not in seen:
+                seen.add(id(c))
+                stack.append(c)
+    return len(seen)
+
+
+def test_sample_graph_equals_hand_built_graph():
+    t = Trainer()
+    for _ in range(3):
+        t.step()
+    x, y = [0.5, -1.25], 2
+    nodes = sample_graph(t, x, y)
+    ref = hand_built_loss(t, x, y)  # its backward() leaves each param's grad on the param
+    assert len(nodes) == count_nodes(ref)
+    # 2 inputs + 51 params + 8 x (2 mul + 2 add + tanh) + 3 x (8 mul + 8 add)
+    # + loss: 3 x (const + add) + 3 exp + (const + 3 add) + (pow + mul) + log + (const + mul)
+    assert len(nodes) == 2 + 51 + 40 + 48 + 6 + 3 + 4 + 2 + 1 + 2 == 159
+    loss = nodes[-1]
+    assert loss.data == ref.data
+    assert loss.grad == 1.0
+    by_name = {n.name: n for n in nodes}
+    for name, p in t.model.named_parameters():
+        assert by_name[name].kind == "param"
+        assert by_name[name].data == p.data
+        assert math.isclose(by_name[name].grad, p.grad, rel_tol=1e-12, abs_tol=1e-15)
+    assert by_name["x0"].data == 0.5 and by_name["x1"].data == -1.25
+    assert sum(n.kind == "const" for n in nodes) == 5
+
+
+def test_sample_graph_leaves_the_models_grads_alone():
+    t = Trainer()
+    for p in t.model.parameters():
+        p.grad = 0.25
+    sample_graph(t, [0.1, 0.2], 0)
+    assert all(p.grad == 0.25 for p in t.model.parameters())
+
+
+def test_gradient_check_agrees_and_flags_a_wrong_gradient(monkeypatch):
+    t = Trainer(Config(n=30))
+    t.step()
+    checks = gradient_check(t)
+    assert len(checks) == 51
+    assert max(c.rel_error for c in checks) < 1e-6
+    before = [p.data for p in t.model.parameters()]
+    assert before == [p.data for p in t.model.parameters()]
+
+    # a broken engine (tanh's local derivative off by 10%) must be caught
+    import micrograd.fused as fused
+
+    real_forward = fused.FusedGraph.forward
+
+    def broken_forward(self, should_stop=None):
+        out = real_forward(self, should_stop)
+        for row in self.nodes:
+            for node in row[0]:
+                node._local = tuple(v * 1.1 for v in node._local)
+        return out
+
+    monkeypatch.setattr(fused.FusedGraph, "forward", broken_forward)
+    bad = gradient_check(t)
+    assert max(c.rel_error for c in bad) > 1e-3
+
+
+def test_confusion_matrix_counts_every_sample():
+    t = Trainer()
+    for _ in range(20):
+        t.step()
+    counts = confusion_matrix(t, t.val_split)
+    assert sum(map(sum, counts)) == len(t.val_split)
+    correct = sum(counts[i][i] for i in range(3))
+    assert correct / len(t.val_split) == t.evaluate(t.val_split)[1]
+    for i, acc in enumerate(per_class_accuracy(counts)):
+        assert acc == counts[i][i] / sum(counts[i])
