@@ -1,0 +1,80 @@
+"""What the training worker posts to the app: plain numbers and numpy copies, never Values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from textual.message import Message
+
+from micrograd.training import Trainer
+
+Weights = list[tuple[np.ndarray, np.ndarray]]
+"""(W, b) per layer, W of shape (nout, nin): what the boundary is computed from."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One step's numbers: the training pass that made the update, validation after it."""
+
+    step: int
+    train_loss: float
+    train_acc: float
+    val_loss: float
+    val_acc: float
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """The model after a step, copied out of the Trainer so the UI can keep it."""
+
+    step: int
+    weights: Weights
+    params: np.ndarray
+    """Every parameter's value, in `model.named_parameters()` order."""
+    adam_m: np.ndarray
+    """AdamW's first moments, in the same order."""
+    adam_v: np.ndarray
+    """AdamW's second moments, in the same order."""
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> Snapshot:
+        """Copy the trainer's current state (call it from the thread that owns the trainer)."""
+        opt = trainer.optimizer
+        return cls(
+            step=trainer.step_count,
+            weights=trainer.weights(),
+            params=np.array([p.data for p in opt.params], dtype=float),
+            adam_m=np.array(opt.m, dtype=float),
+            adam_v=np.array(opt.v, dtype=float),
+        )
+
+
+@dataclass
+class Progress(Message):
+    """Steps finished since the worker's last message, and the model after the last one."""
+
+    generation: int
+    records: list[Record]
+    snapshot: Snapshot
+    steps_per_sec: float | None
+
+
+@dataclass
+class TrainingDiverged(Message):
+    """A step would have made the loss or the weights non-finite; nothing was applied."""
+
+    generation: int
+    step: int
+    what: str
+    """What went wrong, e.g. "the training loss is nan"."""
+
+
+@dataclass
+class TrainingStopped(Message):
+    """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
+
+    generation: int
+
+
+__all__ = ["Progress", "Record", "Snapshot", "TrainingDiverged", "TrainingStopped", "Weights"]

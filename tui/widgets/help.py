@@ -1,0 +1,63 @@
+"""The help screen: what the keys do and what the picture shows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.widgets.boundary import legend
+
+KEYS = [
+    ("space", "train / pause"),
+    ("s", "one optimizer update (pauses first if training)"),
+    ("r", "reset to step 0: same seed, same initial weights"),
+    ("?", "this help"),
+    ("q", "quit (also ctrl+q, ctrl+c)"),
+]
+
+ABOUT = (
+    "Each step is one epoch: the whole training split goes forward through the "
+    "MLP, the mean cross-entropy loss is backpropagated through micrograd's Value "
+    "graph, and AdamW updates every weight once.\n\n"
+    "The plot shades every cell of [-2, 2]² by the class the model predicts there. "
+    "The glyphs o x + are the training points, one glyph per true class: a point on "
+    "another class's shade is misclassified."
+)
+
+
+def help_text(no_color: bool = False) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key, what in KEYS:
+        table.add_row(key, what)
+    table.add_row("", "")
+    table.add_row("plot", legend(no_color))
+    table.add_row("", "")
+    table.add_row("", Text(ABOUT))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys, the legend and a few lines on what one step does; any close key dismisses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q,enter,space", "dismiss", "Close", show=True),
+    ]
+    """Every reasonable way out closes the help (q does not quit from here)."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "micrograd-tui · help"
+            box.border_subtitle = "esc to close"
+            yield Static(help_text(self.app.no_color), id="help-text")
+
+
+__all__ = ["HelpScreen"]

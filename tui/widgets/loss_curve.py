@@ -1,0 +1,69 @@
+"""The loss curve: training and validation loss over the steps so far."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+from tui.messages import Record
+
+TRAIN_COLOR, VAL_COLOR = 6, 5
+"""Plotext colour codes: ANSI cyan for training, magenta for validation."""
+
+MIN_SIZE = (16, 5)
+
+
+def thin(records: Sequence[Record], most: int) -> list[Record]:
+    """At most `most` records, evenly spaced, always keeping the first and the last."""
+    if len(records) <= most:
+        return list(records)
+    stride = (len(records) - 1) / (most - 1)
+    return [records[round(i * stride)] for i in range(most)]
+
+
+class LossCurve(PlotextPlot):
+    """Train and validation loss against step, from the app's history."""
+
+    history: reactive[Sequence[Record]] = reactive((), always_update=True)
+    """Every step's record so far, step 0 first."""
+
+    def render(self) -> RenderResult:
+        width, height = self.size
+        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+            return Text("")
+        plt = self.plt
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        records = thin(self.history, 2 * width)
+        if records:
+            steps = [r.step for r in records]
+            train = [r.train_loss for r in records]
+            val = [r.val_loss for r in records]
+            top = max(max(train), max(val))
+            plt.xlim(0, max(steps[-1], 1))
+            plt.ylim(0, top * 1.05 if top > 0 else 1)
+            if self.app.no_color:  # told apart by marker, not colour
+                plt.plot(steps, train, marker="braille", color="default")
+                plt.plot(steps, val, marker="•", color="default")
+            else:
+                plt.plot(steps, train, marker="braille", color=TRAIN_COLOR)
+                plt.plot(steps, val, marker="braille", color=VAL_COLOR)
+        plt.xfrequency(3)
+        plt.yfrequency(3 if height < 12 else 5)
+        return Text.from_ansi(plt.build(), no_wrap=True, end="")
+
+
+def legend(no_color: bool = False) -> Text:
+    """Names the two curves (the border subtitle of the panel)."""
+    if no_color:
+        return Text("━ train  • val")
+    return Text.assemble(("━ train", "cyan"), "  ", ("━ val", "magenta"))
+
+
+__all__ = ["LossCurve", "legend", "thin"]
