@@ -1,0 +1,405 @@
+"""Drive the real app in tmux: key-to-screen latency, event-loop heartbeat, resident memory.
+
+    .venv/bin/python benchmarks/app_latency.py [--quick] [--n 1000] [--presses 40]
+
+Runs `micrograd-tui` in a private tmux server (its own socket, killed at the end) at
+80x24, starts training with space, then presses space again and again (pause, train,
+pause, ...) and polls `tmux capture-pane -p` every ~2 ms until the run state shown on
+screen changes: that is the key press to visible change latency, measured from just
+before `tmux send-keys` to the capture that shows the change (an upper bound).
+
+The heartbeat needs the app's help: with MICROGRAD_TUI_HEARTBEAT_LOG=path set, the app
+writes one line per tick of a timer on its event loop, starting with time.monotonic()
+(the same clock as ours on Linux). Without the file, that part is skipped.
+
+Resident memory: a second run trains (n=100 by default) while VmRSS of the app's
+process is sampled from /proc and the step counter is read off the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
+
+STATE_WORDS = re.compile(r"\b(paused|running|stepping|training|diverged|resetting)\b", re.I)
+"""Words that say the run state; a press of space must change which of them are shown."""
+
+STEP = re.compile(r"\bstep\s+(\d[\d,]*)", re.I)
+"""The step counter on screen: the first `step <number>`."""
+
+LATENCY_TARGET_MS = 50.0
+HEARTBEAT_TARGET_HZ = 50.0
+RSS_TARGET_MB = 10.0
+
+
+def app_command() -> Path | None:
+    """The installed console script next to this python, if the app module exists."""
+    root = Path(__file__).resolve().parent.parent
+    exe = Path(sys.executable).parent / "micrograd-tui"
+    if not exe.exists() or not (root / "tui" / "app.py").exists():
+        return None
+    return exe
+
+
+def percentile(xs: list[float], q: float) -> float:
+    """The q-quantile by the nearest rank (no interpolation): a value that was measured."""
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+# ------------------------------------------------------------------ tmux
+
+
+class AppDied(RuntimeError):
+    """The app's process ended; the message holds the last screen (its traceback)."""
+
+
+class Tmux:
+    """One app in a private tmux server of its own: start, read the screen, press keys, kill."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], width: int = 80, height: int = 24):
+        self.socket = f"mgbench-{os.getpid()}-{secrets.token_hex(3)}"
+        self.target = "app"
+        assigns = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
+        command = "exec env " + " ".join([*assigns, *map(shlex.quote, argv)])
+        tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
+        self.socket_path = f"{tmpdir}/tmux-{os.getuid()}/{self.socket}"
+        self.started = time.monotonic()
+        try:
+            self._tmux(
+                "new-session", "-d", "-s", self.target, "-x", str(width), "-y", str(height),
+                command, ";", "set-option", "-t", self.target, "remain-on-exit", "on",
+            )  # fmt: skip
+            self.socket_path = self._tmux("display-message", "-p", "#{socket_path}").strip()
+        except BaseException:
+            self.close()
+            raise
+        self.capture_times: list[float] = []
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    def close(self) -> None:
+        """Kill our server (the app gets SIGHUP) and remove its socket file."""
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        if self.socket_path.endswith(self.socket):
+            Path(self.socket_path).unlink(missing_ok=True)
+
+    def __enter__(self) -> Tmux:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def capture(self) -> str:
+        t0 = time.perf_counter()
+        screen = self._tmux("capture-pane", "-p", "-t", self.target)
+        self.capture_times.append(time.perf_counter() - t0)
+        return screen
+
+    def send(self, key: str) -> None:
+        self._tmux("send-keys", "-t", self.target, key)
+
+    def pid(self) -> int:
+        return int(self._tmux("display-message", "-p", "-t", self.target, "#{pane_pid}"))
+
+    def check_alive(self) -> None:
+        dead = self._tmux("display-message", "-p", "-t", self.target, "#{pane_dead}").strip()
+        if dead == "1":
+            raise AppDied("the app exited:\n" + self.capture().rstrip()[-1500:])
+
+    def wait_for(
+        self, done: Callable[[str], bool], timeout: float, poll: float = 0.002
+    ) -> tuple[float, str] | None:
+        """Capture every ~poll s until done(screen); (seconds waited, screen) or None."""
+        t0 = time.monotonic()
+        while True:
+            started = time.monotonic()
+            screen = self.capture()
+            now = time.monotonic()
+            if done(screen):
+                return now - t0, screen
+            if now - t0 > timeout:
+                self.check_alive()
+                return None
+            time.sleep(max(0.0, poll - (now - started)))
+
+
+def state_of(screen: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in STATE_WORDS.findall(screen))
+
+
+def step_of(screen: str) -> int | None:
+    m = STEP.search(screen)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+# ------------------------------------------------------------------ the measurements
+
+
+@dataclass
+class Result:
+    """Everything measured; a part left None was skipped, with the reason in notes."""
+
+    n: int
+    first_frame_s: float | None = None
+    latencies_ms: list[tuple[str, float]] = field(default_factory=list)
+    timeouts: int = 0
+    capture_ms: float | None = None
+    heartbeat: dict[str, float] | None = None
+    rss: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def start_training(app: Tmux, timeout: float = 5.0) -> None:
+    """Press space and wait until the step counter moves."""
+    before = app.capture()
+    app.send("Space")
+    if app.wait_for(lambda s: state_of(s) != state_of(before), timeout) is None:
+        raise RuntimeError("space did not change the run state on screen")
+    first = step_of(app.capture()) or 0
+    if app.wait_for(lambda s: (step_of(s) or 0) > first, timeout) is None:
+        raise RuntimeError("the step counter did not move after space")
+
+
+def measure_presses(app: Tmux, result: Result, presses: int, rng: random.Random) -> None:
+    """Press space presses times, a random 150-350 ms apart; time each visible change."""
+    running = True
+    for _ in range(presses):
+        time.sleep(rng.uniform(0.15, 0.35))  # so a pause lands at a random point of a step
+        before = state_of(app.capture())
+        t0 = time.monotonic()
+        app.send("Space")
+        seen = app.wait_for(lambda s, before=before: state_of(s) != before, timeout=2.0)
+        kind = "pause" if running else "train"
+        running = not running
+        if seen is None:
+            result.timeouts += 1
+            continue
+        result.latencies_ms.append((kind, (time.monotonic() - t0) * 1e3))
+        # time.monotonic() after wait_for returned: the capture that showed the change
+
+
+def read_heartbeat(path: Path, t0: float, t1: float) -> dict[str, float] | None:
+    """Tick rate and gaps of the heartbeat lines stamped within [t0, t1]."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    ticks = []
+    for line in text.splitlines():
+        try:
+            ticks.append(float(line.split()[0]))
+        except (ValueError, IndexError):
+            continue
+    window = [t for t in ticks if t0 <= t <= t1]
+    if len(window) < 3:
+        return {"ticks": float(len(window)), "seconds": t1 - t0}
+    gaps = [(b - a) * 1e3 for a, b in zip(window, window[1:])]
+    return {
+        "ticks": float(len(window)),
+        "seconds": t1 - t0,
+        "hz": len(window) / (t1 - t0),
+        "gap_p50_ms": statistics.median(gaps),
+        "gap_p95_ms": percentile(gaps, 0.95),
+        "gap_max_ms": max(gaps),
+    }
+
+
+def measure_latency_run(exe: Path, n: int, presses: int, quiet: float, result: Result) -> None:
+    """The first frame, the heartbeat over quiet s of training, then the key presses."""
+    with tempfile.TemporaryDirectory(prefix="mgbench-") as tmp:
+        beat = Path(tmp) / "heartbeat.log"
+        with Tmux([str(exe), "--n", str(n)], {HEARTBEAT_ENV: str(beat)}) as app:
+            frame = app.wait_for(lambda s: bool(state_of(s)), timeout=10.0)
+            if frame is None:
+                raise RuntimeError("no frame with a run state within 10 s")
+            result.first_frame_s = time.monotonic() - app.started
+            time.sleep(0.5)
+            start_training(app)
+            t0 = time.monotonic()
+            time.sleep(quiet)
+            t1 = time.monotonic()
+            app.check_alive()
+            measure_presses(app, result, presses, random.Random(4))
+            app.check_alive()
+            captures = app.capture_times
+            result.capture_ms = statistics.median(captures) * 1e3
+            result.heartbeat = read_heartbeat(beat, t0, t1)
+            if result.heartbeat is None:
+                result.notes.append(
+                    f"heartbeat: skipped, the app wrote no {HEARTBEAT_ENV} file (hook missing)"
+                )
+
+
+def vm_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def measure_rss_run(exe: Path, n: int, steps: int, timeout: float, result: Result) -> None:
+    """Train for steps steps (or timeout s), sampling VmRSS; growth after a warm-up."""
+    with Tmux([str(exe), "--n", str(n)], {}) as app:
+        if app.wait_for(lambda s: bool(state_of(s)), timeout=10.0) is None:
+            raise RuntimeError("no frame with a run state within 10 s")
+        pid = app.pid()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"micrograd-tui" not in f.read():
+                raise RuntimeError(f"pane process {pid} is not micrograd-tui")
+        at_frame = vm_rss_mb(pid)
+        start_training(app)
+        warm = max(10, min(200, steps // 20))
+        samples: list[tuple[float, int, float]] = []  # (time, step, rss)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            step = step_of(app.capture())
+            rss = vm_rss_mb(pid)
+            if step is not None:
+                samples.append((time.monotonic(), step, rss))
+                if step >= steps:
+                    break
+            app.check_alive()
+            time.sleep(0.5)
+    after_warm = [s for s in samples if s[1] >= warm]
+    if len(after_warm) < 2:
+        result.notes.append(f"memory: fewer than 2 samples after step {warm}; skipped")
+        return
+    (ta, sa, ra), (tb, sb, rb) = after_warm[0], after_warm[-1]
+    result.rss = {
+        "n": float(n),
+        "at_frame_mb": at_frame,
+        "warm_step": float(sa),
+        "warm_mb": ra,
+        "last_step": float(sb),
+        "last_mb": rb,
+        "peak_mb": max(s[2] for s in after_warm),
+        "growth_mb": rb - ra,
+        "steps_per_s": (sb - sa) / (tb - ta),
+    }
+    if sb < steps:
+        result.notes.append(f"memory: stopped at step {sb} of {steps} after {timeout:g} s")
+
+
+def measure(
+    n: int = 1000,
+    presses: int | None = None,
+    quick: bool = False,
+    rss_n: int = 100,
+    rss_steps: int | None = None,
+    rss_timeout: float | None = None,
+) -> Result:
+    """All the app measurements; parts that cannot run are skipped with a note."""
+    result = Result(n)
+    exe = app_command()
+    if exe is None:
+        result.notes.append("app: tui/app.py or the micrograd-tui script is missing; skipped")
+        return result
+    presses = presses or (20 if quick else 40)
+    rss_steps = rss_steps or (2000 if quick else 10_000)
+    rss_timeout = rss_timeout or (60.0 if quick else 600.0)
+    try:
+        measure_latency_run(exe, n, presses, 3.0 if quick else 5.0, result)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        result.notes.append(f"latency: failed: {e}")
+    try:
+        measure_rss_run(exe, rss_n, rss_steps, rss_timeout, result)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        result.notes.append(f"memory: failed: {e}")
+    return result
+
+
+# ------------------------------------------------------------------ report
+
+
+def ok(good: bool) -> str:
+    return "ok" if good else "MISS"
+
+
+def print_report(r: Result) -> None:
+    print()
+    print(f"The app in tmux (80x24), `micrograd-tui --n {r.n}`, training:")
+    if r.first_frame_s is not None:
+        print(f"  first frame (run state on screen)  {r.first_frame_s * 1e3:.0f} ms after launch")
+    if r.latencies_ms:
+        all_ms = [ms for _, ms in r.latencies_ms]
+        p95 = percentile(all_ms, 0.95)
+        print(
+            f"  space -> visible change, {len(all_ms)} presses: p50 "
+            f"{statistics.median(all_ms):.1f} ms, p95 {p95:.1f} ms, max {max(all_ms):.1f} ms"
+            f"  (target p95 < {LATENCY_TARGET_MS:g} ms: {ok(p95 < LATENCY_TARGET_MS)})"
+        )
+        for kind in ("pause", "train"):
+            xs = [ms for k, ms in r.latencies_ms if k == kind]
+            if xs:
+                print(
+                    f"    {kind:>5} presses ({len(xs)}): p50 {statistics.median(xs):.1f} ms, "
+                    f"p95 {percentile(xs, 0.95):.1f} ms"
+                )
+        print(f"    screen polled by capture-pane, median {r.capture_ms:.1f} ms a capture")
+    if r.timeouts:
+        print(f"  {r.timeouts} presses showed no change within 2 s")
+    hb = r.heartbeat
+    if hb is not None and "hz" in hb:
+        print(
+            f"  heartbeat over {hb['seconds']:.1f} s of training: {hb['hz']:.1f} Hz"
+            f" (target >= {HEARTBEAT_TARGET_HZ:g}: {ok(hb['hz'] >= HEARTBEAT_TARGET_HZ)}),"
+            f" gaps p50 {hb['gap_p50_ms']:.1f} ms, p95 {hb['gap_p95_ms']:.1f} ms,"
+            f" max {hb['gap_max_ms']:.1f} ms"
+        )
+    elif hb is not None:
+        print(f"  heartbeat: only {hb['ticks']:.0f} ticks in {hb['seconds']:.1f} s of training")
+    m = r.rss
+    if m is not None:
+        print(
+            f"  memory, --n {m['n']:.0f}: VmRSS {m['warm_mb']:.1f} MB at step {m['warm_step']:.0f}"
+            f" -> {m['last_mb']:.1f} MB at step {m['last_step']:.0f}, growth"
+            f" {m['growth_mb']:+.1f} MB (target < {RSS_TARGET_MB:g} MB over 10,000 steps:"
+            f" {ok(m['growth_mb'] < RSS_TARGET_MB)}); peak {m['peak_mb']:.1f} MB,"
+            f" {m['at_frame_mb']:.1f} MB at the first frame; {m['steps_per_s']:.0f} steps/s"
+        )
+    for note in r.notes:
+        print(f"  {note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer presses, a shorter memory run")
+    p.add_argument("--n", type=int, default=1000, help="dataset size for the latency run")
+    p.add_argument("--presses", type=int, default=None, help="key presses (default 40)")
+    p.add_argument("--rss-n", type=int, default=100, help="dataset size for the memory run")
+    p.add_argument("--rss-steps", type=int, default=None, help="memory run steps (10,000)")
+    p.add_argument("--rss-timeout", type=float, default=None, help="memory run limit, s")
+    args = p.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still clean up tmux
+    print_report(
+        measure(args.n, args.presses, args.quick, args.rss_n, args.rss_steps, args.rss_timeout)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

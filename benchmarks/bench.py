@@ -1,0 +1,307 @@
+"""Issue 4's benchmark: baseline vs textbook vs default per-step medians, the grid, the app.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/bench.py --quick        # about a minute
+    .venv/bin/python benchmarks/bench.py                # more repeats
+    .venv/bin/python benchmarks/bench.py --quick --app  # plus the tmux-driven app
+
+The three engines step in turn, round by round (baseline, textbook, default, repeat),
+so machine noise hits all of them alike; the ratios come from the medians of one run.
+Not part of the test run, and asserts nothing: it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import baseline  # benchmarks/baseline.py: the tutorial's engine, used only here
+import numpy as np
+
+from micrograd import RNG, Config, Trainer, taichi
+from micrograd.training import predict_grid
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGETS = {100: (8, 50), 1000: (20, 200)}
+"""n -> (baseline/textbook, baseline/default): the minimum speed-ups issue 4 asks for."""
+
+GRID_TARGET_MS = 5.0
+STARTUP_TARGET_S = 0.5
+
+
+# ------------------------------------------------------------------ machine
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def machine_lines() -> list[str]:
+    now = datetime.datetime.now().astimezone()
+    return [
+        f"date     {now:%Y-%m-%d %H:%M %Z}",
+        f"machine  {platform.machine()}, {cpu_model()}, {os.cpu_count()} cores",
+        f"python   {platform.python_implementation()} {platform.python_version()}",
+        f"load     {load_average()} (1, 5, 15 min) at start",
+    ]
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def fmt_time(seconds: float) -> str:
+    """3 significant digits in s, ms or µs."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            v = seconds / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    raise AssertionError
+
+
+def verdict(value: float, target: float) -> str:
+    return "ok" if value >= target else "MISS"
+
+
+# ------------------------------------------------------------------ training steps
+
+
+@dataclass
+class StepTimes:
+    """Per-step wall times of the three engines for one n, in the order they ran."""
+
+    n: int
+    warmup: int
+    baseline: list[float] = field(default_factory=list)
+    textbook: list[float] = field(default_factory=list)
+    default: list[float] = field(default_factory=list)
+    first_losses: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def medians(self) -> tuple[float, float, float]:
+        return (
+            statistics.median(self.baseline),
+            statistics.median(self.textbook),
+            statistics.median(self.default),
+        )
+
+
+def time_steps(n: int, rounds: int | None, quick: bool) -> StepTimes:
+    """Interleaved steps of baseline, textbook and default at dataset size n.
+
+    The baseline runs as the tutorial runs it: the seed's data, its own weights drawn
+    from the same RNG after the dataset, consecutive steps in one process, the cyclic
+    collector left on. The Trainers pause the collector inside their own steps.
+    rounds=None picks a count from the cost of the warm-up rounds.
+    """
+    cfg = Config(n=n)
+    rng = RNG(cfg.seed)
+    train, _, _ = taichi(rng, n)
+    model = baseline.MLP(2, [*cfg.hidden, 3], rng)
+    optimizer = baseline.AdamW(
+        model.parameters(), cfg.lr, cfg.betas, cfg.eps, weight_decay=cfg.weight_decay
+    )
+    textbook = Trainer(cfg, fast=False)
+    default = Trainer(cfg)
+
+    def one_round(out: StepTimes | None) -> tuple[float, float, float, float]:
+        t0 = time.perf_counter()
+        lb = baseline.train_step(model, optimizer, train)
+        t1 = time.perf_counter()
+        lt = textbook.step().train_loss
+        t2 = time.perf_counter()
+        ld = default.step().train_loss
+        t3 = time.perf_counter()
+        if out is not None:
+            out.baseline.append(t1 - t0)
+            out.textbook.append(t2 - t1)
+            out.default.append(t3 - t2)
+        return lb, lt, ld, t3 - t0
+
+    warmup = 2 if n <= 300 else 1
+    *first, cost = one_round(None)
+    for _ in range(warmup - 1):
+        cost = one_round(None)[-1]
+    if rounds is None:
+        budget, least, most = (8.0, 5, 15) if quick else (30.0, 9, 41)
+        rounds = max(least, min(most, int(budget / cost)))
+        rounds |= 1  # odd: the median is a measured step
+    times = StepTimes(n, warmup, first_losses=tuple(first))
+    for _ in range(rounds):
+        one_round(times)
+    return times
+
+
+def print_steps(all_times: list[StepTimes]) -> None:
+    print()
+    print("Per-step medians (one full-batch AdamW update on 80% of n points), interleaved")
+    print("round by round: baseline, textbook, default; after the warm-up rounds.")
+    print()
+    head = (
+        f"{'n':>6} {'train':>5} {'rounds':>6}  {'baseline':>9} {'textbook':>9} {'default':>9}"
+        f"  {'base/textbook':>19}  {'base/default':>20}"
+    )
+    print(head)
+    print("-" * len(head))
+    for t in all_times:
+        b, tb, d = t.medians()
+        r_tb, r_d = b / tb, b / d
+        target = TARGETS.get(t.n)
+        if target:
+            c_tb = f"{r_tb:6.1f}x >={target[0]:>3}x {verdict(r_tb, target[0]):>4}"
+            c_d = f"{r_d:6.1f}x >={target[1]:>3}x {verdict(r_d, target[1]):>4}"
+        else:
+            c_tb, c_d = f"{r_tb:6.1f}x", f"{r_d:6.1f}x"
+        print(
+            f"{t.n:>6} {int(0.8 * t.n):>5} {len(t.baseline):>6}"
+            f"  {fmt_time(b):>9} {fmt_time(tb):>9} {fmt_time(d):>9}  {c_tb:>19}  {c_d:>20}"
+        )
+    print()
+    print("Spread (fastest .. slowest step) and first-step losses (the same numbers?):")
+    for t in all_times:
+        spread = "  ".join(
+            f"{name} {fmt_time(min(xs))} .. {fmt_time(max(xs))}"
+            for name, xs in (
+                ("baseline", t.baseline),
+                ("textbook", t.textbook),
+                ("default", t.default),
+            )
+        )
+        lb, lt, ld = t.first_losses
+        rel = max(abs(lb - lt), abs(lb - ld), abs(lt - ld)) / abs(lt)
+        print(f"  n={t.n}: {spread}")
+        print(f"  n={t.n}: first loss {lt:.15f}, largest relative difference {rel:.1e}")
+
+
+# ------------------------------------------------------------------ boundary grid
+
+
+def time_grid(runs: int) -> tuple[float, float, float]:
+    """Median and p95 of weights() + predict_grid for 200 x 60 cells, and the grid alone."""
+    trainer = Trainer(Config(n=100))
+    for _ in range(5):
+        trainer.step()
+    xs, ys = np.linspace(-2.0, 2.0, 200), np.linspace(-2.0, 2.0, 60)
+    with_weights, alone = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        weights = trainer.weights()
+        t1 = time.perf_counter()
+        grid = predict_grid(weights, xs, ys)
+        t2 = time.perf_counter()
+        with_weights.append(t2 - t0)
+        alone.append(t2 - t1)
+    assert grid.shape == (60, 200)
+    with_weights.sort()
+    return (
+        statistics.median(with_weights),
+        with_weights[int(0.95 * (len(with_weights) - 1))],
+        statistics.median(alone),
+    )
+
+
+def print_grid(runs: int) -> None:
+    median, p95, alone = time_grid(runs)
+    print()
+    print(f"Boundary grid, 200 x 60 cells (numpy), median of {runs} runs:")
+    ok = "ok" if median < GRID_TARGET_MS / 1e3 else "MISS"
+    print(
+        f"  weights() + predict_grid  median {fmt_time(median)} (target < {GRID_TARGET_MS:g} ms:"
+        f" {ok}), p95 {fmt_time(p95)}"
+    )
+    print(f"  predict_grid alone        median {fmt_time(alone)}")
+
+
+# ------------------------------------------------------------------ start-up
+
+
+def time_headless_startup(runs: int) -> float | None:
+    """Median wall time of `micrograd-tui --headless --steps 0` in a fresh process."""
+    exe = Path(sys.executable).parent / "micrograd-tui"
+    if not exe.exists():
+        return None
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(exe), "--headless", "--steps", "0"], check=True, capture_output=True, cwd=ROOT
+        )
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def print_startup(runs: int) -> None:
+    t = time_headless_startup(runs)
+    print()
+    if t is None:
+        print("Start-up: micrograd-tui is not installed next to this python; skipped.")
+        return
+    ok = "ok" if t < STARTUP_TARGET_S else "MISS"
+    print(
+        f"Start-up, `micrograd-tui --headless --steps 0`, median of {runs}: "
+        f"{fmt_time(t)} (target < {STARTUP_TARGET_S:g} s: {ok})"
+    )
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer repeats (about a minute)")
+    p.add_argument("--app", action="store_true", help="also drive the app in tmux")
+    p.add_argument(
+        "--n",
+        default="100,1000",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="dataset sizes, comma separated (default 100,1000)",
+    )
+    p.add_argument("--rounds", type=int, default=None, help="rounds per n (default: by cost)")
+    args = p.parse_args(argv)
+
+    print("micrograd-tui benchmark (issue 4)" + (" --quick" if args.quick else ""))
+    for line in machine_lines():
+        print(line)
+    started = time.perf_counter()
+
+    all_times = [time_steps(n, args.rounds, args.quick) for n in args.n]
+    print_steps(all_times)
+    print_grid(200 if args.quick else 1000)
+    print_startup(3 if args.quick else 7)
+
+    if args.app:
+        import app_latency
+
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still clean up tmux
+        app_latency.print_report(app_latency.measure(quick=args.quick))
+
+    print()
+    print(f"load     {load_average()} at the end; total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
