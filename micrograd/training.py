@@ -48,8 +48,13 @@ class Config:
         def finite(x: object) -> bool:
             return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            return f"seed must be a non-negative integer, got {self.seed!r}"
+        if (
+            not isinstance(self.seed, int)
+            or isinstance(self.seed, bool)
+            or not 0 < self.seed < 2**64
+        ):
+            # xorshift maps 0 to 0 forever: the dataset would never find a point
+            return f"seed must be an integer from 1 to 2**64 - 1, got {self.seed!r}"
         if not isinstance(self.n, int) or isinstance(self.n, bool) or not 3 <= self.n <= MAX_N:
             return f"n must be an integer from 3 to {MAX_N}, got {self.n!r}"
         if not self.hidden or any(
