@@ -198,7 +198,10 @@ class Trainer:
     def _step(self, should_stop: Callable[[], bool] | None) -> StepResult | None:
         k = self.step_count + 1
         split = self.train_split
-        built = self.loss_graph(split, should_stop)
+        try:
+            built = self.loss_graph(split, should_stop)
+        except (ArithmeticError, ValueError) as e:  # e.g. log(0), exp overflow in a graph op
+            raise Diverged(k, f"the forward pass failed ({e})", self.config.lr) from None
         if built is None or (should_stop is not None and should_stop()):
             return None
         loss, logits, tape = built
