@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -105,6 +106,8 @@ def test_each_line_is_flushed_as_soon_as_its_update_is_done():
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        # the program must flush by itself, not because the environment unbuffers it
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True)
@@ -195,6 +198,7 @@ def test_output_survives_a_closed_pipe():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
     )
     producer.stdout.readline()
     producer.stdout.close()
