@@ -93,7 +93,7 @@ def run(
     config: Config,
     steps: int,
     eval_every: int,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     *,
     trainer: Trainer | None = None,
     history: list[Record] | None = None,
@@ -108,6 +108,7 @@ def run(
     a signal, divergence or a closed pipe ends it early. Exit status: 0 done,
     3 diverged, 128 + signum when stopped by a signal, 1 if saving failed.
     """
+    out = sys.stdout if out is None else out  # looked up now: tests may replace it
     if trainer is None:
         trainer = Trainer(config)
     history = [] if history is None else history
