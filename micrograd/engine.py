@@ -53,12 +53,17 @@ class Value:
             return NotImplemented
         try:
             out = self.data**other
-            # d/dx x^n = n x^(n-1)
-            local = other * self.data ** (other - 1)
         except ZeroDivisionError:
             raise ZeroDivisionError(
                 f"Value ** {other}: {self.data!r} ** {other} divides by zero"
             ) from None
+        except OverflowError:
+            raise OverflowError(f"Value ** {other}: {self.data!r} ** {other} overflows") from None
+        try:
+            # d/dx x^n = n x^(n-1)
+            local = other * self.data ** (other - 1)
+        except ZeroDivisionError:  # e.g. x ** 0.5 at 0: the slope is infinite
+            local = math.inf
         except OverflowError:
             raise OverflowError(f"Value ** {other}: {self.data!r} ** {other} overflows") from None
         if isinstance(out, complex):

@@ -286,3 +286,11 @@ def test_division_by_zero_raises_zero_division_error_naming_the_op(divide):
 def test_negative_base_to_fractional_power_is_an_error_not_nan():
     with pytest.raises(ValueError, match=r"\*\*"):
         Value(-8.0) ** (1 / 3)
+
+
+def test_sqrt_of_zero_has_a_value_and_an_infinite_slope():
+    a = Value(0.0)
+    b = a**0.5
+    assert b.data == 0.0
+    b.backward()
+    assert a.grad == math.inf  # d sqrt(x)/dx -> +inf as x -> 0+
