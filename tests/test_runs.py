@@ -103,11 +103,14 @@ def test_the_file_is_the_documented_format(saved):
 
 
 @pytest.mark.parametrize(
-    "config",
-    [Config(), Config(hidden=(16, 16)), Config(seed=3, n=40, lr=0.3)],
-    ids=["default", "hidden-16-16", "seed3-n40"],
+    "config, fast",
+    [
+        pytest.param(Config(), True, id="default"),
+        pytest.param(Config(hidden=(16, 16)), True, id="hidden-16-16"),
+        pytest.param(Config(seed=3, n=40, lr=0.3), True, id="seed3-n40-lr0.3"),
+        pytest.param(Config(), False, id="default-textbook-graph"),
+    ],
 )
-@pytest.mark.parametrize("fast", [True, False], ids=["fast", "textbook"])
 def test_resuming_continues_exactly_as_the_uninterrupted_run(tmp_path, config, fast):
     before, after = 4, 5
     uninterrupted = Trainer(config, fast=fast)

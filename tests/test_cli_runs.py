@@ -1,0 +1,370 @@
+"""Saved runs from the command line: --save, --load, --log, --save-dir, and stopping by signal."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from micrograd import Config, Trainer, load_run, save_run
+
+MODULE = [sys.executable, "-m", "tui"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*MODULE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+    )
+
+
+def records(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def one_line_error(proc: subprocess.CompletedProcess, status: int = 2) -> str:
+    assert proc.returncode == status, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    return proc.stderr
+
+
+# ------------------------------------------------------------- save and resume
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--hidden", "16,16", "--n", "60"]], ids=["default", "16-16"]
+)
+def test_save_then_load_prints_exactly_the_uninterrupted_lines(tmp_path, extra):
+    whole = run("--headless", "--steps", "12", "--eval-every", "5", *extra)
+    assert whole.returncode == 0, whole.stderr
+    first = run(
+        "--headless", "--steps", "7", "--eval-every", "5", "--save", tmp_path / "r.json", *extra
+    )
+    assert first.returncode == 0, first.stderr
+    rest = run("--headless", "--load", tmp_path / "r.json", "--steps", "5", "--eval-every", "5")
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stderr == ""
+
+    whole_lines = whole.stdout.splitlines()
+    assert rest.stdout.splitlines() == whole_lines[7:]  # the same text, byte for byte
+    # the first part differs only by the validation a last step always gets
+    for a, b in zip(records(first.stdout), records(whole.stdout)):
+        assert {k: a[k] for k in b} == b
+    assert records(first.stdout)[-1]["step"] == 7 and "val_loss" in records(first.stdout)[-1]
+
+
+def test_the_saved_file_holds_the_whole_history_after_a_resume(tmp_path):
+    path = tmp_path / "r.json"
+    assert run("--headless", "--steps", "3", "--save", path).returncode == 0
+    proc = run("--headless", "--load", path, "--steps", "2", "--save", path)
+    assert proc.returncode == 0, proc.stderr
+    trainer, history = load_run(path)
+    assert trainer.step_count == 5
+    assert [h["step"] for h in history] == [1, 2, 3, 4, 5]
+    assert history[3:] == records(proc.stdout)
+
+
+def test_load_with_zero_steps_prints_nothing_and_changes_nothing(tmp_path):
+    path = tmp_path / "r.json"
+    assert run("--headless", "--steps", "2", "--save", path).returncode == 0
+    before = path.read_bytes()
+    proc = run("--headless", "--load", path, "--steps", "0", "--save", path)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert path.read_bytes() == before
+
+
+def test_lr_and_weight_decay_given_with_load_replace_the_saved_ones(tmp_path):
+    path = tmp_path / "r.json"
+    assert run("--headless", "--steps", "2", "--save", path).returncode == 0
+    proc = run("--headless", "--load", path, "--steps", "1", "--lr", "0.01", "--save", path)
+    assert proc.returncode == 0, proc.stderr
+    trainer, _ = load_run(path)
+    assert trainer.config == Config(lr=0.01)
+
+    expected = Trainer()
+    expected.step(), expected.step()
+    expected.optimizer.lr = 0.01
+    assert records(proc.stdout)[0]["train_loss"] == expected.step().train_loss
+
+
+@pytest.mark.parametrize("flag", ["--seed 7", "--n 60", "--hidden 8"])
+def test_seed_n_and_hidden_conflict_with_load(tmp_path, flag):
+    save_run(tmp_path / "r.json", Trainer(), [])
+    proc = run("--headless", "--load", tmp_path / "r.json", *flag.split())
+    assert "not allowed with --load" in one_line_error(proc)
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, "no such file"),
+        (b'{"format": "micrograd-tui-run", "vers', "not valid JSON"),
+        (b"[1, 2]", "not a micrograd-tui run"),
+        (b'{"format": "micrograd-tui-run", "version": 9}', "newer"),
+    ],
+    ids=["missing", "truncated", "not-ours", "newer"],
+)
+def test_a_bad_file_to_load_exits_2_with_the_reason(tmp_path, content, words):
+    path = tmp_path / "r.json"
+    if content is not None:
+        path.write_bytes(content)
+    err = one_line_error(run("--headless", "--load", path))
+    assert "--load" in err and words in err and str(path) in err
+
+
+def test_nan_weights_are_refused(tmp_path):
+    path = tmp_path / "r.json"
+    save_run(path, Trainer(), [])
+    doc = json.loads(path.read_text())
+    doc["params"][0] = "NAN"
+    path.write_text(json.dumps(doc).replace('"NAN"', "NaN"))
+    assert "NaN" in one_line_error(run("--headless", "--load", path))
+
+
+# --------------------------------------------------------------------- --log
+
+
+def test_log_gets_exactly_the_printed_lines(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    proc = run("--headless", "--steps", "12", "--log", log)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text() == proc.stdout
+    assert len(records(log.read_text())) == 12
+
+
+def test_log_is_replaced_not_appended(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    log.write_text("old\n")
+    assert run("--headless", "--steps", "1", "--log", log).returncode == 0
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_log_lines_are_flushed_as_they_happen(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    proc = subprocess.Popen(
+        [*MODULE, "--headless", "--n", "3000", "--steps", "1000", "--log", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert first
+        deadline = time.monotonic() + 10
+        while log.read_text() == "" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert log.read_text().splitlines()[0] == first.strip()
+    finally:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--headless", "--log", "{tmp}"], "is a folder"),
+        (["--headless", "--log", "{tmp}/nope/m.jsonl"], "no such folder"),
+        (["--headless", "--save", "{tmp}"], "is a folder"),
+        (["--headless", "--save", "{tmp}/nope/r.json"], "no such folder"),
+        (["--headless", "--save", "{tmp}/r.json", "--log", "{tmp}/r.json"], "--save file"),
+        (["--save", "{tmp}/r.json"], "only with --headless"),
+        (["--log", "{tmp}/m.jsonl"], "only with --headless"),
+        (["--headless", "--save-dir", "{tmp}/nope"], "not an existing folder"),
+        (["--headless", "--save-dir", "{tmp}/file"], "not an existing folder"),
+        (["--headless", "--load", ""], "expected a file name"),
+        (["--headless", "--seed", "0"], "--seed"),
+    ],
+)
+def test_bad_file_flags_exit_2_in_one_line(tmp_path, args, words):
+    (tmp_path / "file").write_text("")
+    proc = run(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert words in one_line_error(proc)
+
+
+def test_save_dir_accepts_an_existing_folder(tmp_path):
+    proc = run("--headless", "--steps", "1", "--n", "30", "--save-dir", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_help_documents_the_load_rule():
+    text = " ".join(run("--help").stdout.split())
+    for words in ("--load FILE", "--save FILE", "--log FILE", "--save-dir DIR"):
+        assert words in text
+    assert "--steps then counts further updates" in text
+    assert "giving them is an error" in text
+
+
+# -------------------------------------------------------- divergence and signals
+
+
+def test_divergence_exits_3_and_saves_the_last_good_step(tmp_path):
+    path = tmp_path / "r.json"
+    proc = run("--headless", "--lr", "1e6", "--steps", "50", "--save", path)
+    err = one_line_error(proc, 3)
+    assert "diverged at step" in err and "lower learning rate" in err
+    trainer, history = load_run(path)
+    assert f"step {trainer.step_count + 1}" in err
+    assert history == records(proc.stdout)
+    # the saved run is the state before the failed update: resuming meets it again
+    again = run("--headless", "--load", path, "--steps", "5")
+    assert one_line_error(again, 3) == err
+
+
+def start_long_run(*extra: str) -> subprocess.Popen:
+    """A headless run that would take minutes, already training (its first line is out)."""
+    proc = subprocess.Popen(
+        [*MODULE, "--headless", "--n", "5000", "--steps", "100000", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout.readline().startswith('{"step": 1,')
+    return proc
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
+def test_a_stop_signal_ends_a_long_run_within_a_second(tmp_path, sig):
+    path = tmp_path / "r.json"
+    proc = start_long_run("--save", str(path))
+    try:
+        time.sleep(0.3)  # mid-step
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + sig, err
+    assert elapsed < 1.0, elapsed
+    assert "Traceback" not in err
+    assert (
+        err.strip()
+        == f"micrograd-tui: stopped by {sig.name} after step {len(out.splitlines()) + 1}"
+    )
+    # the run is saved at the last completed step, with every printed line in its history
+    trainer, history = load_run(path)
+    assert trainer.step_count == len(history) == len(out.splitlines()) + 1
+
+
+def test_sigterm_with_a_closed_stdout_still_exits_cleanly():
+    proc = start_long_run()
+    proc.stdout.close()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def restore_signals():
+    """Put this process's stop-signal handlers back after an in-process test."""
+    sigs = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    saved = {s: signal.getsignal(s) for s in sigs}
+    yield
+    for s, handler in saved.items():
+        signal.signal(s, handler)
+
+
+def test_a_signal_while_loading_ends_at_once(restore_signals):
+    from tui.headless import Interrupted, Stop
+
+    stop = Stop()
+    stop.install()
+    with pytest.raises(Interrupted) as info, stop.interruptible():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+    assert info.value.signum == signal.SIGTERM
+    assert stop() and stop.status == 143
+
+
+def test_outside_the_interruptible_block_a_signal_only_asks_to_stop(restore_signals):
+    from tui.headless import Stop
+
+    stop = Stop()
+    stop.install()
+    assert not stop()
+    os.kill(os.getpid(), signal.SIGHUP)
+    assert stop() and stop.signum == signal.SIGHUP and stop.status == 129
+    trainer = Trainer(Config(n=30))
+    assert trainer.step(stop) is None and trainer.step_count == 0
+
+
+def test_the_headless_path_with_files_imports_no_textual(tmp_path):
+    run_file, log = str(tmp_path / "r.json"), str(tmp_path / "m.jsonl")
+    code = f"""
+import sys
+from tui.__main__ import main
+assert main(["--headless", "--steps", "1", "--n", "30", "--save", {run_file!r}]) == 0
+assert main(["--headless", "--steps", "1", "--load", {run_file!r}, "--log", {log!r}]) == 0
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich", "plotext"))
+assert not bad, bad
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+# ----------------------------------------------------------------- the app
+
+
+def test_load_with_an_app_that_cannot_take_a_run_exits_2(tmp_path, monkeypatch, capsys):
+    import tui.app
+    from tui.__main__ import main
+
+    save_run(tmp_path / "r.json", Trainer(), [])
+    monkeypatch.setattr(tui.app, "run_app", lambda config: pytest.fail("the app started"))
+    with pytest.raises(SystemExit) as info:
+        main(["--load", str(tmp_path / "r.json")])
+    assert info.value.code == 2
+    assert "--load with the app is not supported yet" in capsys.readouterr().err
+
+
+def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, monkeypatch):
+    import tui.app
+    from tui.__main__ import main
+
+    trainer = Trainer(Config(seed=3, n=30))
+    trainer.step()
+    history = [{"step": 1, "train_loss": 1.0, "train_acc": 0.5}]
+    save_run(tmp_path / "r.json", trainer, history)
+    got = {}
+
+    def run_app(config, trainer=None, history=None, save_dir=None):
+        got.update(config=config, trainer=trainer, history=history, save_dir=save_dir)
+        return 0
+
+    monkeypatch.setattr(tui.app, "run_app", run_app)
+    assert main(["--load", str(tmp_path / "r.json"), "--save-dir", str(tmp_path)]) == 0
+    assert got["config"] == trainer.config
+    assert got["trainer"].step_count == 1 and got["history"] == history
+    assert [p.data for p in got["trainer"].parameters] == [p.data for p in trainer.parameters]
+    assert got["save_dir"] == str(tmp_path)
+
+
+def test_the_real_app_signature_is_known():
+    """Fails as a reminder once the app's run_app takes a loaded run: drop the xfail then."""
+    import tui.app
+
+    accepts = inspect.signature(tui.app.run_app).parameters
+    if "trainer" in accepts and "history" in accepts:
+        return
+    pytest.xfail("tui.app.run_app(config) does not take trainer=, history= yet")
