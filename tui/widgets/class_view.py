@@ -1,0 +1,122 @@
+"""The class view: the validation confusion matrix and each class's accuracy, in a panel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from textual.app import RenderResult
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from micrograd.data import Point
+from micrograd.introspect import confusion_matrix, per_class_accuracy
+from micrograd.training import Trainer, forward_numpy
+from tui.messages import Weights
+from tui.widgets.boundary import POINT_MARKERS
+
+CLASS_STYLES = ("red", "yellow", "green")
+"""Each class's colour, as on the plot (ANSI names: right in 16-colour terminals)."""
+
+
+@dataclass(frozen=True)
+class ClassSnapshot:
+    """The validation split's confusion matrix at one step."""
+
+    step: int
+    counts: tuple[tuple[int, ...], ...]
+    """counts[true][predicted]."""
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> ClassSnapshot:
+        """Predict every validation point (call it where the trainer lives)."""
+        counts = confusion_matrix(trainer, trainer.val_split)
+        return cls(trainer.step_count, tuple(tuple(row) for row in counts))
+
+    @property
+    def accuracy(self) -> list[float]:
+        """Per-class accuracy (recall); NaN for a class with no samples."""
+        return per_class_accuracy([list(row) for row in self.counts])
+
+
+def misclassified(weights: Weights, points: Sequence[Point]) -> list[int]:
+    """Indices of the points the model with these weights gets wrong (numpy, any thread)."""
+    if not points:
+        return []
+    xy = np.array([x for x, _ in points], dtype=float)
+    labels = np.array([y for _, y in points])
+    wrong = forward_numpy(weights, xy).argmax(axis=1) != labels
+    return [int(i) for i in np.flatnonzero(wrong)]
+
+
+def class_name(k: int) -> Text:
+    """A class as its glyph and number in its colour, e.g. `o 0` in red."""
+    glyph = POINT_MARKERS[k] if k < len(POINT_MARKERS) else "?"
+    return Text(f"{glyph} {k}", style=CLASS_STYLES[k % len(CLASS_STYLES)])
+
+
+def matrix_table(snapshot: ClassSnapshot) -> Table:
+    """Rows: true class; columns: predicted class; then the row's accuracy."""
+    k = len(snapshot.counts)
+    table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+    table.add_column(Text("true\\pred", style="dim"), no_wrap=True)
+    for j in range(k):
+        table.add_column(class_name(j), justify="right", no_wrap=True)
+    table.add_column(Text("acc", style="dim"), justify="right", no_wrap=True)
+    for i, (row, acc) in enumerate(zip(snapshot.counts, snapshot.accuracy)):
+        cells: list[Text] = []
+        for j, n in enumerate(row):
+            if i == j:
+                style = "bold"
+            elif n:
+                style = "bold red reverse"
+            else:
+                style = "dim"
+            cells.append(Text(str(n), style=style))
+        shown = "—" if math.isnan(acc) else f"{acc:.0%}"
+        table.add_row(class_name(i), *cells, Text(shown))
+    total = sum(sum(row) for row in snapshot.counts)
+    right = sum(snapshot.counts[i][i] for i in range(k))
+    overall = f"{right / total:.1%}" if total else "—"
+    table.add_row(Text("all", style="dim"), *[""] * k, Text(overall, style="bold"))
+    return table
+
+
+class ClassView(Widget):
+    """Which classes the model confuses on the validation split, refreshed after steps."""
+
+    DEFAULT_CSS = """
+    ClassView {
+        height: auto;
+    }
+    """
+
+    snapshot: reactive[ClassSnapshot | None] = reactive(None, layout=True)
+    """The confusion matrix shown; None until the worker has counted."""
+
+    def __init__(
+        self,
+        snapshot: ClassSnapshot | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.set_reactive(ClassView.snapshot, snapshot)
+
+    def update_snapshot(self, snapshot: ClassSnapshot) -> None:
+        """Show a newer matrix."""
+        self.snapshot = snapshot
+
+    def render(self) -> RenderResult:
+        if self.snapshot is None:
+            return Text("validation classes: counting…", style="dim")
+        return matrix_table(self.snapshot)
+
+
+__all__ = ["ClassSnapshot", "ClassView", "class_name", "misclassified"]

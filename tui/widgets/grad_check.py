@@ -1,0 +1,150 @@
+"""The gradient check: autograd against central differences for every parameter, flagged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from micrograd.introspect import GradCheck, gradient_check
+from micrograd.training import Trainer
+from tui.widgets.numfmt import num, sci
+
+TOLERANCE = 1e-6
+"""A parameter whose relative error exceeds this is flagged."""
+
+COLUMNS = (("name", 18), ("autograd", 10), ("numeric", 10), ("rel error", 9), ("", 4))
+
+
+@dataclass(frozen=True)
+class GradCheckSnapshot:
+    """Every parameter's autograd and numeric gradient at one step."""
+
+    step: int
+    checks: tuple[GradCheck, ...]
+    split_size: int
+    """How many training samples the mean loss was taken over."""
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> GradCheckSnapshot:
+        """Run the check (about 0.1 s for the defaults; call it where the trainer lives)."""
+        checks = tuple(gradient_check(trainer))
+        return cls(trainer.step_count, checks, len(trainer.train_split))
+
+    @property
+    def worst(self) -> GradCheck | None:
+        """The check with the largest relative error (NaN counts as the largest)."""
+        if not self.checks:
+            return None
+        return max(self.checks, key=lambda c: c.rel_error if c.rel_error == c.rel_error else 1e300)
+
+    @property
+    def flagged(self) -> list[GradCheck]:
+        """Checks over the tolerance (or NaN)."""
+        return [c for c in self.checks if not c.rel_error <= TOLERANCE]
+
+
+class GradCheckScreen(Screen[None]):
+    """Is backprop right? Each parameter's autograd gradient next to central differences."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "close", "Close"),
+        Binding("e", "toggle_sort", "Sort by error"),
+    ]
+    """e puts the largest relative errors first (and back)."""
+
+    worst_first: reactive[bool] = reactive(False, init=False)
+    """Rows ordered by relative error, largest first, instead of by place in the model."""
+
+    def __init__(self, snapshot: GradCheckSnapshot | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        """The check on screen (None while the worker computes it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="gradcheck-title")
+        yield Static(id="gradcheck-summary")
+        yield DataTable(id="gradcheck-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.table
+        for label, width in COLUMNS:
+            key = label or "flag"
+            table.add_column(Text(label, justify="left" if key == "name" else "right"), key=key,
+                             width=width)  # fmt: skip
+        self._fill()
+        table.focus()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#gradcheck-table", DataTable)
+
+    def update_snapshot(self, snapshot: GradCheckSnapshot) -> None:
+        """Show a newer check."""
+        self.snapshot = snapshot
+        self._fill()
+
+    def _fill(self) -> None:
+        snap = self.snapshot
+        table = self.table
+        table.clear()
+        title = self.query_one("#gradcheck-title", Static)
+        summary = self.query_one("#gradcheck-summary", Static)
+        if snap is None:
+            title.update(Text.assemble(("gradient check", "bold"), " · computing…"))
+            summary.update("")
+            return
+        title.update(
+            Text.assemble(
+                ("gradient check", "bold"),
+                f" · step {snap.step} · mean loss over {snap.split_size} training samples",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
+        summary.update(self.summary())
+        summary.set_class(bool(snap.flagged), "-bad")
+        checks = list(snap.checks)
+        if self.worst_first:
+            checks.sort(key=lambda c: -c.rel_error if c.rel_error == c.rel_error else -1e300)
+        for c in checks:
+            bad = not c.rel_error <= TOLERANCE
+            style = "bold red" if bad else ""
+            table.add_row(
+                Text(c.name, style=style),
+                Text(num(c.autograd), justify="right"),
+                Text(num(c.numeric), justify="right"),
+                Text(sci(c.rel_error), justify="right", style=style),
+                Text("✗" if bad else "✓", justify="right", style=style or "green"),
+                key=c.name,
+            )
+
+    def summary(self) -> str:
+        """The largest relative error and how many parameters are over the tolerance."""
+        snap = self.snapshot
+        if snap is None or snap.worst is None:
+            return ""
+        worst, flagged = snap.worst, snap.flagged
+        head = f"max rel error {sci(worst.rel_error)} ({worst.name})"
+        if not flagged:
+            return f"{head} · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"
+        return f"{head} · {len(flagged)} of {len(snap.checks)} > {TOLERANCE:g} ✗"
+
+    def watch_worst_first(self) -> None:
+        self._fill()
+
+    def action_toggle_sort(self) -> None:
+        self.worst_first = not self.worst_first
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+__all__ = ["TOLERANCE", "GradCheckScreen", "GradCheckSnapshot"]

@@ -1,0 +1,470 @@
+"""The graph view: one sample's loss graph as an expandable tree, from the loss to the inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from micrograd.introspect import GraphNode, sample_graph
+from micrograd.training import Trainer
+from tui.widgets.numfmt import num
+
+Path = tuple[int, ...]
+"""Where a node hangs: the operand positions taken from the loss down to it."""
+
+OPEN_DEPTH = 2
+"""How many levels below the loss are open when the view first shows a graph."""
+
+KIND_MARKS = {"param": "◆ ", "input": "▶ ", "const": "· ", "op": ""}
+"""A glyph per leaf kind, so parameters, inputs and constants read without colour."""
+
+KIND_STYLES = {"param": "bold cyan", "input": "bold green", "const": "dim", "op": "bold"}
+
+
+@dataclass(frozen=True)
+class GraphSnapshot:
+    """One sample's graph as plain data: what the worker hands the graph view."""
+
+    step: int
+    point: tuple[float, float]
+    target: int
+    nodes: tuple[GraphNode, ...]
+    """In topological order, the loss last (see micrograd.introspect.sample_graph)."""
+
+    @classmethod
+    def of(cls, trainer: Trainer, point: Sequence[float], target: int) -> GraphSnapshot:
+        """Build, run and backprop the sample's own graph (call it where the trainer lives)."""
+        x = (float(point[0]), float(point[1]))
+        return cls(trainer.step_count, x, target, tuple(sample_graph(trainer, x, target)))
+
+    @cached_property
+    def structure(self) -> tuple[tuple[str, str, str, tuple[int, ...]], ...]:
+        """Everything but the numbers: equal structures can be relabelled in place."""
+        return tuple((n.op, n.kind, n.name, n.children) for n in self.nodes)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one line of the tree stands for."""
+
+    index: int
+    """The graph node's index in the snapshot."""
+    path: Path
+    repeat: bool
+    """A further use of a node that is shown in full (with its inputs) at its first use."""
+
+
+def layout(nodes: Sequence[GraphNode], repeats: bool = True) -> Iterator[Entry]:
+    """The tree's entries in display order, depth first from the loss in operand order.
+
+    Each node appears in full once, at its first use; with repeats, every further use
+    appears as a childless repeat entry, so every edge of the graph is shown.
+    """
+    if not nodes:
+        return
+    seen: set[int] = set()
+    stack = [Entry(len(nodes) - 1, (), False)]
+    while stack:
+        entry = stack.pop()
+        yield entry
+        if entry.repeat:
+            continue
+        seen.add(entry.index)
+        below = []
+        for pos, child in enumerate(nodes[entry.index].children):
+            if child not in seen:
+                seen.add(child)
+                below.append(Entry(child, (*entry.path, pos), False))
+            elif repeats:
+                below.append(Entry(child, (*entry.path, pos), True))
+        stack.extend(reversed(below))
+
+
+def local_derivative(node: GraphNode, child: GraphNode, pos: int, other: float) -> float | None:
+    """d node / d child from the numbers alone (other: the other operand's data)."""
+    op = node.op
+    if op == "+":
+        return 1.0
+    if op == "*":
+        return other
+    if op == "tanh":
+        return 1 - node.data**2
+    if op == "exp":
+        return node.data
+    if op == "log":
+        return 1 / child.data if child.data else None
+    if op == "ReLU":
+        return float(node.data > 0)
+    if op.startswith("**"):
+        k = float(op[2:])
+        try:
+            return k * child.data ** (k - 1)
+        except (ZeroDivisionError, OverflowError):
+            return None
+    return None
+
+
+def formula(node: GraphNode, nodes: Sequence[GraphNode]) -> str:
+    """How the node was made, in the names of its operands, e.g. `+#12 = +#9 + *#11`."""
+    names = [nodes[c].name for c in node.children]
+    if node.op in ("+", "*") and len(names) == 2:
+        rhs = f"{names[0]} {node.op} {names[1]}"
+    elif node.op.startswith("**") and names:
+        rhs = f"{names[0]}{node.op}"
+    elif names:
+        rhs = f"{node.op}({', '.join(names)})"
+    else:
+        rhs = {"param": "a parameter", "input": "an input", "const": "a constant"}[node.kind]
+    return f"{node.name} = {rhs}"
+
+
+def highlight(text: Text, query: str) -> None:
+    """Reverse every case-insensitive occurrence of query in text."""
+    if query:
+        text.highlight_words([query], style="reverse", case_sensitive=False)
+
+
+def label(node: GraphNode, entry: Entry, compact: bool, query: str = "") -> Text:
+    """One line of the tree: the node's name, data and grad."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if entry.repeat:
+        text.append("↪ ", style="dim")
+    text.append(KIND_MARKS[node.kind], style=KIND_STYLES[node.kind])
+    text.append(node.name, style=KIND_STYLES[node.kind])
+    highlight(text, query)
+    if compact:
+        text.append(f" {num(node.data)}")
+        text.append(f" ∇{num(node.grad)}", style="italic")
+        return text
+    if not entry.path:
+        text.append(" loss", style="bold magenta")
+    elif node.kind == "input":
+        text.append(f" {node.kind}", style="dim")
+    if entry.repeat:
+        text.append(" (again)", style="dim")
+    text.append("  data ", style="dim")
+    text.append(num(node.data))
+    text.append("  grad ", style="dim")
+    text.append(num(node.grad), style="italic")
+    return text
+
+
+class GraphTree(Tree[Entry]):
+    """The tree of graph nodes; the screen owns its contents."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "cursor_parent", "Parent", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("l", "toggle_node", "Open/close", show=False),
+    ]
+    """Vim keys beside the arrows."""
+
+
+class GraphScreen(Screen[None]):
+    """The selected sample's loss, node by node: op, data and grad, from the loss to the inputs.
+
+    Refreshes from each new GraphSnapshot and keeps what is open and where the cursor is.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,g", "close", "Close"),
+        Binding("m", "toggle_compact", "Compact"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next", show=False),
+        Binding("N", "next_match(-1)", "Previous", show=False),
+        Binding("e", "expand_all", "Open all", show=False),
+        Binding("E", "collapse_all", "Close all", show=False),
+    ]
+    """escape (or g again) closes; m compacts; / searches names, n/N step through matches."""
+
+    compact: reactive[bool] = reactive(False, init=False)
+    """One line per graph node: no repeat entries, no detail pane."""
+
+    search_text: reactive[str] = reactive("", init=False)
+    """The name search: matching names are highlighted."""
+
+    def __init__(self, snapshot: GraphSnapshot | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        """The graph on screen (None until the worker has built one)."""
+        self._by_path: dict[Path, TreeNode[Entry]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="graph-title")
+        yield GraphTree(Text("…"), id="graph-tree")
+        yield Static(id="graph-detail")
+        yield Static(id="graph-status")
+        yield Input(placeholder="name, e.g. layer1.neuron3.w0 (enter jumps)", id="graph-search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.tree
+        tree.guide_depth = 2
+        tree.show_root = True
+        self._rebuild(opened=None, cursor=None)
+        tree.focus()
+
+    @property
+    def tree(self) -> GraphTree:
+        return self.query_one("#graph-tree", GraphTree)
+
+    # ------------------------------------------------------------ contents
+
+    def update_snapshot(self, snapshot: GraphSnapshot) -> None:
+        """Show a newer graph; what is open and the cursor stay where they were."""
+        old, self.snapshot = self.snapshot, snapshot
+        if old is not None and old.structure == snapshot.structure and self._by_path:
+            self._relabel()
+        else:
+            self._rebuild(*self._view_state())
+        self._show_title()
+        self._show_detail()
+
+    def _view_state(self) -> tuple[set[Path], Path | None]:
+        """The open nodes' paths and the cursor's path."""
+        opened = {p for p, node in self._by_path.items() if node.is_expanded}
+        cursor = self.tree.cursor_node
+        return opened, (cursor.data.path if cursor and cursor.data else None)
+
+    def _rebuild(self, opened: set[Path] | None, cursor: Path | None) -> None:
+        """Build the tree afresh; reopen the paths given (None: the first levels)."""
+        tree = self.tree
+        tree.clear()
+        self._by_path = {}
+        snap = self.snapshot
+        if snap is None or not snap.nodes:
+            tree.root.set_label(Text("computing the graph…", style="dim"))
+            tree.root.data = None
+            tree.root.allow_expand = False
+            self._show_title()
+            self._show_detail()
+            return
+        nodes = snap.nodes
+        for entry in layout(nodes, repeats=not self.compact):
+            text = label(nodes[entry.index], entry, self.compact, self.search_text)
+            has_children = bool(nodes[entry.index].children) and not entry.repeat
+            if not entry.path:
+                node = tree.root
+                node.set_label(text)
+                node.data = entry
+                node.allow_expand = has_children
+            else:
+                parent = self._by_path[entry.path[:-1]]
+                node = parent.add(text, data=entry, allow_expand=has_children)
+            self._by_path[entry.path] = node
+            if opened is None and len(entry.path) < OPEN_DEPTH or opened and entry.path in opened:
+                node.expand()
+        if cursor is not None and cursor in self._by_path:
+            self._jump(self._by_path[cursor])
+        else:
+            tree.move_cursor(tree.root)
+        self._show_title()
+        self._show_detail()
+
+    def _relabel(self) -> None:
+        """New numbers on the same structure: change the labels only."""
+        assert self.snapshot is not None
+        nodes = self.snapshot.nodes
+        for node in self._by_path.values():
+            entry = node.data
+            assert entry is not None
+            node.set_label(label(nodes[entry.index], entry, self.compact, self.search_text))
+
+    def entries(self) -> list[Entry]:
+        """Every entry in the tree, open or not, in display order."""
+        return [node.data for node in self._by_path.values() if node.data is not None]
+
+    def label_of(self, path: Path) -> str:
+        """The plain text of the line at path (tests read labels through this)."""
+        return str(self._by_path[path].label)
+
+    def path_of(self, name: str) -> Path | None:
+        """The path of the full entry of the node named name, if any."""
+        if self.snapshot is None:
+            return None
+        for path, node in self._by_path.items():
+            entry = node.data
+            if entry and not entry.repeat and self.snapshot.nodes[entry.index].name == name:
+                return path
+        return None
+
+    # ------------------------------------------------------------- display
+
+    def _show_title(self) -> None:
+        snap = self.snapshot
+        title = self.query_one("#graph-title", Static)
+        if snap is None or not snap.nodes:
+            title.update("graph of one sample · waiting for the trainer")
+            return
+        (x, y), loss = snap.point, snap.nodes[-1]
+        title.update(
+            Text.assemble(
+                ("graph ", "bold"),
+                f"x ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
+                f"{len(snap.nodes)} nodes · loss {loss.data:.4f}",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
+
+    def _show_detail(self) -> None:
+        """The cursor's node in full: its formula, numbers, and the chain rule to its inputs."""
+        detail = self.query_one("#graph-detail", Static)
+        detail.display = not self.compact
+        cursor = self.tree.cursor_node
+        if self.snapshot is None or cursor is None or cursor.data is None:
+            detail.update("")
+            return
+        nodes = self.snapshot.nodes
+        node = nodes[cursor.data.index]
+        lines = [
+            Text(formula(node, nodes), style="bold", no_wrap=True, overflow="ellipsis"),
+            Text.assemble(
+                ("data ", "dim"), num(node.data), ("  grad ", "dim"), num(node.grad),
+                ("  = ∂loss/∂" + node.name, "dim"), no_wrap=True, overflow="ellipsis",
+            ),
+        ]  # fmt: skip
+        for pos, c in enumerate(node.children):
+            child = nodes[c]
+            other = nodes[node.children[1 - pos]].data if len(node.children) == 2 else 0.0
+            d = local_derivative(node, child, pos, other)
+            if d is None:
+                continue
+            lines.append(
+                Text.assemble(
+                    ("  → ", "dim"), child.name, ("  local ", "dim"), num(d),
+                    ("  × grad ", "dim"), num(node.grad), ("  = ", "dim"), num(d * node.grad),
+                    no_wrap=True, overflow="ellipsis",
+                )
+            )  # fmt: skip
+        if not node.children:
+            what = {
+                "param": "its grad here is this sample's alone, not the batch's",
+                "input": "a coordinate of the sample",
+                "const": "a number the loss uses (max logit, -1, 0)",
+            }.get(node.kind, "")
+            lines.append(Text(f"  {what}", style="dim"))
+        detail.update(Text("\n").join(lines))
+
+    @on(Tree.NodeHighlighted)
+    def _on_highlight(self) -> None:
+        self._show_detail()
+
+    def watch_compact(self) -> None:
+        self._rebuild(*self._view_state())
+
+    # -------------------------------------------------------------- search
+
+    def matches(self) -> list[TreeNode[Entry]]:
+        """Full entries whose name contains the query, in display order."""
+        if not self.search_text or self.snapshot is None:
+            return []
+        q = self.search_text.lower()
+        nodes = self.snapshot.nodes
+        return [
+            node
+            for node in self._by_path.values()
+            if node.data and not node.data.repeat and q in nodes[node.data.index].name.lower()
+        ]
+
+    def watch_search_text(self) -> None:
+        if self.snapshot is not None:
+            self._relabel()
+        self._show_status()
+
+    def _show_status(self, at: int | None = None) -> None:
+        status = self.query_one("#graph-status", Static)
+        status.display = bool(self.search_text)
+        found = len(self.matches())
+        where = f"{at + 1}/{found}" if at is not None and found else f"{found}"
+        status.update(
+            f"/{self.search_text}: {where} match{'es' if found != 1 else ''} · n next, N back"
+        )
+
+    def _jump(self, node: TreeNode[Entry]) -> None:
+        """Open the node's ancestors and put the cursor on it."""
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        tree = self.tree
+        _ = tree.last_line  # lay the lines out now, so the node has its line number
+        tree.move_cursor(node)
+        tree.call_after_refresh(tree.scroll_to_node, node, animate=False)
+
+    def action_search(self) -> None:
+        search = self.query_one("#graph-search", Input)
+        search.display = True
+        search.value = self.search_text
+        search.focus()
+
+    @on(Input.Changed, "#graph-search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        self.search_text = event.value.strip()
+
+    @on(Input.Submitted, "#graph-search")
+    def _on_search_submitted(self) -> None:
+        self._close_search()
+        self.action_next_match(1)
+
+    def _close_search(self) -> None:
+        self.query_one("#graph-search", Input).display = False
+        self.tree.focus()
+
+    def action_next_match(self, direction: int = 1) -> None:
+        """Move to the next (or previous) match after the cursor, wrapping around."""
+        found = self.matches()
+        if not found:
+            self._show_status()
+            if self.search_text:
+                self.app.bell()
+            return
+        order = list(self._by_path.values())
+        rank = {id(n): i for i, n in enumerate(order)}
+        cursor = self.tree.cursor_node
+        here = rank.get(id(cursor), -1) if cursor is not None else -1
+        ranks = [rank[id(n)] for n in found]
+        if direction > 0:
+            at = next((i for i, r in enumerate(ranks) if r > here), 0)
+        else:
+            at = next((i for i in reversed(range(len(ranks))) if ranks[i] < here), len(ranks) - 1)
+        self._jump(found[at])
+        self._show_status(at)
+
+    # ------------------------------------------------------------- actions
+
+    def action_toggle_compact(self) -> None:
+        self.compact = not self.compact
+
+    def action_expand_all(self) -> None:
+        cursor = self.tree.cursor_node
+        if cursor is not None:
+            cursor.expand_all()
+
+    def action_collapse_all(self) -> None:
+        self.tree.root.collapse_all()
+        self.tree.root.expand()
+        self.tree.move_cursor(self.tree.root)
+
+    def action_close(self) -> None:
+        """Leave the search if it is open, else close the view."""
+        search = self.query_one("#graph-search", Input)
+        if search.display and search.has_focus:
+            self._close_search()
+        else:
+            self.dismiss()
+
+
+__all__ = ["Entry", "GraphScreen", "GraphSnapshot", "GraphTree", "layout"]

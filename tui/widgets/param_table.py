@@ -1,0 +1,208 @@
+"""The parameter table: every weight's value, last gradient, AdamW moments and last update."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from micrograd.training import Trainer
+from tui.widgets.numfmt import num, sci
+
+SortKey = Literal["place", "grad", "update"]
+
+COLUMNS = ("name", "value", "grad", "m", "v", "update")
+"""The table's column keys, left to right."""
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    """One parameter as plain numbers."""
+
+    name: str
+    value: float
+    grad: float
+    """Its gradient of the mean training loss in the last step."""
+    m: float
+    """AdamW's first moment."""
+    v: float
+    """AdamW's second moment."""
+    update: float
+    """How much the last step moved it (new value - old value)."""
+
+
+@dataclass(frozen=True)
+class ParamSnapshot:
+    """Every parameter after a step: what the worker hands the parameter table."""
+
+    step: int
+    rows: tuple[ParamRow, ...]
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> ParamSnapshot:
+        """Copy the parameters and the optimizer state (call it where the trainer lives)."""
+        opt = trainer.optimizer
+        named = trainer.model.named_parameters()
+        return cls.from_arrays(
+            trainer.step_count,
+            [name for name, _ in named],
+            [p.data for _, p in named],
+            trainer.last_grads,
+            opt.m,
+            opt.v,
+            trainer.last_update,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        step: int,
+        names: Sequence[str],
+        values: Sequence[float],
+        grads: Sequence[float],
+        m: Sequence[float],
+        v: Sequence[float],
+        updates: Sequence[float],
+    ) -> ParamSnapshot:
+        """From aligned sequences (lists or numpy arrays) in named_parameters() order."""
+        columns = (names, values, grads, m, v, updates)
+        if len({len(c) for c in columns}) != 1:
+            raise ValueError(f"ParamSnapshot: lengths differ: {[len(c) for c in columns]}")
+        rows = tuple(
+            ParamRow(n, float(a), float(g), float(mm), float(vv), float(u))
+            for n, a, g, mm, vv, u in zip(*columns)
+        )
+        return cls(step, rows)
+
+
+def sort_key(key: SortKey, row: ParamRow, place: int) -> float:
+    """What the rows are ordered by, largest first (place: the row's parameter order)."""
+    if key == "grad":
+        return abs(row.grad)
+    if key == "update":
+        return abs(row.update)
+    return -place
+
+
+class ParamTableScreen(Screen[None]):
+    """Every parameter of the model, live: sort by |grad| or |update| to see who moves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,p", "close", "Close"),
+        Binding("d", "sort('grad')", "Sort |grad|"),
+        Binding("u", "sort('update')", "Sort |update|"),
+        Binding("o", "sort('place')", "By place"),
+    ]
+    """d and u sort by |grad| and |update|, largest first; o restores the model's order."""
+
+    sort_by: reactive[SortKey] = reactive("place", init=False)
+    """The order of the rows."""
+
+    def __init__(self, snapshot: ParamSnapshot | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        """The numbers on screen (None until the worker has copied them)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="params-title")
+        yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.table
+        widths = {"name": 18, "value": 10, "grad": 10, "m": 10, "v": 8, "update": 10}
+        for key in COLUMNS:
+            label = Text(key, justify="left" if key == "name" else "right")
+            table.add_column(label, key=key, width=widths[key])
+        self._fill(rebuild=True)
+        table.focus()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#params-table", DataTable)
+
+    def update_snapshot(self, snapshot: ParamSnapshot) -> None:
+        """Show newer numbers; the order and the cursor's parameter are kept."""
+        old, self.snapshot = self.snapshot, snapshot
+        same = old is not None and [r.name for r in old.rows] == [r.name for r in snapshot.rows]
+        self._fill(rebuild=not same)
+
+    def row_names(self) -> list[str]:
+        """The parameters' names in the order shown."""
+        table = self.table
+        return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+    def _cells(self, row: ParamRow) -> dict[str, Text | str]:
+        return {
+            "name": row.name,
+            "value": Text(num(row.value), justify="right"),
+            "grad": Text(num(row.grad), justify="right"),
+            "m": Text(num(row.m), justify="right"),
+            "v": Text(sci(row.v), justify="right"),
+            "update": Text(num(row.update), justify="right"),
+        }
+
+    def _fill(self, rebuild: bool) -> None:
+        table = self.table
+        snap = self.snapshot
+        cursor_key = None
+        if table.row_count:
+            cursor_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        if rebuild:
+            table.clear()
+            for row in snap.rows if snap else ():
+                cells = self._cells(row)
+                table.add_row(*(cells[k] for k in COLUMNS), key=row.name)
+        else:
+            assert snap is not None
+            for row in snap.rows:
+                for key, cell in self._cells(row).items():
+                    if key != "name":
+                        table.update_cell(row.name, key, cell)
+        self._sort()
+        if cursor_key is not None and cursor_key.value in table.rows:
+            table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
+        self._show_title()
+
+    def _sort(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        by_name = {r.name: (i, r) for i, r in enumerate(snap.rows)}
+
+        def key(name: str) -> float:
+            place, row = by_name[name]
+            return sort_key(self.sort_by, row, place)
+
+        self.table.sort("name", key=key, reverse=True)
+
+    def _show_title(self) -> None:
+        snap = self.snapshot
+        order = {"place": "model order", "grad": "|grad| first", "update": "|update| first"}
+        text = (
+            " · waiting for the trainer"
+            if snap is None
+            else f" · {len(snap.rows)} · step {snap.step} · {order[self.sort_by]}"
+        )
+        self.query_one("#params-title", Static).update(Text.assemble(("parameters", "bold"), text))
+
+    def watch_sort_by(self) -> None:
+        self._sort()
+        self._show_title()
+        self.table.move_cursor(row=0, animate=False)
+
+    def action_sort(self, key: SortKey) -> None:
+        self.sort_by = key
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+__all__ = ["ParamRow", "ParamSnapshot", "ParamTableScreen"]

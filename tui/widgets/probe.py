@@ -1,0 +1,228 @@
+"""The probe: a cursor over [-2, 2]², the model's class probabilities there, a chosen sample."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import RenderResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from micrograd.data import Point
+from tui.messages import Weights
+from tui.widgets.boundary import LIMIT
+from tui.widgets.class_view import class_name
+
+NUM_CLASSES = 3
+STEP = 0.1
+"""How far one arrow press moves the cursor (the app may set one plot cell instead)."""
+
+BAR_WIDTH = 12
+
+
+def logits(weights: Weights, x: Sequence[float]) -> list[float]:
+    """The logits at one point from plain weights, in Trainer.logits' order of operations
+    (so the numbers equal the library's exactly): tanh hidden layers, linear last."""
+    act = [float(v) for v in x]
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(weights):
+        nxt = []
+        for row, bias in zip(w.tolist(), b.tolist()):
+            s = bias
+            for wi, xi in zip(row, act):
+                s += wi * xi
+            nxt.append(math.tanh(s) if i < last else s)
+        act = nxt
+    return act
+
+
+def probabilities(weights: Weights, x: Sequence[float]) -> list[float]:
+    """softmax of the logits at one point, as Trainer.probabilities computes it."""
+    lg = logits(weights, x)
+    m = max(lg)
+    ex = [math.exp(v - m) for v in lg]
+    s = sum(ex)
+    return [e / s for e in ex]
+
+
+def argmax(xs: Sequence[float]) -> int:
+    """Index of the first largest value."""
+    return max(range(len(xs)), key=lambda i: (xs[i], -i))
+
+
+def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int | None:
+    """The index of the data point nearest (x, y) within radius, or None."""
+    best, best_d = None, radius * radius
+    for i, ((px, py), _) in enumerate(points):
+        d = (px - x) ** 2 + (py - y) ** 2
+        if d <= best_d:
+            best, best_d = i, d
+    return best
+
+
+def clamp(v: float) -> float:
+    return min(LIMIT, max(-LIMIT, v))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The point the graph view explains: a data point, or a probe point with a chosen label."""
+
+    point: tuple[float, float]
+    target: int
+    index: int | None = None
+    """Its index in the probe's points if it is a data point."""
+
+
+class ProbePanel(Widget, can_focus=True):
+    """Where the cursor is, what the model says there, and which sample is selected."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "move(-1, 0)", "Left", show=False),
+        Binding("right,l", "move(1, 0)", "Right", show=False),
+        Binding("up,k", "move(0, 1)", "Up", show=False),
+        Binding("down,j", "move(0, -1)", "Down", show=False),
+        Binding("enter", "select", "Select"),
+        Binding("0", "label(0)", "Label 0", show=False),
+        Binding("1", "label(1)", "Label 1", show=False),
+        Binding("2", "label(2)", "Label 2", show=False),
+    ]
+    """Arrows or hjkl move the cursor; enter selects the sample under it; 0/1/2 label it."""
+
+    DEFAULT_CSS = """
+    ProbePanel {
+        height: auto;
+    }
+    """
+
+    cursor: reactive[tuple[float, float]] = reactive((0.0, 0.0), layout=True)
+    """The probe's position in [-2, 2]²."""
+
+    weights: reactive[Weights | None] = reactive(None, always_update=True, layout=True)
+    """The model's weights (from the worker's Snapshot) the probabilities come from."""
+
+    sample: reactive[Sample | None] = reactive(None, layout=True)
+    """The selected sample (what the graph view shows)."""
+
+    class Moved(Message):
+        """The cursor moved: the plot should draw its crosshair there."""
+
+        def __init__(self, cursor: tuple[float, float]) -> None:
+            super().__init__()
+            self.cursor = cursor
+
+    class Selected(Message):
+        """A new sample was selected: the graph view should show its graph."""
+
+        def __init__(self, sample: Sample) -> None:
+            super().__init__()
+            self.sample = sample
+
+    def __init__(
+        self,
+        points: Sequence[Point],
+        weights: Weights | None = None,
+        *,
+        step: float = STEP,
+        radius: float | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.points = list(points)
+        self.step = step
+        """The cursor's move per key press."""
+        self.radius = step if radius is None else radius
+        """How near the cursor a data point must be for enter to select it."""
+        self.set_reactive(ProbePanel.weights, weights)
+
+    # ------------------------------------------------------------- numbers
+
+    def probabilities(self) -> list[float] | None:
+        """The model's class probabilities at the cursor, or None without weights."""
+        return None if self.weights is None else probabilities(self.weights, self.cursor)
+
+    def predicted(self) -> int | None:
+        probs = self.probabilities()
+        return None if probs is None else argmax(probs)
+
+    def update_snapshot(self, weights: Weights) -> None:
+        """New weights after a step: the probabilities follow."""
+        self.weights = weights
+
+    # ------------------------------------------------------------- actions
+
+    def action_move(self, dx: int, dy: int) -> None:
+        x, y = self.cursor
+        self.cursor = (clamp(round(x + dx * self.step, 10)), clamp(round(y + dy * self.step, 10)))
+
+    def watch_cursor(self, cursor: tuple[float, float]) -> None:
+        self.post_message(self.Moved(cursor))
+
+    def action_select(self) -> None:
+        """Select the data point under the cursor, else a probe point there."""
+        x, y = self.cursor
+        i = nearest(self.points, x, y, self.radius)
+        if i is not None:
+            (px, py), cls = self.points[i]
+            self.select(Sample((float(px), float(py)), cls, i))
+        else:
+            target = self.sample.target if self.sample is not None else 0
+            self.select(Sample((x, y), target))
+
+    def action_label(self, target: int) -> None:
+        """Give the selected point this label (a data point becomes a probe point)."""
+        if not 0 <= target < NUM_CLASSES:
+            return
+        s = self.sample
+        if s is not None and s.target == target:
+            return
+        self.select(Sample(s.point if s is not None else self.cursor, target))
+
+    def select(self, sample: Sample) -> None:
+        self.sample = sample
+        self.post_message(self.Selected(sample))
+
+    # -------------------------------------------------------------- render
+
+    def render(self) -> RenderResult:
+        x, y = self.cursor
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_row(Text("probe", style="dim"), f"({x:+.2f}, {y:+.2f})", "")
+        probs = self.probabilities()
+        if probs is None:
+            table.add_row("", Text("no model yet", style="dim"), "")
+        else:
+            best = argmax(probs)
+            for k, p in enumerate(probs):
+                filled = round(p * BAR_WIDTH)
+                bar = Text("█" * filled + "·" * (BAR_WIDTH - filled), style=class_name(k).style)
+                table.add_row(
+                    class_name(k), bar, Text(f"{p:.3f}", style="bold" if k == best else "")
+                )
+            table.add_row(Text("predicts", style="dim"), class_name(best), "")
+        s = self.sample
+        if s is not None:
+            what = f"#{s.index}" if s.index is not None else "probe"
+            table.add_row(
+                Text("sample", style="dim"),
+                Text.assemble(
+                    f"{what} ({s.point[0]:+.2f}, {s.point[1]:+.2f}) ", class_name(s.target)
+                ),
+                "",
+            )
+        return table
+
+
+__all__ = ["ProbePanel", "Sample", "logits", "nearest", "probabilities"]
