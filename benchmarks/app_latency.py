@@ -167,6 +167,7 @@ class Result:
     latencies_ms: list[tuple[str, float]] = field(default_factory=list)
     timeouts: int = 0
     capture_ms: float | None = None
+    floor_ms: float | None = None
     heartbeat: dict[str, float] | None = None
     rss: dict[str, float] | None = None
     notes: list[str] = field(default_factory=list)
@@ -225,6 +226,22 @@ def read_heartbeat(path: Path, t0: float, t1: float) -> dict[str, float] | None:
         "gap_p95_ms": percentile(gaps, 0.95),
         "gap_max_ms": max(gaps),
     }
+
+
+def measure_floor(result: Result, presses: int = 10) -> None:
+    """The harness's own floor: send-keys to capture-pane with `cat` echoing the key."""
+    with Tmux(["cat"], {}) as echo:
+        times = []
+        for i in range(presses):
+            mark = f"k{i}"
+            t0 = time.monotonic()
+            echo.send(mark)
+            if echo.wait_for(lambda s, mark=mark: mark in s, timeout=2.0) is not None:
+                times.append((time.monotonic() - t0) * 1e3)
+            echo.send("Enter")
+            time.sleep(0.05)
+    if times:
+        result.floor_ms = statistics.median(times)
 
 
 def measure_latency_run(exe: Path, n: int, presses: int, quiet: float, result: Result) -> None:
@@ -322,6 +339,7 @@ def measure(
     rss_steps = rss_steps or (2000 if quick else 10_000)
     rss_timeout = rss_timeout or (60.0 if quick else 600.0)
     try:
+        measure_floor(result)
         measure_latency_run(exe, n, presses, 3.0 if quick else 5.0, result)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         result.notes.append(f"latency: failed: {e}")
@@ -359,7 +377,8 @@ def print_report(r: Result) -> None:
                     f"    {kind:>5} presses ({len(xs)}): p50 {statistics.median(xs):.1f} ms, "
                     f"p95 {percentile(xs, 0.95):.1f} ms"
                 )
-        print(f"    screen polled by capture-pane, median {r.capture_ms:.1f} ms a capture")
+        floor = f"; the harness alone (cat echoing) p50 {r.floor_ms:.1f} ms" if r.floor_ms else ""
+        print(f"    capture-pane takes {r.capture_ms:.1f} ms (median){floor}")
     if r.timeouts:
         print(f"  {r.timeouts} presses showed no change within 2 s")
     hb = r.heartbeat
@@ -379,7 +398,9 @@ def print_report(r: Result) -> None:
             f" -> {m['last_mb']:.1f} MB at step {m['last_step']:.0f}, growth"
             f" {m['growth_mb']:+.1f} MB (target < {RSS_TARGET_MB:g} MB over 10,000 steps:"
             f" {ok(m['growth_mb'] < RSS_TARGET_MB)}); peak {m['peak_mb']:.1f} MB,"
-            f" {m['at_frame_mb']:.1f} MB at the first frame; {m['steps_per_s']:.0f} steps/s"
+            f" {m['at_frame_mb']:.1f} MB at the first frame; {m['steps_per_s']:.0f} steps/s,"
+            f" {1000 * m['growth_mb'] / max(1.0, m['last_step'] - m['warm_step']):+.2f} MB"
+            " per 1000 steps"
         )
     for note in r.notes:
         print(f"  {note}")
