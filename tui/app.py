@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from textual import on, work
@@ -24,14 +27,18 @@ from tui.widgets.loss_curve import legend as loss_legend
 PANEL_INTERVAL = 0.1
 """Seconds between the worker's messages while running: about 10 panel updates a second."""
 
-BOUNDARY_INTERVAL = 0.25
-"""Seconds between boundary redraws while running (it is the costliest thing to draw)."""
+PLOT_INTERVAL = 0.3
+"""Seconds between redraws of the boundary and the loss curve while running (the costliest
+things to draw; the event loop shares the interpreter with the worker)."""
 
 MAX_PENDING_STEPS = 8
 """Single-step presses queued beyond this are dropped, so holding `s` never runs away."""
 
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
+
+HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
+"""If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
 
 Mode = Literal["train", "step", "reset"]
 
@@ -51,7 +58,7 @@ class MicrogradApp(App[int]):
     """Train micrograd's MLP on the taichi data live: watch the boundary form."""
 
     TITLE = "micrograd-tui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle", "Train/Pause"),
@@ -82,7 +89,9 @@ class MicrogradApp(App[int]):
     """The step shown on screen (tests wait on it)."""
 
     def __init__(self, config: Config | None = None) -> None:
-        super().__init__()
+        # ansi_color: keep the class colours as ANSI red/yellow/green, so a 16-colour
+        # terminal shows them as such instead of the nearest match to an RGB guess.
+        super().__init__(ansi_color=True)
         self.config = config or Config()
         self.trainer = Trainer(self.config)
         """Owned by the worker while one runs: the main thread touches it only before."""
@@ -94,12 +103,11 @@ class MicrogradApp(App[int]):
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
         self._generation = 0
-        self._running = threading.Event()
+        self._keep_training = threading.Event()
         self._pending_steps = 0
         self._pending_lock = threading.Lock()
         self._trainer_lock = threading.Lock()
-        self._boundary_due = 0.0
-        self.message = ""
+        self._plots_due = 0.0
 
     # ------------------------------------------------------------- layout
 
@@ -135,6 +143,14 @@ class MicrogradApp(App[int]):
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
         self.show_message(self.hint())
+        heartbeat = os.environ.get(HEARTBEAT_ENV)
+        if heartbeat:
+            self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
+            self.set_interval(0.01, self._beat)
+
+    def _beat(self) -> None:
+        """One line per timer tick: benchmarks read the event loop's liveness from it."""
+        self._heartbeat.write(f"{time.monotonic()}\n")
 
     def hint(self) -> str:
         return (
@@ -170,7 +186,7 @@ class MicrogradApp(App[int]):
 
     def action_reset(self) -> None:
         """Back to step 0 with the same seed: the same initial weights and boundary."""
-        self._running.clear()
+        self._keep_training.clear()
         with self._pending_lock:
             self._pending_steps = 0
         self._generation += 1
@@ -181,20 +197,20 @@ class MicrogradApp(App[int]):
         self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
-        self._running.clear()
+        self._keep_training.clear()
         self.workers.cancel_group(self, "trainer")
         self.exit(0)
 
     def play(self) -> None:
         with self._pending_lock:
             self._pending_steps = 0
-        self._running.set()
+        self._keep_training.set()
         self.state = "running"
         self.show_message("Training: space pauses, s pauses and takes one step.")
         self.run_trainer("train", self._generation)
 
     def pause(self) -> None:
-        self._running.clear()  # the worker abandons its step within a few samples
+        self._keep_training.clear()  # the worker abandons its step within a few samples
         self.state = "paused"
         self.show_message(self.hint())
 
@@ -214,7 +230,8 @@ class MicrogradApp(App[int]):
             return worker.is_cancelled or generation != self._generation
 
         def should_stop() -> bool:
-            return stale() or (mode == "train" and not self._running.is_set())
+            time.sleep(0)  # hand the GIL to the event loop: keys stay quick mid-step
+            return stale() or (mode == "train" and not self._keep_training.is_set())
 
         with self._trainer_lock:
             if stale():
@@ -279,11 +296,10 @@ class MicrogradApp(App[int]):
         metrics = self.query_one(MetricsPanel)
         metrics.record = last
         metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
-        self.query_one(LossCurve).history = self.history
         now = time.monotonic()
-        if self.state != "running" or now >= self._boundary_due:
-            self.query_one(BoundaryPlot).weights = message.snapshot.weights
-            self._boundary_due = now + BOUNDARY_INTERVAL
+        if self.state != "running" or now >= self._plots_due:
+            self.update_plots()
+            self._plots_due = now + PLOT_INTERVAL
         if self.state != "running":
             self.show_message(self.hint())
 
@@ -291,7 +307,7 @@ class MicrogradApp(App[int]):
     def on_training_diverged(self, message: TrainingDiverged) -> None:
         if message.generation != self._generation:
             return
-        self._running.clear()
+        self._keep_training.clear()
         self.state = "diverged"
         self.show_message(
             f"Diverged at step {message.step}: {message.what}, so that update was not "
@@ -310,22 +326,28 @@ class MicrogradApp(App[int]):
                 done = self._pending_steps == 0
             if done:
                 self.state = "paused"
-        elif self.state == "running" and not self._running.is_set():
+        elif self.state == "running" and not self._keep_training.is_set():
             self.state = "paused"
-        # the boundary catches up with the last snapshot once the run stops
-        if self.state != "running":
-            self.query_one(BoundaryPlot).weights = self.snapshot.weights
+        if self.state != "running":  # the plots catch up with the last snapshot
+            self.update_plots()
             self.query_one(MetricsPanel).steps_per_sec = None
+
+    def update_plots(self) -> None:
+        self.query_one(BoundaryPlot).weights = self.snapshot.weights
+        self.query_one(LossCurve).history = self.history
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "trainer" and event.state == WorkerState.ERROR:
-            self._running.clear()
+            self._keep_training.clear()
             self.state = "paused"
             self.show_message(f"The training worker failed: {event.worker.error!r}", error=True)
 
 
 def run_app(config: Config) -> int:
     """Run the app until the learner quits; returns the exit status."""
+    # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
+    # event loop in sooner after each of its waits, so keys and frames stay prompt.
+    sys.setswitchinterval(0.001)
     app = MicrogradApp(config)
     status = app.run()
     return status if isinstance(status, int) else app.return_code or 0

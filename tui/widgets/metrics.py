@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
@@ -36,26 +35,18 @@ class MetricsPanel(Widget):
 
     def render(self) -> RenderResult:
         label, style = STATE_STYLES[self.state]
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
         r = self.record
-        table.add_row("state", Text(label, style=style), "")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append("state  ", "dim").append(label, style)
         if r is None:
-            table.add_row("step", "—", "")
-        else:
-            table.add_row("step", f"{r.step}", Text(f"epoch {r.step}", style="dim"))
-        table.add_row("", Text("loss", style="dim"), Text("acc", style="dim"))
-        if r is None:
-            table.add_row("train", "—", "—")
-            table.add_row("val", "—", "—")
-        else:
-            table.add_row("train", f"{r.train_loss:.4f}", f"{r.train_acc:.1%}")
-            table.add_row("val", f"{r.val_loss:.4f}", f"{r.val_acc:.1%}")
-        speed = "—" if self.steps_per_sec is None else f"{self.steps_per_sec:.0f}"
-        table.add_row("speed", speed, Text("steps/s", style="dim"))
-        return table
+            return text
+        text.append("\nstep   ", "dim").append(f"{r.step:>6}").append(f"  epoch {r.step}", "dim")
+        text.append("\n          loss     acc", "dim")
+        text.append("\ntrain  ", "dim").append(f"{r.train_loss:>7.4f}  {r.train_acc:>6.1%}")
+        text.append("\nval    ", "dim").append(f"{r.val_loss:>7.4f}  {r.val_acc:>6.1%}")
+        speed = "     —" if self.steps_per_sec is None else f"{self.steps_per_sec:>6.0f}"
+        text.append("\nspeed  ", "dim").append(speed).append("  steps/s", "dim")
+        return text
 
 
 __all__ = ["MetricsPanel", "RunState"]
