@@ -205,3 +205,14 @@ def test_output_survives_a_closed_pipe():
     _, err = producer.communicate(timeout=120)
     assert b"Traceback" not in err
     assert b"Error" not in err
+
+
+def test_a_metric_that_is_not_finite_prints_as_null_not_infinity(monkeypatch, capsys):
+    from micrograd.training import Trainer
+    from tui.headless import run
+
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, split: (float("inf"), 0.0))
+    assert run(Trainer().config, 1, 1) == 0
+    line = capsys.readouterr().out.strip()
+    assert json.loads(line)["val_loss"] is None
+    assert "Infinity" not in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -155,7 +156,8 @@ def train(
         if k % eval_every == 0 or k == last:
             record["val_loss"], record["val_acc"] = trainer.evaluate(trainer.val_split)
         history.append(record)
-        line = json.dumps(record) + "\n"
+        # strict JSON: a metric that is not finite (an infinite val_loss) is null
+        line = json.dumps({k: v if _finite(v) else None for k, v in record.items()}) + "\n"
         try:
             if log is not None:
                 log.write(line)
@@ -170,3 +172,7 @@ def train(
         say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
         return stop.status
     return 0
+
+
+def _finite(v: object) -> bool:
+    return not isinstance(v, float) or math.isfinite(v)
