@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -41,19 +42,26 @@ class LossCurve(PlotextPlot):
         plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         records = thin(self.history, 2 * width)
-        if records:
-            steps = [r.step for r in records]
-            train = [r.train_loss for r in records]
-            val = [r.val_loss for r in records]
-            top = max(max(train), max(val))
-            plt.xlim(0, max(steps[-1], 1))
+        # A diverging run can report inf or nan: plot only the finite values.
+        train = [(r.step, r.train_loss) for r in records if math.isfinite(r.train_loss)]
+        val = [(r.step, r.val_loss) for r in records if math.isfinite(r.val_loss)]
+        if train or val:
+            top = max(loss for _, loss in train + val)
+            plt.xlim(0, max(records[-1].step, 1))
             plt.ylim(0, top * 1.05 if top > 0 else 1)
-            if self.app.no_color:  # told apart by marker, not colour
-                plt.plot(steps, train, marker="braille", color="default")
-                plt.plot(steps, val, marker="•", color="default")
-            else:
-                plt.plot(steps, train, marker="braille", color=TRAIN_COLOR)
-                plt.plot(steps, val, marker="braille", color=VAL_COLOR)
+            no_color = self.app.no_color  # then the curves differ by marker, not colour
+            for series, color, marker in (
+                (train, TRAIN_COLOR, "braille"),
+                (val, VAL_COLOR, "•" if no_color else "braille"),
+            ):
+                if series:
+                    steps, losses = zip(*series)
+                    plt.plot(
+                        list(steps),
+                        list(losses),
+                        marker=marker,
+                        color="default" if no_color else color,
+                    )
         plt.xfrequency(3)
         plt.yfrequency(3 if height < 12 else 5)
         return Text.from_ansi(plt.build(), no_wrap=True, end="")

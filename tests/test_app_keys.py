@@ -1,0 +1,184 @@
+"""The app driven by its keys with Pilot: it starts paused, so `s` makes every test exact."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from micrograd.training import Config, Trainer
+from tui.app import MicrogradApp
+from tui.widgets import BoundaryPlot, MetricsPanel
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until condition() holds; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.01)
+
+
+def idle(app: MicrogradApp) -> bool:
+    """Paused with no trainer worker left: nothing will change by itself."""
+    return app.state == "paused" and not any(
+        w.group == "trainer" and not w.is_finished for w in app.workers
+    )
+
+
+async def step(pilot: Pilot, app: MicrogradApp) -> None:
+    """Press s and wait for that one step to be on screen."""
+    before = app.step_count
+    await pilot.press("s")
+    await wait_until(pilot, lambda: app.step_count == before + 1 and idle(app))
+
+
+def same_weights(a: list[tuple[np.ndarray, np.ndarray]], b: list[tuple[np.ndarray, np.ndarray]]):
+    return len(a) == len(b) and all(
+        np.array_equal(wa, wb) and np.array_equal(ba, bb) for (wa, ba), (wb, bb) in zip(a, b)
+    )
+
+
+async def test_starts_paused_at_step_zero_with_the_initial_boundary() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.state == "paused"
+        assert app.step_count == 0
+        assert app.query_one(MetricsPanel).record.step == 0
+        assert same_weights(app.query_one(BoundaryPlot).weights, Trainer(Config()).weights())
+        assert not any(not w.is_finished for w in app.workers)
+
+
+async def test_s_takes_exactly_one_step_with_the_library_numbers() -> None:
+    reference = Trainer(Config())
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        for k in range(1, 4):
+            await step(pilot, app)
+            expected = reference.step()
+            got = app.history[-1]
+            assert app.step_count == k == expected.step
+            assert got.train_loss == expected.train_loss  # exactly: same seed, same maths
+            assert got.train_acc == expected.train_acc
+            assert (got.val_loss, got.val_acc) == reference.evaluate(reference.val_split)
+        assert [r.step for r in app.history] == [0, 1, 2, 3]
+        assert same_weights(app.snapshot.weights, reference.weights())
+        assert same_weights(app.query_one(BoundaryPlot).weights, reference.weights())
+        assert np.array_equal(app.snapshot.adam_m, np.array(reference.optimizer.m))
+
+
+async def test_reset_restores_the_initial_weights_exactly() -> None:
+    initial = Trainer(Config())
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.history[0]
+        await step(pilot, app)
+        await step(pilot, app)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.step_count == 0 and len(app.history) == 1)
+        await wait_until(pilot, lambda: idle(app))
+        assert app.history == [first]
+        assert same_weights(app.snapshot.weights, initial.weights())
+        assert same_weights(app.query_one(BoundaryPlot).weights, initial.weights())
+        await step(pilot, app)  # and it trains the same way again
+        assert app.history[-1].train_loss == initial.step().train_loss
+
+
+async def test_space_trains_and_pause_stops_the_updates() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        assert app.state == "running"
+        await wait_until(pilot, lambda: app.step_count >= 3)
+        await pilot.press("space")
+        assert app.state == "paused"
+        await wait_until(pilot, lambda: idle(app))
+        await pilot.pause(0.1)  # let any last message arrive
+        stopped_at = app.step_count
+        await pilot.pause(0.3)
+        assert app.step_count == stopped_at == app.trainer.step_count
+        assert app.query_one(MetricsPanel).steps_per_sec is None
+
+
+async def test_s_while_running_pauses_first() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 2)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: idle(app))
+        await pilot.pause(0.1)
+        reference = Trainer(Config())
+        for _ in range(app.step_count):
+            last = reference.step()
+        assert app.trainer.step_count == app.step_count
+        assert app.history[-1].train_loss == last.train_loss
+        assert [r.step for r in app.history] == list(range(app.step_count + 1))
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+q", "ctrl+c"])
+async def test_quit_ends_the_worker(key: str) -> None:
+    app = MicrogradApp(Config(n=1000))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 1)
+        workers = [w for w in app.workers if w.group == "trainer"]
+        started = time.monotonic()
+        await pilot.press(key)
+    assert time.monotonic() - started < 2
+    assert app.return_code == 0
+    assert workers and all(w.is_finished for w in workers)
+
+
+async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
+    config = Config(lr=1000.0)
+    reference = Trainer(config)
+    reference.step()  # step 1 is fine; step 2 overflows
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.state == "diverged")
+        message = str(app.query_one("#message", Static).render())
+        assert "Diverged at step 2" in message
+        assert "learning rate" in message and "press r" in message
+        assert app.step_count == 1 == app.trainer.step_count
+        assert same_weights(app.trainer.weights(), reference.weights())
+        await pilot.press("r")  # and r recovers
+        await wait_until(pilot, lambda: app.step_count == 0 and app.state == "paused")
+        await wait_until(pilot, lambda: idle(app))
+
+
+async def test_help_opens_and_closes() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert app.screen is app.screen_stack[0]
+        assert app.state == "paused" and app.step_count == 0
+
+
+async def test_a_tiny_terminal_asks_to_be_enlarged_and_recovers() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#too-small").display
+        assert not app.query_one("#main").display
+        await step(pilot, app)  # keys still work
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.query_one("#too-small").display
+        assert app.query_one("#main").display

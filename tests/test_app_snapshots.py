@@ -1,0 +1,71 @@
+"""How the app looks at 80x24: the first frame and after three single steps (SVG baselines).
+
+Deterministic by construction: the app starts paused, steps come from `s`, the speed
+is shown only while running, the class colours are ANSI (the app pins ansi_color), and
+NO_COLOR is removed from the environment.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.pilot import Pilot
+
+from micrograd.training import Config
+from tui.app import MicrogradApp
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+async def steps(pilot: Pilot, count: int) -> None:
+    app = pilot.app
+    assert isinstance(app, MicrogradApp)
+    for k in range(1, count + 1):
+        await pilot.press("s")
+        deadline = time.monotonic() + 10
+        while not (app.step_count == k and app.state == "paused"):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+    await pilot.pause(0.05)
+
+
+def test_first_frame(snap_compare) -> None:
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE)
+
+
+def test_after_three_steps(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await steps(pilot, 3)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("question_mark")
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_diverged(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await steps(pilot, 1)
+        await pilot.press("s")
+        app = pilot.app
+        deadline = time.monotonic() + 10
+        while app.state != "diverged":
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+        await pilot.pause(0.05)
+
+    assert snap_compare(MicrogradApp(Config(lr=1000.0)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_too_small(snap_compare) -> None:
+    assert snap_compare(MicrogradApp(Config()), terminal_size=(40, 12))
