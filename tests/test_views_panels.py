@@ -1,0 +1,116 @@
+"""The probe and the class view: the model's probabilities at a point, the confusion matrix."""
+
+import math
+
+from rich.console import Console
+from views_host import ViewsHost
+
+from micrograd.introspect import confusion_matrix, per_class_accuracy
+from tui.messages import Snapshot
+from tui.widgets.class_view import ClassSnapshot, ClassView, matrix_table, misclassified
+from tui.widgets.probe import ProbePanel, Sample, nearest, probabilities
+
+SIZE = (80, 24)
+
+
+def test_probe_probabilities_equal_the_library_exactly():
+    app = ViewsHost("panels")
+    t = app.trainer
+    weights = Snapshot.of(t).weights
+    for x in [(0.0, 0.0), (1.5, -0.25), (-2.0, 2.0), (0.123, -1.987), *[p for p, _ in t.val_split]]:
+        assert probabilities(weights, x) == t.probabilities(x)
+
+
+def test_nearest_point_within_radius():
+    points = [([0.0, 0.0], 0), ([1.0, 0.0], 1), ([1.05, 0.0], 2)]
+    assert nearest(points, 1.04, 0.0, 0.1) == 2
+    assert nearest(points, 0.5, 0.0, 0.1) is None
+    assert nearest(points, 0.05, 0.05, 0.1) == 0
+
+
+async def test_probe_follows_the_cursor_and_predicts_like_the_library():
+    app = ViewsHost("panels")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        probe = app.query_one(ProbePanel)
+        t = app.trainer
+        assert probe.cursor == (0.0, 0.0)
+        await pilot.press("right", "right", "l", "up", "k", "k", "down", "j", "h")
+        assert probe.cursor == (0.2, 0.1)
+        assert probe.probabilities() == t.probabilities([0.2, 0.1])
+        assert probe.predicted() == t.predict([0.2, 0.1])
+        await pilot.press(*["left"] * 30)
+        assert probe.cursor == (-2.0, 0.1)  # clamped to the plot
+        assert probe.probabilities() == t.probabilities([-2.0, 0.1])
+        shown = probe.render()
+        text = render_text(shown)
+        for p in t.probabilities([-2.0, 0.1]):
+            assert f"{p:.3f}" in text
+
+
+async def test_enter_selects_a_data_point_or_a_probe_point_with_a_label():
+    app = ViewsHost("panels")
+    selected: list[Sample] = []
+    async with app.run_test(size=SIZE, message_hook=record(selected)) as pilot:
+        await pilot.pause()
+        probe = app.query_one(ProbePanel)
+        t = app.trainer
+        (px, py), cls = t.train_split[3]
+        probe.cursor = (round(px, 1), round(py, 1))  # within one step of point 3
+        i = nearest(t.train_split, *probe.cursor, probe.radius)
+        await pilot.press("enter")
+        (qx, qy), qcls = t.train_split[i]
+        assert probe.sample == Sample((qx, qy), qcls, i)
+        await pilot.press(str((qcls + 1) % 3))  # relabel: now a probe point at the same place
+        assert probe.sample == Sample((qx, qy), (qcls + 1) % 3, None)
+        probe.cursor = (1.9, -1.9)  # the data live inside the disk of radius 2
+        await pilot.press("enter", "2")
+        assert probe.sample == Sample((1.9, -1.9), 2, None)
+        await pilot.pause()
+        assert selected[-1] == probe.sample
+        assert len(selected) == 4
+
+
+def record(into: list):
+    seen: list = []  # the messages themselves, so their ids are never reused
+
+    def hook(message) -> None:  # a bubbling message passes the hook once per node
+        if isinstance(message, ProbePanel.Selected) and not any(m is message for m in seen):
+            seen.append(message)
+            into.append(message.sample)
+
+    return hook
+
+
+def render_text(renderable, width: int = 40) -> str:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_class_view_shows_the_validation_confusion_matrix():
+    app = ViewsHost("panels")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        t = app.trainer
+        counts = confusion_matrix(t, t.val_split)
+        view = app.query_one(ClassView)
+        assert [list(r) for r in view.snapshot.counts] == counts
+        lines = render_text(view.render()).splitlines()
+        for k, (row, acc) in enumerate(zip(counts, per_class_accuracy(counts))):
+            line = next(ln for ln in lines if ln.split()[1:2] == [str(k)])  # "o 0  2 0 1  67%"
+            assert line.split()[2:5] == [str(n) for n in row]
+            assert line.split()[5] == ("—" if math.isnan(acc) else f"{acc:.0%}")
+        total, right = sum(map(sum, counts)), sum(counts[i][i] for i in range(3))
+        assert f"{right / total:.1%}" in lines[-1]
+        wrong = misclassified(Snapshot.of(t).weights, t.val_split)
+        assert len(wrong) == total - right
+        t.step()
+        view.update_snapshot(ClassSnapshot.of(t))
+        assert [list(r) for r in view.snapshot.counts] == confusion_matrix(t, t.val_split)
+
+
+def test_class_view_with_an_empty_class():
+    snap = ClassSnapshot(0, ((3, 0, 0), (0, 0, 0), (1, 0, 2)))
+    text = render_text(matrix_table(snap))
+    assert "—" in text and "100%" in text and "83.3%" in text
