@@ -182,3 +182,20 @@ async def test_a_tiny_terminal_asks_to_be_enlarged_and_recovers() -> None:
         await pilot.pause()
         assert not app.query_one("#too-small").display
         assert app.query_one("#main").display
+
+
+async def test_the_boundary_follows_a_resize_while_paused() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        plot = app.query_one(BoundaryPlot)
+        before = plot.size
+        assert len(plot.strips()) == before.height
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        after = plot.size
+        assert after.height > before.height and after.width > before.width
+        strips = plot.strips()
+        assert len(strips) == after.height
+        assert max(s.cell_length for s in strips) <= after.width
+        assert app.state == "paused" and app.step_count == 1

@@ -159,7 +159,7 @@ class BoundaryPlot(PlotextPlot):
         base = self.rich_style
         frame = [
             Strip(list(Text(" " * pad).append_text(line).render(console))).apply_style(base)
-            for line in lines
+            for line in lines[:height]
         ]
         cols, rows = c1 - c0, r1 - r0
         if cols > 1 and rows > 1:
