@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from micrograd.engine import Value, backprop, topological_order
+from micrograd.engine import Value, topological_order
 from micrograd.losses import cross_entropy
 from micrograd.training import NUM_CLASSES, Trainer
 
@@ -81,24 +81,8 @@ class GradCheck:
 def gradient_check(trainer: Trainer, h: float = 1e-5) -> list[GradCheck]:
     """Every parameter's gradient of the mean training loss, autograd vs central
     differences (L(p + h) - L(p - h)) / 2h. Leaves the model as it found it."""
-    params = trainer.model.parameters()
-    saved = [p.grad for p in params]
     split = trainer.train_split
-    try:
-        for p in params:
-            p.grad = 0
-        built = trainer.loss_graph(split)
-        assert built is not None
-        loss, _, tape = built
-        loss.grad = 1
-        if tape:
-            backprop(tape)
-        else:
-            loss.backward()
-        auto = [p.grad for p in params]
-    finally:
-        for p, g in zip(params, saved):
-            p.grad = g
+    auto = trainer.gradients(split)
     checks = []
     for (name, p), a in zip(trainer.model.named_parameters(), auto):
         x0 = p.data

@@ -182,6 +182,28 @@ class Trainer:
             loss += sample_loss
         return loss * (1.0 / len(split)), all_logits, []
 
+    def gradients(self, split: Sequence[Point]) -> list[float]:
+        """Every parameter's gradient of the mean loss over split (the params' own .grad
+        are left as they were)."""
+        params = self.optimizer.params
+        saved = [p.grad for p in params]
+        try:
+            for p in params:
+                p.grad = 0
+            with gc_paused():
+                built = self.loss_graph(split)
+                assert built is not None
+                loss, _, tape = built
+                loss.grad = 1
+                if tape:
+                    backprop(tape)
+                else:
+                    loss.backward()
+            return [p.grad for p in params]
+        finally:
+            for p, g in zip(params, saved):
+                p.grad = g
+
     def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
         """One AdamW update from the whole training split.
 
