@@ -40,7 +40,7 @@ class ViewsHost(App[None]):
     view: "graph", "params", "gradcheck", or "panels" (nothing pushed).
     """
 
-    CSS_PATH = ["../tui/views.tcss"]
+    CSS_PATH = ["../tui/app.tcss"]
 
     def __init__(self, view: str = "graph", trainer: Trainer | None = None) -> None:
         super().__init__(ansi_color=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import math
 import os
+import signal
 import sys
 import threading
 import time
@@ -18,10 +21,36 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from micrograd.runs import save_run
 from micrograd.training import Config, Diverged, Trainer
-from tui.messages import Progress, Record, Snapshot, TrainingDiverged, TrainingStopped
-from tui.widgets import BoundaryPlot, HelpScreen, LossCurve, MetricsPanel, ModelPanel, RunState
-from tui.widgets.boundary import legend
+from tui.messages import (
+    Progress,
+    Record,
+    RunSaved,
+    Snapshot,
+    TrainingDiverged,
+    TrainingStopped,
+    ViewSnapshots,
+)
+from tui.widgets import (
+    BoundaryPlot,
+    ClassSnapshot,
+    ClassView,
+    GradCheckScreen,
+    GradCheckSnapshot,
+    GraphScreen,
+    GraphSnapshot,
+    HelpScreen,
+    LossCurve,
+    MetricsPanel,
+    ModelPanel,
+    ParamSnapshot,
+    ParamTableScreen,
+    ProbePanel,
+    RunState,
+    Sample,
+)
+from tui.widgets.boundary import LIMIT, legend
 from tui.widgets.loss_curve import legend as loss_legend
 
 PANEL_INTERVAL = 0.1
@@ -42,6 +71,21 @@ HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
 
 Mode = Literal["train", "step", "reset"]
 
+View = Literal["graph", "params", "gradcheck", "classes"]
+"""The inside views the worker computes snapshots for, while they are open."""
+
+GRADCHECK_INTERVAL = 1.0
+"""Seconds between gradient checks while training (one costs about 0.1 s)."""
+
+SLOTS = ("probe", "classes", "model")
+"""The panels that share the side column's slot in short terminals, in `v` order."""
+
+TALL = 40
+"""From this many rows the side column shows all of SLOTS at once."""
+
+PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
+"""Actions that act on the main screen only (the view screens use these keys)."""
+
 
 def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
     """A step's record: the training numbers given, validation measured now."""
@@ -50,8 +94,39 @@ def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) 
 
 
 def initial_record(trainer: Trainer) -> Record:
-    """Step 0: both splits evaluated on the initial weights."""
-    return record_of(trainer, 0, *trainer.evaluate(trainer.train_split))
+    """The current step (0 after a reset): both splits evaluated on the current weights."""
+    return record_of(trainer, trainer.step_count, *trainer.evaluate(trainer.train_split))
+
+
+def as_dict(record: Record) -> dict[str, float | int]:
+    """A record in the shape of a headless JSON line, as saved runs keep them."""
+    return {
+        "step": record.step,
+        "train_loss": record.train_loss,
+        "train_acc": record.train_acc,
+        "val_loss": record.val_loss,
+        "val_acc": record.val_acc,
+    }
+
+
+def from_dict(entry: dict) -> Record:
+    """A saved run's history entry as a Record (a missing or null metric is NaN)."""
+
+    def metric(key: str) -> float:
+        value = entry.get(key)
+        return math.nan if value is None else float(value)
+
+    return Record(
+        int(entry["step"]),
+        metric("train_loss"),
+        metric("train_acc"),
+        metric("val_loss"),
+        metric("val_acc"),
+    )
+
+
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+"""Signals that end the app cleanly: SIGTERM (kill) and SIGHUP (the SSH session closed)."""
 
 
 class MicrogradApp(App[int]):
@@ -64,6 +139,19 @@ class MicrogradApp(App[int]):
         Binding("space", "toggle", "Train/Pause"),
         Binding("s", "step", "Step"),
         Binding("r", "reset", "Reset"),
+        Binding("w", "save", "Save"),
+        Binding("g", "graph", "Graph"),
+        Binding("p", "params", "Params"),
+        Binding("c", "gradcheck", "Check"),
+        Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
+        Binding("left,h", "probe(-1, 0)", "Probe", show=False),
+        Binding("right,l", "probe(1, 0)", "Probe", show=False),
+        Binding("up,k", "probe(0, 1)", "Probe", show=False),
+        Binding("down,j", "probe(0, -1)", "Probe", show=False),
+        Binding("enter", "select", "Select", show=False),
+        Binding("0", "label(0)", "Label 0", show=False),
+        Binding("1", "label(1)", "Label 1", show=False),
+        Binding("2", "label(2)", "Label 2", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -88,18 +176,37 @@ class MicrogradApp(App[int]):
     step_count: reactive[int] = reactive(0)
     """The step shown on screen (tests wait on it)."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    slot: reactive[str] = reactive("probe", init=False)
+    """Which of SLOTS the side column shows in short terminals."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        trainer: Trainer | None = None,
+        history: list[dict] | None = None,
+        save_dir: str | os.PathLike[str] = ".",
+    ) -> None:
+        """A new run of config, or the loaded run trainer (with its saved history)."""
         # ansi_color: keep the class colours as ANSI red/yellow/green, so a 16-colour
         # terminal shows them as such instead of the nearest match to an RGB guess.
         super().__init__(ansi_color=True)
-        self.config = config or Config()
-        self.trainer = Trainer(self.config)
+        self.trainer = trainer if trainer is not None else Trainer(config or Config())
         """Owned by the worker while one runs: the main thread touches it only before."""
+        self.config = self.trainer.config
+        self.save_dir = Path(save_dir)
+        """Where `w` writes runs."""
+        self._run_history: list[dict] = [dict(h) for h in history or []]
+        """Every step's record since step 0 as saved runs keep them (worker-owned)."""
+        self._save_requested = threading.Event()
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
-        self.history: list[Record] = [initial_record(self.trainer)]
-        """Every step's record since the last reset, step 0 first."""
+        self.history: list[Record] = [from_dict(h) for h in self._run_history] or [
+            initial_record(self.trainer)
+        ]
+        """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
+        self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
         self._generation = 0
@@ -108,6 +215,15 @@ class MicrogradApp(App[int]):
         self._pending_lock = threading.Lock()
         self._trainer_lock = threading.Lock()
         self._plots_due = 0.0
+        (x0, y0), label0 = self.trainer.train_split[0]
+        self.sample = Sample((float(x0), float(y0)), label0, 0)
+        """The sample the graph view explains: the first training point until enter."""
+        self._open_views: frozenset[View] = frozenset()
+        """Views the worker computes snapshots for: replaced whole, never mutated, so the
+        worker reads a consistent set without a lock."""
+        self._gradcheck_due = 0.0
+        self._class_counts = ClassSnapshot.of(self.trainer)
+        self._last_graph: GraphSnapshot | None = None
 
     # ------------------------------------------------------------- layout
 
@@ -120,11 +236,18 @@ class MicrogradApp(App[int]):
                 yield BoundaryPlot(self.trainer.train_split, self.snapshot.weights, id="boundary")
             with Vertical(id="side"):
                 yield MetricsPanel(id="metrics").data_bind(MicrogradApp.state)
+                probe = ProbePanel(
+                    self.trainer.train_split, self.snapshot.weights, id="probe", classes="slot"
+                )
+                probe.can_focus = False  # its keys are the app's: they work in any slot
+                yield probe
+                yield ClassView(self._class_counts, id="classes", classes="slot")
                 yield ModelPanel(
                     self.config,
                     len(self.param_names),
                     (len(splits[0]), len(splits[1]), len(splits[2])),
                     id="model",
+                    classes="slot",
                 )
                 yield LossCurve(id="loss")
         yield Static(id="message")
@@ -132,12 +255,19 @@ class MicrogradApp(App[int]):
             f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (q quits)",
             id="too-small",
         )
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits in 80 columns
 
     def on_mount(self) -> None:
         gc.freeze()  # the app's long-lived objects: the GC need not scan them again
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, self.stop_for_signal, sig)
         self.query_one("#metrics").border_title = "training"
         self.query_one("#model").border_title = "model"
+        self.query_one("#probe").border_title = "probe"
+        self.query_one("#classes").border_title = "validation classes"
+        self.query_one(ProbePanel).sample = self.sample
+        self.watch_slot(self.slot)
         self.query_one("#loss").border_title = "loss"
         self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
         self.query_one(MetricsPanel).record = self.history[-1]
@@ -193,8 +323,102 @@ class MicrogradApp(App[int]):
         self.state = "paused"
         self.run_trainer("reset", self._generation)
 
+    def action_save(self) -> None:
+        """Save the run (config, step, weights, optimizer state, history) as JSON."""
+        self._save_requested.set()
+        if self.state != "running":  # else the training loop saves between two steps
+            self.save_between_steps()
+
+    def stop_for_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: stop the worker and leave, restoring the terminal."""
+        self._keep_training.clear()
+        self.workers.cancel_group(self, "trainer")
+        self.exit(128 + signum)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_graph(self) -> None:
+        """The selected sample's loss graph, node by node, live."""
+        graph = self._last_graph
+        if graph is not None and not self.explains(graph):
+            graph = None
+        self.open_view("graph", GraphScreen(graph))
+
+    def action_params(self) -> None:
+        """Every parameter with its grad, AdamW moments and last update, live."""
+        self.open_view("params", ParamTableScreen())
+
+    def action_gradcheck(self) -> None:
+        """Autograd against central differences, at most once a second while training."""
+        self.open_view("gradcheck", GradCheckScreen())
+
+    def action_cycle_panel(self) -> None:
+        """Short terminals: show the next of the probe, class and model panels."""
+        self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+
+    def action_probe(self, dx: int, dy: int) -> None:
+        """Move the probe's crosshair one plot cell."""
+        self.fit_probe().action_move(dx, dy)
+
+    def action_select(self) -> None:
+        """Select the data point under the crosshair, else a probe point there."""
+        self.fit_probe().action_select()
+
+    def action_label(self, target: int) -> None:
+        self.query_one(ProbePanel).action_label(target)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The probe's keys and v act on the main screen only; the views open from the
+        main screen or from another view, not from the help."""
+        if action in PROBE_ACTIONS:
+            return self.screen is self.screen_stack[0]
+        if action in ("graph", "params", "gradcheck"):
+            return not isinstance(self.screen, HelpScreen)
+        return True
+
+    def fit_probe(self) -> ProbePanel:
+        """The probe, its steps set to one cell of the plot as last drawn."""
+        probe = self.query_one(ProbePanel)
+        cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
+        probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
+        probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
+        probe.radius = 0.75 * max(probe.step, probe.step_y)
+        return probe
+
+    def open_view(self, view: View, screen: GraphScreen | ParamTableScreen | GradCheckScreen):
+        """Show a view's screen (in place of another view's) and have its numbers computed."""
+        if isinstance(self.screen, (GraphScreen, ParamTableScreen, GradCheckScreen)):
+            self.screen.dismiss()
+        self.push_screen(screen, callback=lambda _: self.close_view(view))
+        self.set_views(self._open_views | {view}, view)
+
+    def close_view(self, view: View) -> None:
+        self.set_views(self._open_views - {view})
+
+    def set_views(self, views: frozenset[View], new: View | None = None) -> None:
+        """Publish the open views; if the worker is idle, compute a newly opened one now."""
+        self._open_views = views
+        if new is not None and self.state in ("paused", "diverged"):
+            self.run_views(new, self._generation)
+
+    def watch_slot(self, slot: str) -> None:
+        self.query_one("#side").set_classes(f"-show-{slot}")
+        following = SLOTS[(SLOTS.index(slot) + 1) % len(SLOTS)]
+        for name in SLOTS:
+            self.query_one(f"#{name}").border_subtitle = f"v {following}"
+        self.sync_class_view()
+
+    def on_resize(self) -> None:
+        self.sync_class_view()
+
+    def sync_class_view(self) -> None:
+        """The class view is open while it shows: in its slot, or in a tall terminal."""
+        shown = self.slot == "classes" or self.size.height >= TALL
+        if shown and "classes" not in self._open_views:
+            self.set_views(self._open_views | {"classes"}, "classes")
+        elif not shown and "classes" in self._open_views:
+            self.set_views(self._open_views - {"classes"})
 
     async def action_quit(self) -> None:
         self._keep_training.clear()
@@ -239,8 +463,10 @@ class MicrogradApp(App[int]):
             trainer = self.trainer
             if mode == "reset":
                 trainer.reset()
+                self._run_history = []
                 record = initial_record(trainer)
                 self.post_message(Progress(generation, [record], Snapshot.of(trainer), None))
+                self.post_views(trainer, generation, force=True)
                 return
             records: list[Record] = []
             started = last_post = time.monotonic()
@@ -257,9 +483,10 @@ class MicrogradApp(App[int]):
                     if mode == "step":
                         with self._pending_lock:
                             self._pending_steps -= 1
-                    records.append(
-                        record_of(trainer, result.step, result.train_loss, result.train_acc)
-                    )
+                    record = record_of(trainer, result.step, result.train_loss, result.train_acc)
+                    records.append(record)
+                    self._run_history.append(as_dict(record))
+                    self.save_if_requested(trainer)
                     steps_since_post += 1
                     now = time.monotonic()
                     if mode == "step" or now - last_post >= PANEL_INTERVAL:
@@ -273,12 +500,71 @@ class MicrogradApp(App[int]):
                             )
                         )
                         records, last_post, steps_since_post = [], now, 0
+                        if mode == "train":  # single steps: the views once they are done
+                            self.post_views(trainer, generation)
             except Diverged as e:
                 self.post_message(TrainingDiverged(generation, e.step, e.what))
             finally:
                 if records:
                     self.post_message(Progress(generation, records, Snapshot.of(trainer), None))
+                self.save_if_requested(trainer)
+                if not stale():
+                    self.post_views(trainer, generation, force=True)
                 self.post_message(TrainingStopped(generation))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="views")
+    def run_views(self, view: View, generation: int) -> None:
+        """While paused: compute a view that just opened (the trainer worker is idle)."""
+        worker = get_current_worker()
+        with self._trainer_lock:
+            if worker.is_cancelled or generation != self._generation:
+                return
+            self.post_views(self.trainer, generation, only=view)
+
+    def post_views(
+        self, trainer: Trainer, generation: int, force: bool = False, only: View | None = None
+    ) -> None:
+        """Post the open views' snapshots; call it with the trainer lock held.
+
+        The gradient check runs at most once per GRADCHECK_INTERVAL unless forced (after
+        the last step of a run of steps, or when its view opens while paused).
+        """
+        views = self._open_views if only is None else self._open_views & {only}
+        if not views:
+            return
+        now = time.monotonic()
+        graph = params = check = classes = None
+        if "graph" in views:
+            sample = self.sample
+            graph = GraphSnapshot.of(trainer, sample.point, sample.target)
+        if "params" in views:
+            params = ParamSnapshot.of(trainer)
+        if "classes" in views:
+            classes = ClassSnapshot.of(trainer)
+        if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
+            check = GradCheckSnapshot.of(trainer)
+            self._gradcheck_due = time.monotonic() + GRADCHECK_INTERVAL
+        self.post_message(ViewSnapshots(generation, graph, params, check, classes))
+
+    @work(thread=True, exit_on_error=False, group="save")
+    def save_between_steps(self) -> None:
+        """Save once no step is under way (a running worker saves between its steps)."""
+        with self._trainer_lock:
+            self.save_if_requested(self.trainer)
+
+    def save_if_requested(self, trainer: Trainer) -> None:
+        """If `w` was pressed, write the run; call with the trainer lock held."""
+        if not self._save_requested.is_set():
+            return
+        self._save_requested.clear()
+        name = f"micrograd-run-seed{self.config.seed}-step{trainer.step_count}.json"
+        path = self.save_dir / name
+        try:
+            saved = save_run(path, trainer, self._run_history)
+        except OSError as e:
+            self.post_message(RunSaved(None, f"could not save {path}: {e.strerror or e}"))
+        else:
+            self.post_message(RunSaved(str(saved), None))
 
     # ----------------------------------------------------------- handlers
 
@@ -302,6 +588,15 @@ class MicrogradApp(App[int]):
             self._plots_due = now + PLOT_INTERVAL
         if self.state != "running":
             self.show_message(self.hint())
+
+    @on(RunSaved)
+    def on_run_saved(self, message: RunSaved) -> None:
+        if message.error is not None:
+            self.show_message(f"Not saved: {message.error}.", error=True)
+        else:
+            self.show_message(
+                f"Saved {message.path} (resume: micrograd-tui --load {message.path})."
+            )
 
     @on(TrainingDiverged)
     def on_training_diverged(self, message: TrainingDiverged) -> None:
@@ -334,7 +629,40 @@ class MicrogradApp(App[int]):
 
     def update_plots(self) -> None:
         self.query_one(BoundaryPlot).weights = self.snapshot.weights
+        self.query_one(ProbePanel).update_snapshot(self.snapshot.weights)
         self.query_one(LossCurve).history = self.history
+
+    @on(ViewSnapshots)
+    def on_view_snapshots(self, message: ViewSnapshots) -> None:
+        """Hand each open view its new numbers; a graph of another sample is dropped."""
+        if message.generation != self._generation:
+            return
+        graph = message.graph
+        if graph is not None and self.explains(graph):
+            self._last_graph = graph
+            for screen in self.screen_stack:
+                if isinstance(screen, GraphScreen):
+                    screen.update_snapshot(graph)
+        for screen in self.screen_stack:
+            if isinstance(screen, ParamTableScreen) and message.params is not None:
+                screen.update_snapshot(message.params)
+            if isinstance(screen, GradCheckScreen) and message.gradcheck is not None:
+                screen.update_snapshot(message.gradcheck)
+        if message.classes is not None:
+            self._class_counts = message.classes
+            self.query_one(ClassView).update_snapshot(message.classes)
+
+    def explains(self, graph: GraphSnapshot) -> bool:
+        """Is graph the selected sample's?"""
+        return graph.point == self.sample.point and graph.target == self.sample.target
+
+    @on(ProbePanel.Moved)
+    def on_probe_moved(self, message: ProbePanel.Moved) -> None:
+        self.query_one(BoundaryPlot).cursor = message.cursor
+
+    @on(ProbePanel.Selected)
+    def on_probe_selected(self, message: ProbePanel.Selected) -> None:
+        self.sample = message.sample
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "trainer" and event.state == WorkerState.ERROR:
@@ -343,12 +671,20 @@ class MicrogradApp(App[int]):
             self.show_message(f"The training worker failed: {event.worker.error!r}", error=True)
 
 
-def run_app(config: Config) -> int:
-    """Run the app until the learner quits; returns the exit status."""
+def run_app(
+    config: Config,
+    trainer: Trainer | None = None,
+    history: list[dict] | None = None,
+    save_dir: str | os.PathLike[str] = ".",
+) -> int:
+    """Run the app until the learner quits; returns the exit status.
+
+    trainer and history resume a loaded run; save_dir is where `w` writes runs.
+    """
     # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
     # event loop in sooner after each of its waits, so keys and frames stay prompt.
     sys.setswitchinterval(0.001)
-    app = MicrogradApp(config)
+    app = MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
     status = app.run()
     return status if isinstance(status, int) else app.return_code or 0
 

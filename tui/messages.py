@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from textual.message import Message
 
 from micrograd.training import Trainer
+
+if TYPE_CHECKING:  # the views' snapshot types: plain data, defined beside the views
+    from tui.widgets.class_view import ClassSnapshot
+    from tui.widgets.grad_check import GradCheckSnapshot
+    from tui.widgets.graph_view import GraphSnapshot
+    from tui.widgets.param_table import ParamSnapshot
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 """(W, b) per layer, W of shape (nout, nin): what the boundary is computed from."""
@@ -61,6 +68,18 @@ class Progress(Message):
 
 
 @dataclass
+class ViewSnapshots(Message):
+    """The open inside views' numbers, computed by the worker after a step or on demand."""
+
+    generation: int
+    graph: GraphSnapshot | None = None
+    """The selected sample's graph, if the graph view is open."""
+    params: ParamSnapshot | None = None
+    gradcheck: GradCheckSnapshot | None = None
+    classes: ClassSnapshot | None = None
+
+
+@dataclass
 class TrainingDiverged(Message):
     """A step would have made the loss or the weights non-finite; nothing was applied."""
 
@@ -77,4 +96,21 @@ class TrainingStopped(Message):
     generation: int
 
 
-__all__ = ["Progress", "Record", "Snapshot", "TrainingDiverged", "TrainingStopped", "Weights"]
+@dataclass
+class RunSaved(Message):
+    """The `w` key's save finished: the file written, or why it could not be."""
+
+    path: str | None
+    error: str | None
+
+
+__all__ = [
+    "Progress",
+    "Record",
+    "RunSaved",
+    "Snapshot",
+    "TrainingDiverged",
+    "TrainingStopped",
+    "ViewSnapshots",
+    "Weights",
+]

@@ -13,7 +13,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from micrograd.data import Point
-from micrograd.training import predict_grid
+from micrograd.training import forward_numpy, predict_grid
 from tui.messages import Weights
 
 CLASS_COLORS = ("red", "yellow", "green")
@@ -30,6 +30,12 @@ POINT_MARKERS = ("o", "x", "+")
 
 CIRCLE_MARKER = "·"
 """The circle of radius 2 that bounds the data."""
+
+CURSOR_MARKER = "╋"
+"""The probe's crosshair on an empty cell (on a data point, the point's glyph reversed)."""
+
+WRONG_STYLE = Style(reverse=True)
+"""Misclassified training points: their glyph in reverse video (reads without colour)."""
 
 LIMIT = 2.0
 """The plot spans [-LIMIT, LIMIT] in x and y: the data's disk of radius 2."""
@@ -69,6 +75,9 @@ class BoundaryPlot(PlotextPlot):
     weights: reactive[Weights | None] = reactive(None, always_update=True)
     """The model's weights to draw the boundary of; None draws only the points."""
 
+    cursor: reactive[tuple[float, float] | None] = reactive(None)
+    """The probe's position in [-2, 2]², drawn as a crosshair; None draws none."""
+
     def __init__(
         self,
         points: Sequence[Point],
@@ -84,6 +93,9 @@ class BoundaryPlot(PlotextPlot):
         self._labels = np.array([y for _, y in self.points], dtype=int)
         self.set_reactive(BoundaryPlot.weights, weights)
         self._strips: dict[tuple[int, int], list[Strip]] = {}
+        self._cells: dict[tuple[int, int], tuple[list[list[str]], list[list[Style]]]] = {}
+        self.canvas_size: tuple[int, int] | None = None
+        """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
         self._axes: dict[tuple[int, int, str], tuple[list[Text], tuple[int, int, int, int]]] = {}
 
     def axes(self, width: int, height: int) -> tuple[list[Text], tuple[int, int, int, int]]:
@@ -106,7 +118,24 @@ class BoundaryPlot(PlotextPlot):
         return self._axes[key]
 
     def cells(self, cols: int, rows: int) -> tuple[list[list[str]], list[list[Style]]]:
-        """Glyph and style of every canvas cell, top row first."""
+        """Glyph and style of every canvas cell, top row first, the cursor drawn on them."""
+        key = (cols, rows)
+        if key not in self._cells:
+            self._cells = {key: self.base_cells(cols, rows)}
+        glyphs, styles = self._cells[key]
+        if self.cursor is None:
+            return glyphs, styles
+        glyphs, styles = [row[:] for row in glyphs], [row[:] for row in styles]
+        ((c, r),) = to_cells(np.array([self.cursor], dtype=float), cols, rows).tolist()
+        i = rows - 1 - r
+        on_point = glyphs[i][c] in POINT_MARKERS
+        glyphs[i][c] = glyphs[i][c] if on_point else CURSOR_MARKER
+        mark = Style(bold=True, underline=True, reverse=not styles[i][c].reverse)
+        styles[i][c] = styles[i][c] + mark
+        return glyphs, styles
+
+    def base_cells(self, cols: int, rows: int) -> tuple[list[list[str]], list[list[Style]]]:
+        """Glyph and style of every canvas cell without the cursor, top row first."""
         no_color = self.app.no_color
         regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
         plain = Style()
@@ -126,17 +155,27 @@ class BoundaryPlot(PlotextPlot):
         for c, r in np.unique(to_cells(circle, cols, rows), axis=0).tolist():
             glyphs[rows - 1 - r][c] = CIRCLE_MARKER
             styles[rows - 1 - r][c] = plain
+        wrong = np.zeros(len(self.points), dtype=bool)
+        if self.weights is not None and len(self.points):
+            wrong = forward_numpy(self.weights, self._xy).argmax(axis=1) != self._labels
         for k in range(3):
-            for c, r in np.unique(to_cells(self._xy[self._labels == k], cols, rows), axis=0):
-                glyphs[rows - 1 - r][c] = POINT_MARKERS[k]
-                styles[rows - 1 - r][c] = point_styles[k]
+            for bad in (False, True):  # a cell with any wrong point of this class shows it
+                xy = self._xy[(self._labels == k) & (wrong == bad)]
+                for c, r in np.unique(to_cells(xy, cols, rows), axis=0):
+                    glyphs[rows - 1 - r][c] = POINT_MARKERS[k]
+                    styles[rows - 1 - r][c] = point_styles[k] + (WRONG_STYLE if bad else Style())
         return glyphs, styles
 
     def watch_weights(self) -> None:
         self._strips.clear()
+        self._cells.clear()
+
+    def watch_cursor(self) -> None:
+        self._strips.clear()
 
     def on_resize(self) -> None:
         self._strips.clear()
+        self._cells.clear()
 
     def strips(self) -> list[Strip]:
         """The whole plot as lines of segments, rebuilt only when the weights or size change.
@@ -162,6 +201,7 @@ class BoundaryPlot(PlotextPlot):
             for line in lines[:height]
         ]
         cols, rows = c1 - c0, r1 - r0
+        self.canvas_size = (cols, rows)
         if cols > 1 and rows > 1:
             glyphs, styles = self.cells(cols, rows)
             left, right = pad + c0, pad + c1
@@ -199,11 +239,15 @@ def legend(no_color: bool = False) -> Text:
         text.append(" ")
         text.append(regions[k] * 2, style=color)
         text.append(f" {k} ")
+    text.append(" ")
+    text.append(POINT_MARKERS[0], style=WRONG_STYLE)
+    text.append(" wrong ")
     return text
 
 
 __all__ = [
     "CLASS_COLORS",
+    "CURSOR_MARKER",
     "MONO_REGION_MARKERS",
     "POINT_MARKERS",
     "REGION_MARKERS",

@@ -71,7 +71,7 @@ class GradCheckScreen(Screen[None]):
         yield Static(id="gradcheck-title")
         yield Static(id="gradcheck-summary")
         yield DataTable(id="gradcheck-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
 
     def on_mount(self) -> None:
         table = self.table

@@ -168,8 +168,9 @@ class GraphTree(Tree[Entry]):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("l", "toggle_node", "Open/close", show=False),
+        Binding("space", "app.toggle", "Train/Pause", show=False),
     ]
-    """Vim keys beside the arrows."""
+    """Vim keys beside the arrows; space stays the app's train/pause (enter opens nodes)."""
 
 
 class GraphScreen(Screen[None]):
@@ -207,7 +208,7 @@ class GraphScreen(Screen[None]):
         yield Static(id="graph-detail")
         yield Static(id="graph-status")
         yield Input(placeholder="name, e.g. layer1.neuron3.w0 (enter jumps)", id="graph-search")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
 
     def on_mount(self) -> None:
         tree = self.tree
@@ -227,6 +228,8 @@ class GraphScreen(Screen[None]):
         old, self.snapshot = self.snapshot, snapshot
         if old is not None and old.structure == snapshot.structure and self._by_path:
             self._relabel()
+        elif not self._by_path:  # the first graph shown: open the first levels
+            self._rebuild(opened=None, cursor=None)
         else:
             self._rebuild(*self._view_state())
         self._show_title()

@@ -18,6 +18,13 @@ KEYS = [
     ("space", "train / pause"),
     ("s", "one optimizer update (pauses first if training)"),
     ("r", "reset to step 0: same seed, same initial weights"),
+    ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
+    ("enter", "select the data point under ╋, else a probe point"),
+    ("0 1 2", "label the selected point: now a probe point"),
+    ("g", "one sample's loss graph (m compact, / search)"),
+    ("p", "all parameters, grads, AdamW m v, updates"),
+    ("c", "gradient check against central differences"),
+    ("v", "80x24: probe, classes or model in the side slot"),
     ("?", "this help"),
     ("q", "quit (also ctrl+q, ctrl+c)"),
 ]
@@ -27,8 +34,10 @@ ABOUT = (
     "MLP, the mean cross-entropy loss is backpropagated through micrograd's Value "
     "graph, and AdamW updates every weight once.\n\n"
     "The plot shades every cell of [-2, 2]² by the class the model predicts there. "
-    "The glyphs o x + are the training points, one glyph per true class: a point on "
-    "another class's shade is misclassified."
+    "The glyphs o x + are the training points, one glyph per true class; a reversed "
+    "glyph is a point the model misclassifies.\n\n"
+    "The probe panel shows the model's three probabilities at the crosshair; the class "
+    "panel, the validation split's confusion matrix (rows true, columns predicted)."
 )
 
 

@@ -34,8 +34,9 @@ class ModelPanel(Static):
         split_sizes: tuple[int, int, int],
         *,
         id: str | None = None,
+        classes: str | None = None,
     ) -> None:
-        super().__init__(describe(config, num_params, split_sizes), id=id)
+        super().__init__(describe(config, num_params, split_sizes), id=id, classes=classes)
 
 
 __all__ = ["ModelPanel", "describe"]

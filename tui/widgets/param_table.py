@@ -113,7 +113,7 @@ class ParamTableScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="params-title")
         yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
 
     def on_mount(self) -> None:
         table = self.table

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import RenderResult
@@ -131,6 +132,7 @@ class ProbePanel(Widget, can_focus=True):
         weights: Weights | None = None,
         *,
         step: float = STEP,
+        step_y: float | None = None,
         radius: float | None = None,
         name: str | None = None,
         id: str | None = None,
@@ -139,7 +141,9 @@ class ProbePanel(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
         self.step = step
-        """The cursor's move per key press."""
+        """The cursor's move per key press, across."""
+        self.step_y = step if step_y is None else step_y
+        """The cursor's move per key press, up or down (a plot cell is taller than wide)."""
         self.radius = step if radius is None else radius
         """How near the cursor a data point must be for enter to select it."""
         self.set_reactive(ProbePanel.weights, weights)
@@ -162,7 +166,7 @@ class ProbePanel(Widget, can_focus=True):
 
     def action_move(self, dx: int, dy: int) -> None:
         x, y = self.cursor
-        self.cursor = (clamp(round(x + dx * self.step, 10)), clamp(round(y + dy * self.step, 10)))
+        self.cursor = (clamp(round(x + dx * self.step, 10)), clamp(round(y + dy * self.step_y, 10)))
 
     def watch_cursor(self, cursor: tuple[float, float]) -> None:
         self.post_message(self.Moved(cursor))
@@ -194,35 +198,40 @@ class ProbePanel(Widget, can_focus=True):
     # -------------------------------------------------------------- render
 
     def render(self) -> RenderResult:
+        """Where the cursor is and what the model predicts there, a bar per class, the sample."""
         x, y = self.cursor
-        table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
-        table.add_row(Text("probe", style="dim"), f"({x:+.2f}, {y:+.2f})", "")
         probs = self.probabilities()
+        head = Text.assemble(("probe ", "dim"), f"({x:+.2f}, {y:+.2f})", no_wrap=True)
+        lines: list[RenderableType] = [head]
         if probs is None:
-            table.add_row("", Text("no model yet", style="dim"), "")
+            lines.append(Text("no model yet", style="dim"))
         else:
             best = argmax(probs)
+            head.append(" → ", style="dim").append_text(class_name(best))
+            bars = Table.grid(padding=(0, 1))
+            bars.add_column(no_wrap=True)
+            bars.add_column(no_wrap=True)
+            bars.add_column(justify="right", no_wrap=True)
             for k, p in enumerate(probs):
                 filled = round(p * BAR_WIDTH)
                 bar = Text("█" * filled + "·" * (BAR_WIDTH - filled), style=class_name(k).style)
-                table.add_row(
+                bars.add_row(
                     class_name(k), bar, Text(f"{p:.3f}", style="bold" if k == best else "")
                 )
-            table.add_row(Text("predicts", style="dim"), class_name(best), "")
+            lines.append(bars)
         s = self.sample
         if s is not None:
-            what = f"#{s.index}" if s.index is not None else "probe"
-            table.add_row(
-                Text("sample", style="dim"),
+            what = f"#{s.index}" if s.index is not None else "at"  # a data point, or not
+            lines.append(
                 Text.assemble(
-                    f"{what} ({s.point[0]:+.2f}, {s.point[1]:+.2f}) ", class_name(s.target)
-                ),
-                "",
+                    ("sample ", "dim"),
+                    f"{what} ({s.point[0]:+.2f}, {s.point[1]:+.2f}) ",
+                    class_name(s.target),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
             )
-        return table
+        return Group(*lines)
 
 
 __all__ = ["ProbePanel", "Sample", "logits", "nearest", "probabilities"]

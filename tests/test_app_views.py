@@ -1,0 +1,265 @@
+"""The inside views wired into the real app at 80x24: started paused and driven with `s`,
+so every number is compared exactly with the library's for the same seed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from micrograd.introspect import confusion_matrix, sample_graph
+from micrograd.training import Config, Trainer
+from tui.app import MicrogradApp
+from tui.widgets import (
+    BoundaryPlot,
+    ClassView,
+    GradCheckScreen,
+    GraphScreen,
+    ParamTableScreen,
+    ProbePanel,
+)
+from tui.widgets.grad_check import TOLERANCE
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.01)
+
+
+def idle(app: MicrogradApp) -> bool:
+    """Paused, and no worker (trainer or views) left running."""
+    return app.state == "paused" and all(w.is_finished for w in app.workers)
+
+
+async def settle(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, MicrogradApp)
+    await wait_until(pilot, lambda: idle(app))
+    await pilot.pause(0.05)  # the last messages are handled
+
+
+async def step(pilot: Pilot, app: MicrogradApp) -> None:
+    before = app.step_count
+    await pilot.press("s")
+    await wait_until(pilot, lambda: app.step_count == before + 1 and idle(app))
+    await pilot.pause(0.05)
+
+
+def trained(steps: int) -> Trainer:
+    trainer = Trainer(Config())
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+async def test_g_shows_the_first_samples_graph_and_follows_each_step() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        (x, y), target = app.trainer.train_split[0]
+        nodes = sample_graph(Trainer(Config()), (x, y), target)
+        assert len(screen.snapshot.nodes) == len(nodes) == 159
+        assert screen.snapshot.nodes == tuple(nodes)
+        deep = screen.path_of("layer1.neuron1.w0")
+        assert deep is not None
+        node = screen._by_path[deep]
+        while node.parent is not None:  # open the way down to a first-layer weight
+            node.parent.expand()
+            node = node.parent
+        await pilot.pause()
+        screen.tree.move_cursor(screen._by_path[deep])
+        await pilot.pause()
+        assert screen.tree.cursor_node is screen._by_path[deep]
+        opened = {p for p, n in screen._by_path.items() if n.is_expanded}
+        await step(pilot, app)
+        assert app.screen is screen and screen.snapshot.step == 1
+        expected = sample_graph(trained(1), (x, y), target)
+        assert screen.snapshot.nodes == tuple(expected)
+        assert screen.snapshot.nodes[-1].data != nodes[-1].data  # the loss moved
+        assert f"{expected[-1].data:+.4f}" in screen.label_of(())
+        assert {p for p, n in screen._by_path.items() if n.is_expanded} == opened
+        assert screen.tree.cursor_node is screen._by_path[deep]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GraphScreen)
+        assert "graph" not in app._open_views
+
+
+async def test_p_lists_every_parameter_with_the_last_steps_grads() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert screen.table.row_count == 51 == len(app.param_names)
+        await step(pilot, app)
+        await step(pilot, app)
+        rows = screen.snapshot.rows
+        assert screen.snapshot.step == 2
+        assert [r.name for r in rows] == app.param_names
+        assert [r.grad for r in rows] == app.trainer.last_grads
+        assert [r.update for r in rows] == app.trainer.last_update
+        assert [r.value for r in rows] == [p.data for p in app.trainer.model.parameters()]
+        assert [r.m for r in rows] == list(app.trainer.optimizer.m)
+
+
+async def test_c_checks_every_gradient_against_central_differences() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        snap = screen.snapshot
+        assert snap.step == 1 and len(snap.checks) == 51
+        assert snap.worst is not None and snap.worst.rel_error < TOLERANCE
+        assert not snap.flagged
+        await step(pilot, app)  # a single step refreshes it at once
+        assert screen.snapshot.step == 2
+        await pilot.press("p")  # another view replaces it
+        assert isinstance(app.screen, ParamTableScreen)
+        assert len(app.screen_stack) == 2
+        await settle(pilot)
+        assert app._open_views == {"params"}
+
+
+async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        probe = app.query_one(ProbePanel)
+        plot = app.query_one(BoundaryPlot)
+        assert probe.cursor == (0.0, 0.0) and plot.cursor == (0.0, 0.0)
+        await pilot.press("right", "right", "l", "up", "k", "down", "h")
+        await pilot.pause()
+        cols, rows = plot.canvas_size
+        x, y = probe.cursor
+        assert x == pytest.approx(2 * 4 / (cols - 1)) and y == pytest.approx(4 / (rows - 1))
+        assert plot.cursor == probe.cursor
+        assert probe.probabilities() == app.trainer.probabilities([x, y])
+        assert probe.predicted() == app.trainer.predict([x, y])
+        await pilot.press(*["left"] * 40)
+        assert probe.cursor[0] == -2.0  # clamped to the plot
+        await step(pilot, app)  # the probe follows the new weights
+        assert probe.probabilities() == app.trainer.probabilities(list(probe.cursor))
+
+
+async def test_enter_selects_a_sample_and_g_explains_it() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        probe = app.query_one(ProbePanel)
+        (px, py), label = app.trainer.train_split[7]
+        probe.cursor = (px, py)
+        await pilot.press("enter")
+        assert app.sample.index == 7 and app.sample.point == (px, py)
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert screen.snapshot.point == (px, py) and screen.snapshot.target == label
+        assert screen.snapshot.nodes == tuple(sample_graph(trained(1), (px, py), label))
+        await pilot.press("escape")
+        probe.cursor = (1.9, -1.9)  # no data there: a probe point, labelled with 2
+        await pilot.press("enter", "2")
+        assert app.sample.index is None and app.sample.target == 2
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert screen.snapshot.point == (1.9, -1.9) and screen.snapshot.target == 2
+
+
+async def test_the_class_view_is_the_validation_confusion_matrix() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ClassView)
+        assert not view.display or not view.region  # 80x24: the probe has the slot
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.slot == "classes" and view.region
+        t = app.trainer
+        assert [list(r) for r in view.snapshot.counts] == confusion_matrix(t, t.val_split)
+        for _ in range(3):
+            await step(pilot, app)
+            assert view.snapshot.step == app.step_count
+            assert [list(r) for r in view.snapshot.counts] == confusion_matrix(t, t.val_split)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.slot == "model" and "classes" not in app._open_views
+
+
+async def test_views_refresh_while_training() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: screen.snapshot is not None and screen.snapshot.step >= 3)
+        await pilot.press("space")
+        await settle(pilot)
+        assert screen.snapshot.step == app.step_count == app.trainer.step_count
+        (x, y), target = app.trainer.train_split[0]
+        assert screen.snapshot.nodes == tuple(sample_graph(app.trainer, (x, y), target))
+
+
+async def test_reset_drops_the_views_stale_numbers() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.step_count == 0)
+        await settle(pilot)
+        assert screen.snapshot.step == 0
+        assert [r.grad for r in screen.snapshot.rows] == [0.0] * 51
+
+
+# ---------------------------------------------------------------- snapshots (80x24)
+
+
+async def two_steps_and_a_probe(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, MicrogradApp)
+    for _ in range(2):
+        await step(pilot, app)
+    await pilot.press("right", "right", "right", "up", "up", "enter", "1")
+    await settle(pilot)
+
+
+def test_snapshot_probe_moved_and_a_probe_point_selected(snap_compare) -> None:
+    assert snap_compare(
+        MicrogradApp(Config()), terminal_size=SIZE, run_before=two_steps_and_a_probe
+    )
+
+
+def test_snapshot_graph_view_open(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, MicrogradApp)
+        await step(pilot, app)
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # open log#156's operand
+        await pilot.pause(0.05)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
