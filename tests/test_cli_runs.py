@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
@@ -326,18 +325,6 @@ assert not bad, bad
 # ----------------------------------------------------------------- the app
 
 
-def test_load_with_an_app_that_cannot_take_a_run_exits_2(tmp_path, monkeypatch, capsys):
-    import tui.app
-    from tui.__main__ import main
-
-    save_run(tmp_path / "r.json", Trainer(), [])
-    monkeypatch.setattr(tui.app, "run_app", lambda config: pytest.fail("the app started"))
-    with pytest.raises(SystemExit) as info:
-        main(["--load", str(tmp_path / "r.json")])
-    assert info.value.code == 2
-    assert "--load with the app is not supported yet" in capsys.readouterr().err
-
-
 def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, monkeypatch):
     import tui.app
     from tui.__main__ import main
@@ -358,13 +345,3 @@ def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, 
     assert got["trainer"].step_count == 1 and got["history"] == history
     assert [p.data for p in got["trainer"].parameters] == [p.data for p in trainer.parameters]
     assert got["save_dir"] == str(tmp_path)
-
-
-def test_the_real_app_signature_is_known():
-    """Fails as a reminder once the app's run_app takes a loaded run: drop the xfail then."""
-    import tui.app
-
-    accepts = inspect.signature(tui.app.run_app).parameters
-    if "trainer" in accepts and "history" in accepts:
-        return
-    pytest.xfail("tui.app.run_app(config) does not take trainer=, history= yet")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from micrograd.runs import Record, RunFileError, load_run
 from micrograd.training import Config, Trainer
@@ -80,20 +78,13 @@ def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
 
 
 def app(args: argparse.Namespace, config: Config) -> int:
-    """The Textual app; it receives what its run_app() accepts of trainer, history, save_dir."""
+    """The Textual app: a new run of config, or the run in --load."""
     from tui.app import run_app
 
-    accepts = inspect.signature(run_app).parameters
-    kwargs: dict[str, Any] = {}
-    if "save_dir" in accepts:
-        kwargs["save_dir"] = args.save_dir
-    if args.load is not None:
-        if "trainer" not in accepts or "history" not in accepts:
-            fail("--load with the app is not supported yet", EXIT_USAGE)
-        trainer, history = load(args)
-        config = trainer.config
-        kwargs.update(trainer=trainer, history=history)
-    return run_app(config, **kwargs)
+    if args.load is None:
+        return run_app(config, save_dir=args.save_dir)
+    trainer, history = load(args)
+    return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
 
 
 if __name__ == "__main__":

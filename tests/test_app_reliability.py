@@ -1,0 +1,208 @@
+"""The app under stress: saving and resuming runs, key floods, any terminal size, signals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from micrograd.runs import load_run
+from micrograd.training import Config, Trainer
+from tests.test_app_keys import SIZE, idle, step, wait_until
+from tui.app import MicrogradApp
+from tui.widgets import HelpScreen
+
+
+@pytest.fixture(autouse=True)
+def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def message(app: MicrogradApp) -> str:
+    return str(app.query_one("#message", Static).render())
+
+
+async def test_w_saves_a_run_that_resumes_to_the_uninterrupted_numbers(tmp_path: Path) -> None:
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app))
+        saved = sorted(tmp_path.glob("*.json"))
+        assert [p.name for p in saved] == ["micrograd-run-seed42-step3.json"]
+        assert str(saved[0]) in message(app)
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic: no temporary file left behind
+
+    trainer, history = load_run(saved[0])
+    assert trainer.step_count == 3 and [h["step"] for h in history] == [1, 2, 3]
+
+    reference = Trainer(Config())
+    expected = [reference.step() for _ in range(5)]
+    resumed = MicrogradApp(trainer=trainer, history=history, save_dir=tmp_path)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert resumed.step_count == 3
+        assert [r.train_loss for r in resumed.history] == [e.train_loss for e in expected[:3]]
+        for _ in range(2):
+            await step(pilot, resumed)
+        assert resumed.step_count == 5
+        # exactly the numbers of the run that was never interrupted
+        assert [r.train_loss for r in resumed.history] == [e.train_loss for e in expected]
+        assert [p.data for p in resumed.trainer.model.parameters()] == [
+            p.data for p in reference.model.parameters()
+        ]
+
+
+async def test_w_while_training_saves_between_steps(tmp_path: Path) -> None:
+    app = MicrogradApp(Config(n=300), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 2)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app))
+        await pilot.press("space")
+        await wait_until(pilot, lambda: idle(app))
+        (saved,) = tmp_path.glob("*.json")
+        trainer, history = load_run(saved)
+        # a consistent cut: the history ends at the saved step and its weights are
+        # those of a fresh run stepped that often
+        assert history[-1]["step"] == trainer.step_count >= 2
+        reference = Trainer(Config(n=300))
+        for _ in range(trainer.step_count):
+            reference.step()
+        assert [p.data for p in trainer.model.parameters()] == [
+            p.data for p in reference.model.parameters()
+        ]
+
+
+async def test_a_failed_save_says_why_and_the_app_goes_on(tmp_path: Path) -> None:
+    app = MicrogradApp(Config(), save_dir=tmp_path / "no" / "such" / "folder")
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Not saved" in message(app))
+        assert "no/such/folder" in message(app)
+        await step(pilot, app)
+        assert app.step_count == 2
+
+
+async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["s"] * 200)
+        await wait_until(pilot, lambda: idle(app), timeout=60)
+        assert 1 <= app.step_count <= 200
+        taken = app.step_count
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.step_count == taken  # nothing stale left to run
+
+
+SIZES = [(20, 8), (30, 10), (59, 19), (60, 20), (80, 24), (100, 30), (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_every_terminal_size_renders_and_steps(size: tuple[int, int]) -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=size) as pilot:
+        await step(pilot, app)
+        too_small = app.query_one("#too-small")
+        assert too_small.display == (size[0] < 60 or size[1] < 20)
+        assert app.screen.size == size
+
+
+async def test_resizing_while_training_and_paused_keeps_working() -> None:
+    app = MicrogradApp(Config(n=300))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        for size in [(40, 12), (120, 40), (20, 8), (80, 24), (200, 60)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.step_count >= 1)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: idle(app))
+        await pilot.resize_terminal(90, 30)
+        await step(pilot, app)
+        assert app.state == "paused"
+
+
+# ------------------------------------------------------------------ signals
+
+
+class Terminal:
+    """The app on a pseudo-terminal of its own, everything it writes kept."""
+
+    def __init__(self, *args: str) -> None:
+        import pty
+        import threading
+
+        self.master, slave = pty.openpty()
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+        env.pop("NO_COLOR", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=Path(__file__).parent.parent,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.output = bytearray()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def wait_for(self, text: bytes, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.proc.poll() is None, self.output[-2000:]
+            assert time.monotonic() < deadline, f"never saw {text!r}"
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=2)
+        os.close(self.master)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_ends_the_app_within_a_second_and_restores_the_terminal(signame: str):
+    import signal
+
+    term = Terminal("--n", "1000")
+    try:
+        term.wait_for(b"paused")
+        os.write(term.master, b" ")  # train: the signal lands mid-step
+        term.wait_for(b"running")
+        time.sleep(0.3)
+        mark = len(term.output)
+        term.proc.send_signal(getattr(signal, signame))
+        status = term.proc.wait(timeout=1.0)  # raises TimeoutExpired if still running
+        assert status == 128 + getattr(signal, signame)
+        term.reader.join(timeout=2)
+        after = bytes(term.output[mark:])
+        assert b"\x1b[?1049l" in after  # left the alternate screen: the terminal is restored
+        assert b"Traceback" not in term.output
+    finally:
+        term.close()
