@@ -234,6 +234,23 @@ async def test_reset_drops_the_views_stale_numbers() -> None:
         assert [r.grad for r in screen.snapshot.rows] == [0.0] * 51
 
 
+async def test_quit_while_training_with_the_gradient_check_open() -> None:
+    app = MicrogradApp(Config(n=1000))  # one check takes most of a second here
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 2)
+        workers = list(app.workers)
+        started = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - started < 2.5
+    assert app.return_code == 0
+    assert all(w.is_finished for w in workers)
+
+
 # ---------------------------------------------------------------- snapshots (80x24)
 
 

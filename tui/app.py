@@ -75,7 +75,8 @@ View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
 
 GRADCHECK_INTERVAL = 1.0
-"""Seconds between gradient checks while training (one costs about 0.1 s)."""
+"""Least seconds between gradient checks while training; a check that costs more than a
+tenth of this spaces them further, so training keeps at least 90% of the worker."""
 
 SLOTS = ("probe", "classes", "model")
 """The panels that share the side column's slot in short terminals, in `v` order."""
@@ -404,17 +405,19 @@ class MicrogradApp(App[int]):
 
     def watch_slot(self, slot: str) -> None:
         self.query_one("#side").set_classes(f"-show-{slot}")
-        following = SLOTS[(SLOTS.index(slot) + 1) % len(SLOTS)]
-        for name in SLOTS:
-            self.query_one(f"#{name}").border_subtitle = f"v {following}"
-        self.sync_class_view()
+        self.sync_side()
 
     def on_resize(self) -> None:
-        self.sync_class_view()
+        self.sync_side()
 
-    def sync_class_view(self) -> None:
-        """The class view is open while it shows: in its slot, or in a tall terminal."""
-        shown = self.slot == "classes" or self.size.height >= TALL
+    def sync_side(self) -> None:
+        """Name the next panel `v` shows (short terminals only); the class view is open
+        while it shows: in its slot, or in a tall terminal."""
+        tall = self.size.height >= TALL
+        following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+        for name in SLOTS:
+            self.query_one(f"#{name}").border_subtitle = "" if tall else f"v {following}"
+        shown = self.slot == "classes" or tall
         if shown and "classes" not in self._open_views:
             self.set_views(self._open_views | {"classes"}, "classes")
         elif not shown and "classes" in self._open_views:
@@ -543,7 +546,8 @@ class MicrogradApp(App[int]):
             classes = ClassSnapshot.of(trainer)
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
             check = GradCheckSnapshot.of(trainer)
-            self._gradcheck_due = time.monotonic() + GRADCHECK_INTERVAL
+            cost = time.monotonic() - now  # 0.1 s for n = 100, 0.8 s for n = 1000
+            self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
 
     @work(thread=True, exit_on_error=False, group="save")

@@ -81,7 +81,7 @@ def matrix_table(snapshot: ClassSnapshot) -> Table:
         table.add_row(class_name(i), *cells, Text(shown))
     total = sum(sum(row) for row in snapshot.counts)
     right = sum(snapshot.counts[i][i] for i in range(k))
-    overall = f"{right / total:.1%}" if total else "—"
+    overall = f"{right / total:.0%}" if total else "—"  # as wide as a row's: fits 80x24
     table.add_row(Text("all", style="dim"), *[""] * k, Text(overall, style="bold"))
     return table
 
