@@ -206,3 +206,22 @@ def test_a_stop_signal_ends_the_app_within_a_second_and_restores_the_terminal(si
         assert b"Traceback" not in term.output
     finally:
         term.close()
+
+
+async def test_s_right_after_r_steps_the_fresh_run_never_the_old_one() -> None:
+    reference = Trainer(Config())
+    first = reference.step()
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await step(pilot, app)
+        with app._trainer_lock:  # both workers queue: the step's cancels the reset's
+            await pilot.press("r", "s")
+            await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.step_count == 1 and idle(app))
+        await pilot.pause(0.2)
+        assert [r.step for r in app.history] == [0, 1]
+        assert app.history[-1].train_loss == first.train_loss
+        assert [p.data for p in app.trainer.model.parameters()] == [
+            p.data for p in reference.model.parameters()
+        ]

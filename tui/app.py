@@ -10,6 +10,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -215,6 +217,8 @@ class MicrogradApp(App[int]):
         self._pending_steps = 0
         self._pending_lock = threading.Lock()
         self._trainer_lock = threading.Lock()
+        self._reset_requested = threading.Event()
+        """Set by `r`; whichever worker next holds the trainer resets it first."""
         self._plots_due = 0.0
         (x0, y0), label0 = self.trainer.train_split[0]
         self.sample = Sample((float(x0), float(y0)), label0, 0)
@@ -321,6 +325,7 @@ class MicrogradApp(App[int]):
         with self._pending_lock:
             self._pending_steps = 0
         self._generation += 1
+        self._reset_requested.set()  # kept even if a later key cancels this worker
         self.state = "paused"
         self.run_trainer("reset", self._generation)
 
@@ -460,16 +465,8 @@ class MicrogradApp(App[int]):
             time.sleep(0)  # hand the GIL to the event loop: keys stay quick mid-step
             return stale() or (mode == "train" and not self._keep_training.is_set())
 
-        with self._trainer_lock:
-            if stale():
-                return
-            trainer = self.trainer
-            if mode == "reset":
-                trainer.reset()
-                self._run_history = []
-                record = initial_record(trainer)
-                self.post_message(Progress(generation, [record], Snapshot.of(trainer), None))
-                self.post_views(trainer, generation, force=True)
+        with self.holding_trainer() as trainer:
+            if stale() or mode == "reset":  # the reset itself is done by holding_trainer
                 return
             records: list[Record] = []
             started = last_post = time.monotonic()
@@ -504,28 +501,49 @@ class MicrogradApp(App[int]):
                         )
                         records, last_post, steps_since_post = [], now, 0
                         if mode == "train":  # single steps: the views once they are done
-                            self.post_views(trainer, generation)
+                            self.post_views(trainer, generation, should_stop=should_stop)
             except Diverged as e:
                 self.post_message(TrainingDiverged(generation, e.step, e.what))
             finally:
                 if records:
                     self.post_message(Progress(generation, records, Snapshot.of(trainer), None))
                 self.save_if_requested(trainer)
-                if not stale():
-                    self.post_views(trainer, generation, force=True)
+                if not stale():  # a pause still gets the views of where it stopped
+                    self.post_views(trainer, generation, force=True, should_stop=stale)
                 self.post_message(TrainingStopped(generation))
+
+    @contextmanager
+    def holding_trainer(self) -> Iterator[Trainer]:
+        """Hold the trainer (worker threads only), first doing a reset `r` asked for:
+        a reset is never lost to a worker cancelled before it began."""
+        with self._trainer_lock:
+            trainer = self.trainer
+            if self._reset_requested.is_set():
+                self._reset_requested.clear()
+                generation = self._generation
+                trainer.reset()
+                self._run_history = []
+                record = initial_record(trainer)
+                self.post_message(Progress(generation, [record], Snapshot.of(trainer), None))
+                self.post_views(trainer, generation, force=True)
+            yield trainer
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="views")
     def run_views(self, view: View, generation: int) -> None:
         """While paused: compute a view that just opened (the trainer worker is idle)."""
         worker = get_current_worker()
-        with self._trainer_lock:
+        with self.holding_trainer():
             if worker.is_cancelled or generation != self._generation:
                 return
             self.post_views(self.trainer, generation, only=view)
 
     def post_views(
-        self, trainer: Trainer, generation: int, force: bool = False, only: View | None = None
+        self,
+        trainer: Trainer,
+        generation: int,
+        force: bool = False,
+        only: View | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         """Post the open views' snapshots; call it with the trainer lock held.
 
@@ -545,7 +563,7 @@ class MicrogradApp(App[int]):
         if "classes" in views:
             classes = ClassSnapshot.of(trainer)
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
-            check = GradCheckSnapshot.of(trainer)
+            check = GradCheckSnapshot.of(trainer, should_stop)
             cost = time.monotonic() - now  # 0.1 s for n = 100, 0.8 s for n = 1000
             self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
@@ -553,8 +571,8 @@ class MicrogradApp(App[int]):
     @work(thread=True, exit_on_error=False, group="save")
     def save_between_steps(self) -> None:
         """Save once no step is under way (a running worker saves between its steps)."""
-        with self._trainer_lock:
-            self.save_if_requested(self.trainer)
+        with self.holding_trainer() as trainer:
+            self.save_if_requested(trainer)
 
     def save_if_requested(self, trainer: Trainer) -> None:
         """If `w` was pressed, write the run; call with the trainer lock held."""
