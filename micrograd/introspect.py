@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from micrograd.engine import Value, topological_order
@@ -68,6 +69,10 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
             p.grad = g
 
 
+FLOOR = 1e-6
+"""Gradients smaller than this are checked on an absolute scale (see gradient_check)."""
+
+
 @dataclass(frozen=True)
 class GradCheck:
     """Autograd against central differences for one parameter."""
@@ -78,13 +83,23 @@ class GradCheck:
     rel_error: float
 
 
-def gradient_check(trainer: Trainer, h: float = 1e-5) -> list[GradCheck]:
+def gradient_check(
+    trainer: Trainer, h: float = 1e-5, should_stop: Callable[[], bool] | None = None
+) -> list[GradCheck] | None:
     """Every parameter's gradient of the mean training loss, autograd vs central
-    differences (L(p + h) - L(p - h)) / 2h. Leaves the model as it found it."""
+    differences (L(p + h) - L(p - h)) / 2h. Leaves the model as it found it.
+
+    The relative error is |autograd - numeric| / max(|autograd|, |numeric|, FLOOR):
+    gradients below FLOOR are compared on an absolute scale, where the differences'
+    rounding noise (~1e-16 L / h) would swamp a relative one. Returns None if
+    should_stop() turns true (it is polled between parameters).
+    """
     split = trainer.train_split
     auto = trainer.gradients(split)
     checks = []
     for (name, p), a in zip(trainer.model.named_parameters(), auto):
+        if should_stop is not None and should_stop():
+            return None
         x0 = p.data
         p.data = x0 + h
         up = trainer.evaluate(split)[0]
@@ -92,7 +107,7 @@ def gradient_check(trainer: Trainer, h: float = 1e-5) -> list[GradCheck]:
         down = trainer.evaluate(split)[0]
         p.data = x0
         num = (up - down) / (2 * h)
-        scale = max(abs(a), abs(num), 1e-8)
+        scale = max(abs(a), abs(num), FLOOR)
         checks.append(GradCheck(name, a, num, abs(a - num) / scale))
     return checks
 

@@ -109,3 +109,28 @@ def test_confusion_matrix_counts_every_sample():
     assert correct / len(t.val_split) == t.evaluate(t.val_split)[1]
     for i, acc in enumerate(per_class_accuracy(counts)):
         assert acc == counts[i][i] / sum(counts[i])
+
+
+def test_gradient_check_late_in_training_flags_nothing():
+    # near zero loss the gradients are tiny: the check must not mistake rounding in the
+    # central differences for a backprop error
+    t = Trainer()
+    for _ in range(600):
+        t.step()
+    checks = gradient_check(t)
+    assert min(abs(c.autograd) for c in checks) < 1e-6  # tiny gradients are present
+    assert max(c.rel_error for c in checks) < 1e-6
+
+
+def test_gradient_check_stops_when_asked():
+    t = Trainer(Config(n=30))
+    calls = []
+
+    def stop_on_third():
+        calls.append(1)
+        return len(calls) >= 3
+
+    before = [p.data for p in t.model.parameters()]
+    assert gradient_check(t, should_stop=stop_on_third) is None
+    assert len(calls) == 3
+    assert [p.data for p in t.model.parameters()] == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -32,10 +33,15 @@ class GradCheckSnapshot:
     """How many training samples the mean loss was taken over."""
 
     @classmethod
-    def of(cls, trainer: Trainer) -> GradCheckSnapshot:
-        """Run the check (about 0.1 s for the defaults; call it where the trainer lives)."""
-        checks = tuple(gradient_check(trainer))
-        return cls(trainer.step_count, checks, len(trainer.train_split))
+    def of(
+        cls, trainer: Trainer, should_stop: Callable[[], bool] | None = None
+    ) -> GradCheckSnapshot | None:
+        """Run the check (about 0.1 s for the defaults; call it where the trainer lives);
+        None if should_stop() turned true first."""
+        checks = gradient_check(trainer, should_stop=should_stop)
+        if checks is None:
+            return None
+        return cls(trainer.step_count, tuple(checks), len(trainer.train_split))
 
     @property
     def worst(self) -> GradCheck | None:

@@ -18,6 +18,7 @@ KEYS = [
     ("space", "train / pause"),
     ("s", "one optimizer update (pauses first if training)"),
     ("r", "reset to step 0: same seed, same initial weights"),
+    ("w", "save the run as JSON; --load FILE resumes it"),
     ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
     ("enter", "select the data point under ╋, else a probe point"),
     ("0 1 2", "label the selected point: now a probe point"),
