@@ -225,3 +225,32 @@ async def test_s_right_after_r_steps_the_fresh_run_never_the_old_one() -> None:
         assert [p.data for p in app.trainer.model.parameters()] == [
             p.data for p in reference.model.parameters()
         ]
+
+
+@pytest.mark.parametrize("stop", ["q", "SIGTERM"])
+def test_quitting_mid_step_at_n_20000_does_not_wait_for_the_step(stop: str) -> None:
+    """At n = 20,000 the heap holds a graph of 192,000 nodes and a backward pass cannot be
+    interrupted: leaving waits neither for the interpreter's last collection (over a
+    second) nor for the step to end."""
+    import signal
+
+    term = Terminal("--n", "20000")
+    try:
+        term.wait_for(b"paused", timeout=60)
+        os.write(term.master, b" ")
+        term.wait_for(b"running")
+        time.sleep(0.3)  # inside the first step
+        started = time.monotonic()
+        if stop == "q":
+            os.write(term.master, b"q")
+        else:
+            term.proc.send_signal(signal.SIGTERM)
+        status = term.proc.wait(timeout=5)
+        elapsed = time.monotonic() - started
+        assert status == (0 if stop == "q" else 128 + signal.SIGTERM)
+        assert elapsed < 0.5, f"took {elapsed:.2f} s"
+        term.reader.join(timeout=2)
+        assert b"\x1b[?1049l" in term.output
+        assert b"Traceback" not in term.output
+    finally:
+        term.close()
