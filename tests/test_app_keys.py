@@ -161,6 +161,23 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: idle(app))
 
 
+async def test_divergence_while_training_keeps_its_message() -> None:
+    """space at lr 50 diverges a few steps in, before the worker's next panel update: the
+    steps it still posts must not replace the divergence message with the paused hint."""
+    app = MicrogradApp(Config(lr=50.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.state == "diverged")
+        await wait_until(
+            pilot, lambda: all(w.is_finished for w in app.workers if w.group == "trainer")
+        )
+        await pilot.pause(0.2)
+        message = str(app.query_one("#message", Static).render())
+        assert app.state == "diverged"
+        assert f"Diverged at step {app.step_count + 1}" in message
+        assert "Paused" not in message
+
+
 async def test_help_opens_and_closes() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

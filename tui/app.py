@@ -639,7 +639,7 @@ class MicrogradApp(App[int]):
         if self.state != "running" or now >= self._plots_due:
             self.update_plots()
             self._plots_due = now + PLOT_INTERVAL
-        if self.state != "running":
+        if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(self.hint())
 
     @on(RunSaved)
