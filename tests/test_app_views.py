@@ -280,3 +280,21 @@ def test_snapshot_graph_view_open(snap_compare) -> None:
         await pilot.pause(0.05)
 
     assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("key", ["g", "p", "c"])
+async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        shown = {k.key for k in keys}
+        assert {"escape", "s", "question_mark", "q"} <= shown
+        assert all(k.region.width and k.region.right <= SIZE[0] for k in keys), [
+            (k.key, k.region) for k in keys
+        ]

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from micrograd.introspect import GradCheck, gradient_check
 from micrograd.training import Trainer
+from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
 TOLERANCE = 1e-6
@@ -62,6 +63,7 @@ class GradCheckScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c", "close", "Close"),
         Binding("e", "toggle_sort", "Sort by error"),
+        *quiet_app_keys("c"),
     ]
     """e puts the largest relative errors first (and back)."""
 

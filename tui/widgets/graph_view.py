@@ -18,6 +18,7 @@ from textual.widgets.tree import TreeNode
 
 from micrograd.introspect import GraphNode, sample_graph
 from micrograd.training import Trainer
+from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num
 
 Path = tuple[int, ...]
@@ -187,6 +188,7 @@ class GraphScreen(Screen[None]):
         Binding("N", "next_match(-1)", "Previous", show=False),
         Binding("e", "expand_all", "Open all", show=False),
         Binding("E", "collapse_all", "Close all", show=False),
+        *quiet_app_keys("g"),
     ]
     """escape (or g again) closes; m compacts; / searches names, n/N step through matches."""
 

@@ -55,6 +55,26 @@ def help_text(no_color: bool = False) -> Table:
     return table
 
 
+APP_KEYS_OFF_VIEW_FOOTERS = {
+    "r": ("reset", "Reset"),
+    "w": ("save", "Save"),
+    "g": ("graph", "Graph"),
+    "p": ("params", "Params"),
+    "c": ("gradcheck", "Check"),
+}
+"""App keys that keep working in the inside views but leave their one-line footers, so
+each view's own keys, space, s, ? and q fit 80 columns (? lists them all)."""
+
+
+def quiet_app_keys(own: str) -> list[BindingType]:
+    """The app keys of APP_KEYS_OFF_VIEW_FOOTERS, hidden, but not the view's own key own."""
+    return [
+        Binding(key, f"app.{action}", label, show=False)
+        for key, (action, label) in APP_KEYS_OFF_VIEW_FOOTERS.items()
+        if key != own
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     """The keys, the legend and a few lines on what one step does; any close key dismisses."""
 
@@ -70,4 +90,4 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_text(self.app.no_color), id="help-text")
 
 
-__all__ = ["HelpScreen"]
+__all__ = ["HelpScreen", "quiet_app_keys"]

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from micrograd.training import Trainer
+from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
 SortKey = Literal["place", "grad", "update"]
@@ -96,9 +97,10 @@ class ParamTableScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,p", "close", "Close"),
-        Binding("d", "sort('grad')", "Sort |grad|"),
-        Binding("u", "sort('update')", "Sort |update|"),
-        Binding("o", "sort('place')", "By place"),
+        Binding("d", "sort('grad')", "|grad|"),
+        Binding("u", "sort('update')", "|update|"),
+        Binding("o", "sort('place')", "place"),
+        *quiet_app_keys("p"),
     ]
     """d and u sort by |grad| and |update|, largest first; o restores the model's order."""
 
