@@ -23,7 +23,12 @@ from micrograd.nn import MLP
 class FusedGraph:
     """The mean loss of model over split; forward() then backprop(tape)."""
 
-    def __init__(self, model: MLP, split: Sequence[Point]) -> None:
+    def __init__(
+        self, model: MLP, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
+    ) -> None:
+        """Build the nodes of split; if should_stop() turns true first (it is polled every
+        256 samples: 16,000 samples take a second or two), stop with complete False."""
+        self.complete = False
         first = model.layers[0].neurons[0]
         if len(first.w) != 2 or not first.nonlin or len(model.layers) < 2:
             raise ValueError("FusedGraph: the model must be MLP(2, [hidden..., classes])")
@@ -32,7 +37,9 @@ class FusedGraph:
         self.tape: list[Value] = []  # every node, children before parents
         self.nodes: list[list[list[Value]]] = []  # [sample][layer][neuron]
         self.losses: list[Value] = []  # one softmax NLL node per sample
-        for _x, _y in split:
+        for i in range(len(split)):
+            if should_stop is not None and i % 256 == 0 and should_stop():
+                return
             layers_nodes: list[list[Value]] = []
             below: tuple[Value, ...] = ()  # the inputs are constants, not children
             for layer in model.layers:
@@ -51,6 +58,7 @@ class FusedGraph:
         # d(mean)/d(loss_i) = 1/n
         self.loss = Value(0.0, tuple(self.losses), "mean", [k] * len(split))
         self.tape.append(self.loss)
+        self.complete = True
 
     def forward(self, should_stop: Callable[[], bool] | None = None) -> list[list[float]] | None:
         """Recompute every node's data and local derivatives from the current weights

@@ -22,6 +22,9 @@ MAX_N = 20_000
 
 NUM_CLASSES = 3
 
+BACKPROP_CHUNK = 8192
+"""Tape nodes backpropagated between two polls of should_stop (a few ms of work)."""
+
 
 @dataclass(frozen=True)
 class Config:
@@ -166,7 +169,10 @@ class Trainer:
         if self.fast:
             graph = self._graphs.get(id(split))
             if graph is None or graph.split is not split or graph.model is not self.model:
-                graph = self._graphs[id(split)] = FusedGraph(self.model, split)
+                graph = FusedGraph(self.model, split, should_stop)
+                if not graph.complete:
+                    return None
+                self._graphs[id(split)] = graph
             logits = graph.forward(should_stop)
             return None if logits is None else (graph.loss, logits, graph.tape)
         sample_losses: list[Value] = []
@@ -230,10 +236,14 @@ class Trainer:
         if not math.isfinite(loss.data):
             raise Diverged(k, f"the training loss is {loss.data}", self.config.lr)
         loss.grad = 1
-        if tape:
-            backprop(tape)
-        else:
+        if not tape:
             loss.backward()
+        else:  # back along the tape a chunk at a time, to answer should_stop
+            for end in range(len(tape), 0, -BACKPROP_CHUNK):
+                if should_stop is not None and should_stop():
+                    self.optimizer.zero_grad()
+                    return None
+                backprop(tape[max(0, end - BACKPROP_CHUNK) : end])
         params = self.optimizer.params
         before = [p.data for p in params]
         grads = [p.grad for p in params]

@@ -505,3 +505,44 @@ def test_divergence_raises_and_leaves_the_state_unchanged(fast):
     assert err.value.step == count + 1
     assert f"step {count + 1}" in str(err.value)
     assert "lower learning rate" in str(err.value)
+
+
+@pytest.mark.parametrize("polls", [1, 3, 10, 30, 31, 32])
+def test_a_step_stopped_at_any_poll_changes_nothing_and_the_next_one_is_exact(polls):
+    # At n = 1000 (800 training samples) the first step polls 4 times while building
+    # the fused graph (every 256 samples), 25 times along the forward pass (every 32),
+    # once before the backward pass, and twice along it (its 9,601 nodes in chunks of
+    # 8,192): stopping at any of them changes nothing, even with half the grads summed.
+    config = Config(n=1000)
+    trainer = Trainer(config)
+    reference = Trainer(config)
+    calls = []
+
+    def stop_at_poll():
+        calls.append(1)
+        return len(calls) >= polls
+
+    before = [p.data for p in trainer.model.parameters()]
+    assert trainer.step(should_stop=stop_at_poll) is None
+    assert len(calls) == polls
+    assert [p.data for p in trainer.model.parameters()] == before
+    assert all(p.grad == 0 for p in trainer.model.parameters())
+    assert trainer.step_count == 0 and trainer.optimizer.t == 0
+    assert trainer.step() == reference.step()
+    assert [p.data for p in trainer.model.parameters()] == [
+        p.data for p in reference.model.parameters()
+    ]
+
+
+def test_the_backward_pass_polls_should_stop():
+    trainer = Trainer(Config(n=1000))
+    trainer.step()  # the graph exists now: the polls are the forward's and the backward's
+    forward_polls = len(range(0, len(trainer.train_split), 32))
+    calls = []
+
+    def count():
+        calls.append(1)
+        return False
+
+    trainer.step(should_stop=count)
+    assert len(calls) > forward_polls + 1  # + 1: the check between forward and backward
