@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -55,6 +55,12 @@ from tui.widgets import (
 )
 from tui.widgets.boundary import LIMIT, legend
 from tui.widgets.loss_curve import legend as loss_legend
+
+KEY_PRIORITY = 0.25
+"""Seconds after a key press during which the worker yields longer (YIELD_AFTER_KEY every
+poll, about 1 ms of work at n = 1000), so the event loop answers the key promptly."""
+
+YIELD_AFTER_KEY = 0.002
 
 PANEL_INTERVAL = 0.1
 """Seconds between the worker's messages while running: about 10 panel updates a second."""
@@ -248,6 +254,8 @@ class MicrogradApp(App[int]):
         self._pending_lock = threading.Lock()
         self._trainer_lock = threading.Lock()
         self._reset_requested = threading.Event()
+        self._key_until = 0.0
+        """Until when (time.monotonic()) the worker gives way to the UI: just after a key."""
         """Set by `r`; whichever worker next holds the trainer resets it first."""
         self._plots_due = 0.0
         (x0, y0), label0 = self.trainer.train_split[0]
@@ -313,6 +321,9 @@ class MicrogradApp(App[int]):
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
             self.set_interval(0.01, self._beat)
+
+    def on_key(self, event: events.Key) -> None:
+        self._key_until = time.monotonic() + KEY_PRIORITY
 
     def _beat(self) -> None:
         """One line per timer tick: benchmarks read the event loop's liveness from it."""
@@ -493,7 +504,9 @@ class MicrogradApp(App[int]):
             return worker.is_cancelled or generation != self._generation
 
         def should_stop() -> bool:
-            time.sleep(0)  # hand the GIL to the event loop: keys stay quick mid-step
+            # Hand the GIL to the event loop: keys stay quick mid-step. Just after a key
+            # press, step aside longer so the UI's answer is drawn at once.
+            time.sleep(YIELD_AFTER_KEY if time.monotonic() < self._key_until else 0)
             return stale() or (mode == "train" and not self._keep_training.is_set())
 
         with self.holding_trainer() as trainer:
@@ -637,7 +650,7 @@ class MicrogradApp(App[int]):
         metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
         now = time.monotonic()
         if self.state != "running" or now >= self._plots_due:
-            self.update_plots()
+            self.call_after_refresh(self.update_plots)
             self._plots_due = now + PLOT_INTERVAL
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(self.hint())
@@ -677,7 +690,7 @@ class MicrogradApp(App[int]):
         elif self.state == "running" and not self._keep_training.is_set():
             self.state = "paused"
         if self.state != "running":  # the plots catch up with the last snapshot
-            self.update_plots()
+            self.call_after_refresh(self.update_plots)
             self.query_one(MetricsPanel).steps_per_sec = None
 
     def update_plots(self) -> None:

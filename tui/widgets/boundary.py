@@ -93,6 +93,7 @@ class BoundaryPlot(PlotextPlot):
         self._labels = np.array([y for _, y in self.points], dtype=int)
         self.set_reactive(BoundaryPlot.weights, weights)
         self._strips: dict[tuple[int, int], list[Strip]] = {}
+        self._frames: dict[tuple, tuple[list[Strip], tuple[int, int, int, int]]] = {}
         self._cells: dict[tuple[int, int], tuple[list[list[str]], list[list[Style]]]] = {}
         self.canvas_size: tuple[int, int] | None = None
         """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
@@ -116,6 +117,22 @@ class BoundaryPlot(PlotextPlot):
             text = Text.from_ansi(plt.build(), no_wrap=True, end="")
             self._axes[key] = (text.split("\n", allow_blank=True), frame_of(text))
         return self._axes[key]
+
+    def frame(
+        self, width: int, height: int, plot_width: int, pad: int
+    ) -> tuple[list[Strip], tuple[int, int, int, int]]:
+        """The axes as strips, centred in the widget, and where the canvas is (cached)."""
+        key = (width, height, self._get_plotext_theme_name(self.app.theme), str(self.rich_style))
+        if key not in self._frames:
+            lines, box = self.axes(plot_width, height)
+            console = self.app.console
+            base = self.rich_style
+            strips = [
+                Strip(list(Text(" " * pad).append_text(line).render(console))).apply_style(base)
+                for line in lines[:height]
+            ]
+            self._frames = {key: (strips, box)}
+        return self._frames[key]
 
     def cells(self, cols: int, rows: int) -> tuple[list[list[str]], list[list[Style]]]:
         """Glyph and style of every canvas cell, top row first, the cursor drawn on them."""
@@ -193,13 +210,8 @@ class BoundaryPlot(PlotextPlot):
         # A cell is about twice as tall as wide: keep the disk round by capping the width.
         plot_width = min(width, 2 * height + 6)
         pad = (width - plot_width) // 2
-        lines, (c0, c1, r0, r1) = self.axes(plot_width, height)
-        console = self.app.console
-        base = self.rich_style
-        frame = [
-            Strip(list(Text(" " * pad).append_text(line).render(console))).apply_style(base)
-            for line in lines[:height]
-        ]
+        frame, (c0, c1, r0, r1) = self.frame(width, height, plot_width, pad)
+        frame = list(frame)
         cols, rows = c1 - c0, r1 - r0
         self.canvas_size = (cols, rows)
         if cols > 1 and rows > 1:
@@ -207,12 +219,17 @@ class BoundaryPlot(PlotextPlot):
             left, right = pad + c0, pad + c1
             canvas = frame[r0].crop(left, left + 1)
             background = Style(bgcolor=next(iter(canvas)).style.bgcolor) if len(canvas) else None
+            on_background: dict[int, Style] = {}  # the few distinct cell styles, chained once
             for i in range(rows):
                 segments = []
                 run_start = 0
-                for j in range(1, cols + 1):  # one segment per run of equal cells
-                    if j == cols or styles[i][j] != styles[i][run_start]:
-                        style = Style.chain(background, styles[i][run_start])
+                row_styles = styles[i]
+                for j in range(1, cols + 1):  # one segment per run of the same style object
+                    if j == cols or row_styles[j] is not row_styles[run_start]:
+                        cell = row_styles[run_start]
+                        style = on_background.get(id(cell))
+                        if style is None:
+                            style = on_background[id(cell)] = Style.chain(background, cell)
                         segments.append(Segment("".join(glyphs[i][run_start:j]), style))
                         run_start = j
                 line = frame[r0 + i]
