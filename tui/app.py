@@ -235,13 +235,14 @@ class MicrogradApp(App[int]):
         self.config = self.trainer.config
         self.save_dir = Path(save_dir)
         """Where `w` writes runs."""
-        self._run_history: list[dict] = [dict(h) for h in history or []]
-        """Every step's record since step 0 as saved runs keep them (worker-owned)."""
+        self._run_history: list[Record] = [from_dict(h) for h in history or []]
+        """Every step's record since step 0, for saving (worker-owned; the same immutable
+        records as the UI's history, so a long run does not keep each one twice)."""
         self._save_requested = threading.Event()
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
-        self.history: list[Record] = [from_dict(h) for h in self._run_history] or [
+        self.history: list[Record] = list(self._run_history) or [
             initial_record(self.trainer)
         ]
         """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
@@ -529,7 +530,7 @@ class MicrogradApp(App[int]):
                             self._pending_steps -= 1
                     record = record_of(trainer, result.step, result.train_loss, result.train_acc)
                     records.append(record)
-                    self._run_history.append(as_dict(record))
+                    self._run_history.append(record)
                     self.save_if_requested(trainer)
                     steps_since_post += 1
                     now = time.monotonic()
@@ -626,7 +627,7 @@ class MicrogradApp(App[int]):
         name = f"micrograd-run-seed{self.config.seed}-step{trainer.step_count}.json"
         path = self.save_dir / name
         try:
-            saved = save_run(path, trainer, self._run_history)
+            saved = save_run(path, trainer, [as_dict(r) for r in self._run_history])
         except OSError as e:
             self.post_message(RunSaved(None, f"could not save {path}: {e.strerror or e}"))
         else:

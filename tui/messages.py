@@ -20,7 +20,7 @@ Weights = list[tuple[np.ndarray, np.ndarray]]
 """(W, b) per layer, W of shape (nout, nin): what the boundary is computed from."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """One step's numbers: the training pass that made the update, validation after it."""
 
