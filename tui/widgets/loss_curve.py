@@ -26,6 +26,11 @@ def thin(records: Sequence[Record], most: int) -> list[Record]:
     return [records[round(i * stride)] for i in range(most)]
 
 
+def positive(x: float) -> bool:
+    """A loss that a log axis can show: finite and above zero."""
+    return math.isfinite(x) and x > 0
+
+
 class LossCurve(PlotextPlot):
     """Train and validation loss against step, from the app's history."""
 
@@ -42,13 +47,22 @@ class LossCurve(PlotextPlot):
         plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         records = thin(self.history, 2 * width)
-        # A diverging run can report inf or nan: plot only the finite values.
-        train = [(r.step, r.train_loss) for r in records if math.isfinite(r.train_loss)]
-        val = [(r.step, r.val_loss) for r in records if math.isfinite(r.val_loss)]
+        # A diverging run can report inf or nan: plot only the finite values. The loss is
+        # drawn on a log axis (log10, labelled in plain numbers): it falls by orders of
+        # magnitude, and on a linear axis it hugs the bottom after a few dozen steps.
+        train = [(r.step, math.log10(r.train_loss)) for r in records if positive(r.train_loss)]
+        val = [(r.step, math.log10(r.val_loss)) for r in records if positive(r.val_loss)]
         if train or val:
-            top = max(loss for _, loss in train + val)
+            logs = [y for _, y in train + val]
+            low, high = math.floor(min(logs)), math.ceil(max(logs))
+            if high - low < 1:
+                high = low + 1
             plt.xlim(0, max(records[-1].step, 1))
-            plt.ylim(0, top * 1.05 if top > 0 else 1)
+            plt.ylim(low, high)
+            decades = list(range(low, high + 1))
+            step = max(1, math.ceil(len(decades) / (2 if height < 12 else 4)))
+            shown = decades[::step]
+            plt.yticks(shown, [f"{10.0**k:g}" for k in shown])
             no_color = self.app.no_color  # then the curves differ by marker, not colour
             for series, color, marker in (
                 (train, TRAIN_COLOR, "braille"),
@@ -63,7 +77,6 @@ class LossCurve(PlotextPlot):
                         color="default" if no_color else color,
                     )
         plt.xfrequency(3)
-        plt.yfrequency(3 if height < 12 else 5)
         return Text.from_ansi(plt.build(), no_wrap=True, end="")
 
 

@@ -1,0 +1,55 @@
+"""The loss curve: a log axis labelled in plain numbers, and no crash on inf or nan."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import App, ComposeResult
+
+from tui.messages import Record
+from tui.widgets import LossCurve
+from tui.widgets.loss_curve import thin
+
+
+class CurveHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LossCurve(id="loss")
+
+
+def records(losses: list[float]) -> list[Record]:
+    return [Record(k, loss, 0.5, loss, 0.5) for k, loss in enumerate(losses)]
+
+
+async def test_the_loss_axis_is_logarithmic_with_decade_labels() -> None:
+    app = CurveHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records([1.0 * 0.9**k for k in range(60)])  # 1 down to ~0.002
+        await pilot.pause()
+        text = str(curve.render())
+        for label in ("1", "0.1", "0.01", "0.001"):
+            assert any(line.strip().startswith(label + "┤") for line in text.splitlines()), label
+        rows = {
+            label: i
+            for i, line in enumerate(text.splitlines())
+            for label in ("1", "0.1", "0.01", "0.001")
+            if line.strip().startswith(label + "┤")
+        }
+        # equal decades get equal heights: a log axis, not a linear one
+        gaps = [rows["0.1"] - rows["1"], rows["0.01"] - rows["0.1"], rows["0.001"] - rows["0.01"]]
+        assert max(gaps) - min(gaps) <= 1 and min(gaps) > 0
+
+
+async def test_inf_nan_and_zero_losses_are_skipped_not_fatal() -> None:
+    app = CurveHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records([1.0, 0.5, math.inf, math.nan, 0.0, 0.25])
+        await pilot.pause()
+        assert "┤" in str(curve.render())
+
+
+def test_thin_keeps_the_ends_and_at_most_that_many() -> None:
+    rs = records([1.0] * 1000)
+    kept = thin(rs, 50)
+    assert len(kept) == 50 and kept[0] is rs[0] and kept[-1] is rs[-1]
