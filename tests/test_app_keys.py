@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from micrograd.training import Config, Trainer
+from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
 from tui.widgets import BoundaryPlot, MetricsPanel
-
-SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until condition() holds; fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.01)
-
-
-def idle(app: MicrogradApp) -> bool:
-    """Paused with no trainer worker left: nothing will change by itself."""
-    return app.state == "paused" and not any(
-        w.group == "trainer" and not w.is_finished for w in app.workers
-    )
-
-
-async def step(pilot: Pilot, app: MicrogradApp) -> None:
-    """Press s and wait for that one step to be on screen."""
-    before = app.step_count
-    await pilot.press("s")
-    await wait_until(pilot, lambda: app.step_count == before + 1 and idle(app))
 
 
 def same_weights(a: list[tuple[np.ndarray, np.ndarray]], b: list[tuple[np.ndarray, np.ndarray]]):

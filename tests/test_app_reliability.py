@@ -13,14 +13,9 @@ from textual.widgets import Static
 
 from micrograd.runs import load_run
 from micrograd.training import Config, Trainer
-from tests.test_app_keys import SIZE, idle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
 from tui.widgets import HelpScreen
-
-
-@pytest.fixture(autouse=True)
-def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 def message(app: MicrogradApp) -> str:

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from textual.pilot import Pilot
 
 from micrograd.training import Config
 from tui.app import MicrogradApp
 
 SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 async def steps(pilot: Pilot, count: int) -> None:

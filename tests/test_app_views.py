@@ -4,13 +4,13 @@ so every number is compared exactly with the library's for the same seed."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
 
 from micrograd.introspect import confusion_matrix, sample_graph
 from micrograd.training import Config, Trainer
+from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.widgets import (
     BoundaryPlot,
@@ -21,39 +21,6 @@ from tui.widgets import (
     ProbePanel,
 )
 from tui.widgets.grad_check import TOLERANCE
-
-SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def _colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.01)
-
-
-def idle(app: MicrogradApp) -> bool:
-    """Paused, and no worker (trainer or views) left running."""
-    return app.state == "paused" and all(w.is_finished for w in app.workers)
-
-
-async def settle(pilot: Pilot) -> None:
-    app = pilot.app
-    assert isinstance(app, MicrogradApp)
-    await wait_until(pilot, lambda: idle(app))
-    await pilot.pause(0.05)  # the last messages are handled
-
-
-async def step(pilot: Pilot, app: MicrogradApp) -> None:
-    before = app.step_count
-    await pilot.press("s")
-    await wait_until(pilot, lambda: app.step_count == before + 1 and idle(app))
-    await pilot.pause(0.05)
 
 
 def trained(steps: int) -> Trainer:

@@ -242,9 +242,7 @@ class MicrogradApp(App[int]):
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
-        self.history: list[Record] = list(self._run_history) or [
-            initial_record(self.trainer)
-        ]
+        self.history: list[Record] = list(self._run_history) or [initial_record(self.trainer)]
         """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
