@@ -183,3 +183,21 @@ async def test_waiting_for_the_first_snapshot():
         screen.update_snapshot(graph_snapshot(app.trainer))
         await pilot.pause()
         assert len([e for e in screen.entries() if not e.repeat]) == 159
+
+
+async def test_the_title_shows_a_tiny_loss_as_it_is_not_as_zero():
+    trainer = Trainer()
+    for _ in range(75):  # this sample's loss is then about 1e-7
+        trainer.step()
+    app = ViewsHost("graph", trainer=trainer)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        loss = graph_snapshot(trainer).nodes[-1].data
+        assert 0 < loss < 1e-4  # nearly converged: 4 decimals would print 0.0000
+        title = str(app.screen.query_one("#graph-title").render())
+        assert f"loss {num(loss)}" in title and "e-" in title
+
+
+def test_negative_zero_reads_as_zero():
+    # -log(1.0) is -0.0: a converged sample's loss must not read "-0.0000"
+    assert num(-0.0) == num(0.0) == "+0.0000"

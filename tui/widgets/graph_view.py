@@ -318,7 +318,7 @@ class GraphScreen(Screen[None]):
             Text.assemble(
                 ("graph ", "bold"),
                 f"x ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
-                f"{len(snap.nodes)} nodes · loss {loss.data:.4f}",
+                f"{len(snap.nodes)} nodes · loss {num(loss.data)}",
                 no_wrap=True,
                 overflow="ellipsis",
             )

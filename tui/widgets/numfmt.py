@@ -11,7 +11,9 @@ def num(v: float) -> str:
         return "nan"
     if math.isinf(v):
         return "+inf" if v > 0 else "-inf"
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
+    if v == 0:
+        return "+0.0000"  # also -0.0, e.g. the loss -log(1.0) of a sample learnt exactly
+    if 1e-3 <= abs(v) < 1e4:
         return f"{v:+.4f}"
     return f"{v:+.2e}"
 
