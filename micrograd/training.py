@@ -272,26 +272,20 @@ class Trainer:
             for layer in self.model.layers
         ]
 
+    def layers(self) -> Layers:
+        """The weights as plain floats, (rows of w, biases) per layer."""
+        return [
+            ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+            for layer in self.model.layers
+        ]
+
     def logits(self, x: Sequence[float]) -> list[float]:
         """The model's logits at one point, on plain floats, in the textbook's order."""
-        act = list(x)
-        for layer in self.model.layers:
-            nxt = []
-            for n in layer.neurons:
-                s = n.b.data
-                for w, xi in zip(n.w, act):
-                    s += w.data * xi
-                nxt.append(math.tanh(s) if n.nonlin else s)
-            act = nxt
-        return act
+        return forward_floats(self.layers(), x)
 
     def probabilities(self, x: Sequence[float]) -> list[float]:
         """softmax of the logits at one point."""
-        lg = self.logits(x)
-        m = max(lg)
-        ex = [math.exp(v - m) for v in lg]
-        s = sum(ex)
-        return [e / s for e in ex]
+        return softmax(self.logits(x))
 
     def predict(self, x: Sequence[float]) -> int:
         """The predicted class at one point."""
@@ -300,8 +294,9 @@ class Trainer:
     def evaluate(self, split: Sequence[Point]) -> tuple[float, float]:
         """(mean loss, accuracy) of the current model on split."""
         total, correct = 0.0, 0
+        layers = self.layers()
         for x, y in split:
-            lg = self.logits(x)
+            lg = forward_floats(layers, x)
             m = max(lg)
             ex = [math.exp(v - m) for v in lg]
             denom = 0.0
@@ -315,6 +310,33 @@ class Trainer:
     def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Predicted class at every (x, y) of the grid xs × ys: shape (len(ys), len(xs))."""
         return predict_grid(self.weights(), xs, ys)
+
+
+Layers = list[tuple[list[list[float]], list[float]]]
+"""(rows of w, biases) per layer as plain floats: what forward_floats reads."""
+
+
+def forward_floats(layers: Layers, x: Sequence[float]) -> list[float]:
+    """Logits at one point from plain weights: tanh hidden layers, linear last, each
+    neuron b + w0 x0 + w1 x1 + ... in the textbook graph's order (so the same floats)."""
+    act = [float(v) for v in x]
+    last = len(layers) - 1
+    for i, (rows, biases) in enumerate(layers):
+        nxt = []
+        for row, s in zip(rows, biases):
+            for wi, xi in zip(row, act):
+                s += wi * xi
+            nxt.append(math.tanh(s) if i < last else s)
+        act = nxt
+    return act
+
+
+def softmax(logits: Sequence[float]) -> list[float]:
+    """Probabilities from logits, the max logit subtracted first."""
+    m = max(logits)
+    ex = [math.exp(v - m) for v in logits]
+    s = sum(ex)
+    return [e / s for e in ex]
 
 
 def forward_numpy(weights: list[tuple[np.ndarray, np.ndarray]], points: np.ndarray) -> np.ndarray:
@@ -342,7 +364,9 @@ __all__ = [
     "Diverged",
     "StepResult",
     "Trainer",
+    "forward_floats",
     "forward_numpy",
     "gc_paused",
     "predict_grid",
+    "softmax",
 ]

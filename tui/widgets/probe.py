@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -17,6 +16,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from micrograd.data import Point
+from micrograd.training import argmax, forward_floats, softmax
 from tui.messages import Weights
 from tui.widgets.boundary import LIMIT
 from tui.widgets.class_view import class_name
@@ -28,34 +28,10 @@ STEP = 0.1
 BAR_WIDTH = 12
 
 
-def logits(weights: Weights, x: Sequence[float]) -> list[float]:
-    """The logits at one point from plain weights, in Trainer.logits' order of operations
-    (so the numbers equal the library's exactly): tanh hidden layers, linear last."""
-    act = [float(v) for v in x]
-    last = len(weights) - 1
-    for i, (w, b) in enumerate(weights):
-        nxt = []
-        for row, bias in zip(w.tolist(), b.tolist()):
-            s = bias
-            for wi, xi in zip(row, act):
-                s += wi * xi
-            nxt.append(math.tanh(s) if i < last else s)
-        act = nxt
-    return act
-
-
 def probabilities(weights: Weights, x: Sequence[float]) -> list[float]:
-    """softmax of the logits at one point, as Trainer.probabilities computes it."""
-    lg = logits(weights, x)
-    m = max(lg)
-    ex = [math.exp(v - m) for v in lg]
-    s = sum(ex)
-    return [e / s for e in ex]
-
-
-def argmax(xs: Sequence[float]) -> int:
-    """Index of the first largest value."""
-    return max(range(len(xs)), key=lambda i: (xs[i], -i))
+    """The model's class probabilities at one point, from a snapshot's weights, computed
+    as Trainer.probabilities does (so the numbers equal the library's exactly)."""
+    return softmax(forward_floats([(w.tolist(), b.tolist()) for w, b in weights], x))
 
 
 def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int | None:
@@ -234,4 +210,4 @@ class ProbePanel(Widget, can_focus=True):
         return Group(*lines)
 
 
-__all__ = ["ProbePanel", "Sample", "logits", "nearest", "probabilities"]
+__all__ = ["ProbePanel", "Sample", "nearest", "probabilities"]
