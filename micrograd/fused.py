@@ -1,120 +1,240 @@
-"""FusedGraph: a split's mean loss as fused scalar nodes, built once, re-evaluated in place.
+"""FusedGraph: a split's mean loss as fused scalar nodes, evaluated a layer at a time.
 
 Per sample, each hidden neuron is one node tanh(w·x + b), each output neuron one node
 w·x + b, and the softmax negative log-likelihood one node over the logits; one n-ary
-mean node sits on top. Each is still a Value with data, grad, children and local
-derivatives, so the engine's backprop() differentiates it; a node only does what the
-textbook graph does in many. While the batch is fixed the nodes are reused: forward()
-rewrites their data and local derivatives, and the creation-order tape stands in for
-a topological sort. Arithmetic follows the textbook graph's order, so losses match it
-bit for bit and gradients to rounding.
+mean node sits on top. Each is a Value with data, grad and children, and its local
+derivatives are computed from its children when asked, so the engine's backprop() can
+differentiate the graph too. The graph is built once and reused while the batch is fixed.
+
+forward() and backward() visit the nodes a layer at a time, every sample of a layer
+before the next layer: a topological order, so it is the chain rule as backprop()
+applies it, but each layer's arithmetic runs as one loop over the batch (the same
+floats, in the textbook graph's order, so losses match it bit for bit). A parameter is
+a child of one node per sample; backward() gathers its gradient from all of them at
+once, a dot product over the batch, instead of adding one term per node.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import add, mul, sub
 
 from micrograd.data import Point
 from micrograd.engine import Value
-from micrograd.nn import MLP
+from micrograd.nn import MLP, Neuron
+
+StopCheck = Callable[[], bool] | None
+
+BUILD_POLL = 4096
+"""Nodes created between two polls of should_stop while building (about a millisecond)."""
+
+
+def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> list[float]:
+    """[b + w0 x0 + w1 x1 + ... for x in rows], each sum in that order (the textbook's).
+
+    sum(map(mul, w, x), b) for every row, with the loop over rows in C too."""
+    return list(map(sum, map(map, repeat(mul), repeat(w), rows), repeat(b)))
+
+
+class NeuronNode(Value):
+    """One neuron at one sample: act(b + w·x), act tanh or the identity.
+
+    Children: the neuron's weights, its bias, then the nodes of the layer below (none
+    for the first layer, whose input is the constant point x).
+    """
+
+    __slots__ = ("x", "nonlin")
+
+    def __init__(self, neuron: Neuron, below: Sequence[Value], x: Point | None) -> None:
+        self.data = 0.0
+        self.grad = 0
+        self._prev = (*neuron.w, neuron.b, *below)
+        self._op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
+        self.x = x
+        self.nonlin = neuron.nonlin
+
+    @property
+    def _local(self) -> list[float]:
+        # d act(a)/da: 1 - tanh(a)^2, or 1
+        d = 1 - self.data**2 if self.nonlin else 1.0
+        nin = len(self._prev) - 1 if self.x is not None else (len(self._prev) - 1) // 2
+        w = self._prev[:nin]
+        x = self.x if self.x is not None else [v.data for v in self._prev[nin + 1 :]]
+        # d/dw_i = x_i d, d/db = d, d/dx_i = w_i d (the inputs x are constants at layer 1)
+        local = [xi * d for xi in x] + [d]
+        if self.x is None:
+            local += [wi.data * d for wi in w]
+        return local
+
+
+class SoftmaxNLLNode(Value):
+    """-log softmax(logits)[target] at one sample; children: the logit nodes."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, logits: Sequence[Value], target: int) -> None:
+        self.data = 0.0
+        self.grad = 0
+        self._prev = tuple(logits)
+        self._op = "softmax_nll"
+        self.target = target
+
+    @property
+    def _local(self) -> list[float]:
+        # d/dlogit_j = softmax_j - [j == target], the max logit subtracted first
+        z = [v.data for v in self._prev]
+        m = max(z)
+        ex = [math.exp(v - m) for v in z]
+        inv = sum(ex) ** -1
+        local = [e * inv for e in ex]
+        local[self.target] -= 1.0
+        return local
 
 
 class FusedGraph:
-    """The mean loss of model over split; forward() then backprop(tape)."""
+    """The mean loss of model over split; forward() then backward()."""
 
-    def __init__(
-        self, model: MLP, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
-    ) -> None:
+    def __init__(self, model: MLP, split: Sequence[Point], should_stop: StopCheck = None) -> None:
         """Build the nodes of split; if should_stop() turns true first (it is polled every
-        256 samples: 16,000 samples take a second or two), stop with complete False."""
+        BUILD_POLL nodes: 16,000 samples take a second or so), stop with complete False."""
         self.complete = False
-        first = model.layers[0].neurons[0]
-        if len(first.w) != 2 or not first.nonlin or len(model.layers) < 2:
+        layers = model.layers
+        if len(layers[0].neurons[0].w) != 2 or len(layers) < 2:
             raise ValueError("FusedGraph: the model must be MLP(2, [hidden..., classes])")
         self.model = model
         self.split = split
-        self.tape: list[Value] = []  # every node, children before parents
-        self.nodes: list[list[list[Value]]] = []  # [sample][layer][neuron]
-        self.losses: list[Value] = []  # one softmax NLL node per sample
-        for i in range(len(split)):
-            if should_stop is not None and i % 256 == 0 and should_stop():
-                return
-            layers_nodes: list[list[Value]] = []
-            below: tuple[Value, ...] = ()  # the inputs are constants, not children
-            for layer in model.layers:
-                row = [
-                    Value(0.0, (*n.w, n.b, *below), "tanh(w·x+b)" if n.nonlin else "w·x+b")
-                    for n in layer.neurons
-                ]
+        n = len(split)
+        self.points = [(float(x[0]), float(x[1])) for x, _ in split]
+        self.targets = [y for _, y in split]
+        # the samples of each class, where d(nll)/d(logit) has its -1
+        self.rows_of_class = [[] for _ in layers[-1].neurons]
+        for i, y in enumerate(self.targets):
+            self.rows_of_class[y].append(i)
+        # the tape: a layer at a time, so children always come before parents
+        self.tape: list[Value] = []
+        self.nodes: list[list[list[Value]]] = []  # [layer][neuron][sample]
+        made = 0
+        below: list[list[Value]] | None = None  # [neuron][sample] of the layer below
+        for layer in layers:
+            rows = []
+            for neuron in layer.neurons:
+                row = []
+                for i in range(n):
+                    if should_stop is not None and made % BUILD_POLL == 0 and should_stop():
+                        return
+                    made += 1
+                    if below is None:
+                        row.append(NeuronNode(neuron, (), self.points[i]))
+                    else:
+                        row.append(NeuronNode(neuron, [r[i] for r in below], None))
+                rows.append(row)
                 self.tape += row
-                layers_nodes.append(row)
-                below = tuple(row)
-            self.nodes.append(layers_nodes)
-            nll = Value(0.0, below, "softmax_nll")
-            self.tape.append(nll)
-            self.losses.append(nll)
-        k = 1.0 / len(split)
+            self.nodes.append(rows)
+            below = rows
+        assert below is not None
+        self.losses = [SoftmaxNLLNode([r[i] for r in below], y) for i, y in enumerate(self.targets)]
+        self.tape += self.losses
         # d(mean)/d(loss_i) = 1/n
-        self.loss = Value(0.0, tuple(self.losses), "mean", [k] * len(split))
+        self.loss = Value(0.0, tuple(self.losses), "mean", [1.0 / n] * n)
         self.tape.append(self.loss)
+        self._acts: list[list[list[float]]] = []  # forward's outputs, [layer][neuron][sample]
+        self._ex: list[list[float]] = []  # e^(z - max z), [class][sample]
+        self._inv: list[float] = []  # 1 / sum_j e^(z_j - max z), [sample]
         self.complete = True
 
-    def forward(self, should_stop: Callable[[], bool] | None = None) -> list[list[float]] | None:
-        """Recompute every node's data and local derivatives from the current weights
-        and zero their grads; returns the logits per sample (None if should_stop())."""
-        weights = [
-            [([w.data for w in n.w], n.b.data, n.nonlin) for n in layer.neurons]
-            for layer in self.model.layers
-        ]
-        tanh, exp, log = math.tanh, math.exp, math.log
-        all_logits = []
-        total = 0.0
-        for i, ((x, y), layers_nodes, nll) in enumerate(zip(self.split, self.nodes, self.losses)):
-            if should_stop is not None and i % 32 == 0 and should_stop():
-                return None
-            x0, x1 = x
-            xd = []
-            for (wd, b, _), node in zip(weights[0], layers_nodes[0]):
-                # the first layer: tanh(b + w0 x0 + w1 x1), x a constant input
-                t = tanh(b + wd[0] * x0 + wd[1] * x1)
-                d = 1 - t * t  # d tanh(a)/da
-                node.data, node.grad, node._local = t, 0, (x0 * d, x1 * d, d)
-                xd.append(t)
-            for layer, row in zip(weights[1:], layers_nodes[1:]):
-                out = []
-                for (wd, act, nonlin), node in zip(layer, row):
-                    for wi, xi in zip(wd, xd):  # b + w0 x0 + w1 x1 + ...
-                        act += wi * xi
-                    if nonlin:
-                        t = tanh(act)
-                        d = 1 - t * t
-                        # d/dw_i = x_i d, d/db = d, d/dx_i = w_i d
-                        node._local = [*map(d.__mul__, xd), d, *map(d.__mul__, wd)]
-                        act = t
-                    else:
-                        # d/dw_i = x_i, d/db = 1, d/dx_i = w_i
-                        node._local = [*xd, 1.0, *wd]
-                    node.data = act
+    # ------------------------------------------------------------ forward
+
+    def forward(self, should_stop: StopCheck = None) -> list[tuple[float, ...]] | None:
+        """Recompute every node's data from the current weights and zero the grads;
+        returns the logits per sample (None if should_stop() turned true; it is polled
+        before each neuron)."""
+        tanh = math.tanh
+        acts: list[list[list[float]]] = []
+        rows: list[tuple[float, ...]] = self.points  # each sample's inputs to this layer
+        for layer, nodes in zip(self.model.layers, self.nodes):
+            out = []
+            for neuron, row_nodes in zip(layer.neurons, nodes):
+                if should_stop is not None and should_stop():
+                    return None
+                w, b = [wi.data for wi in neuron.w], neuron.b.data
+                if rows is self.points:  # the first layer (tanh): x is the point (x0, x1)
+                    w0, w1 = w
+                    h = [tanh(b + w0 * x0 + w1 * x1) for x0, x1 in rows]  # the textbook's order
+                else:
+                    a = affine(w, b, rows)
+                    h = list(map(tanh, a)) if neuron.nonlin else a
+                for node, v in zip(row_nodes, h):
+                    node.data = v
                     node.grad = 0
-                    out.append(act)
-                xd = out
-            all_logits.append(xd)
-            # softmax NLL, the max logit subtracted first (the textbook's order of ops)
-            m = max(xd)
-            ex = [exp(v - m) for v in xd]
-            denom = 0.0
-            for e in ex:
-                denom += e
-            inv = denom**-1
-            p = ex[y] * inv
-            nll.data = -log(p) if p > 0 else math.inf
-            # d/dlogit_j = softmax_j - [j == target]
-            local = [e * inv for e in ex]
-            local[y] -= 1.0
-            nll._local = local
-            nll.grad = 0
-            total += nll.data
-        self.loss.data = total * self.loss._local[0]
+                out.append(h)
+            acts.append(out)
+            rows = list(zip(*out))
+        self._acts = acts
+        logits = rows
+        # softmax NLL, the max logit subtracted first (the textbook's order of ops)
+        z = acts[-1]
+        m = list(map(max, *z)) if len(z) > 1 else z[0]
+        ex = [list(map(math.exp, map(sub, zj, m))) for zj in z]
+        denom = ex[0]
+        for e in ex[1:]:
+            denom = list(map(add, denom, e))
+        inv = [s**-1 for s in denom]
+        p = [e[y] * s for e, y, s in zip(zip(*ex), self.targets, inv)]
+        if 0.0 in p:  # a probability underflowed: that sample's loss is infinite
+            nll = [-math.log(q) if q > 0 else math.inf for q in p]
+        else:
+            nll = [-math.log(q) for q in p]
+        for node, v in zip(self.losses, nll):
+            node.data = v
+            node.grad = 0
+        self._ex, self._inv = ex, inv
+        self.loss.data = sum(nll) * self.loss._local[0]
         self.loss.grad = 0
-        return all_logits
+        return logits
+
+    # ----------------------------------------------------------- backward
+
+    def backward(self, should_stop: StopCheck = None) -> bool:
+        """The chain rule from the mean node (its grad seeded) down to the parameters,
+        a layer at a time; node grads are set, parameter grads added to. Returns False
+        if should_stop() turned true (it is polled before each neuron): then some
+        parameter grads hold part of their sum."""
+        # d(mean)/d(loss_i) = 1/n
+        g = self.loss._local[0] * self.loss.grad
+        for node in self.losses:
+            node.grad = g
+        # d(nll)/d(logit_j) = softmax_j - [j == target]
+        grads = []
+        for e, rows in zip(self._ex, self.rows_of_class):
+            local = list(map(mul, e, self._inv))
+            for i in rows:
+                local[i] -= 1.0
+            grads.append(list(map(mul, local, repeat(g))))
+        layers = self.model.layers
+        for li in range(len(layers) - 1, -1, -1):
+            inputs = list(zip(*self.points)) if li == 0 else self._acts[li - 1]
+            input_grads: list[list[float]] | None = None
+            for neuron, nodes, grad, h in zip(
+                layers[li].neurons, self.nodes[li], grads, self._acts[li]
+            ):
+                if should_stop is not None and should_stop():
+                    return False
+                for node, v in zip(nodes, grad):
+                    node.grad = v
+                # the gradient at the pre-activation a: d tanh(a)/da = 1 - tanh(a)^2
+                da = [gi * (1 - hi * hi) for gi, hi in zip(grad, h)] if neuron.nonlin else grad
+                # each parameter is a child of this neuron's node at every sample
+                neuron.b.grad += sum(da)  # d/db = 1
+                for wi, x in zip(neuron.w, inputs):
+                    wi.grad += sum(map(mul, da, x))  # d/dw_i = x_i
+                if li > 0:  # d/dx_i = w_i, summed over the neurons of this layer
+                    terms = [map(mul, repeat(wi.data), da) for wi in neuron.w]
+                    if input_grads is None:
+                        input_grads = [list(t) for t in terms]
+                    else:
+                        input_grads = [list(map(add, s, t)) for s, t in zip(input_grads, terms)]
+            if input_grads is not None:
+                grads = input_grads
+        return True

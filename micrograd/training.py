@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from micrograd.data import RNG, Point, taichi
-from micrograd.engine import Value, backprop
+from micrograd.engine import Value
 from micrograd.fused import FusedGraph
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP
@@ -21,9 +21,6 @@ MAX_N = 20_000
 """The largest dataset we accept: a step then takes about a second; beyond, minutes."""
 
 NUM_CLASSES = 3
-
-BACKPROP_CHUNK = 8192
-"""Tape nodes backpropagated between two polls of should_stop (a few ms of work)."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +123,8 @@ class Trainer:
     """Trains an MLP on the taichi dataset with full-batch AdamW: one step is one epoch.
 
     fast=True (the default) evaluates a FusedGraph of the training split (fused
-    neuron and softmax-NLL nodes, reused while the batch is fixed, on a creation-order
-    tape); fast=False builds the tutorial's graph node for node each step and calls
+    neuron and softmax-NLL nodes, reused while the batch is fixed, evaluated a layer
+    at a time); fast=False builds the tutorial's graph node for node each step and calls
     Value.backward(). Both give the same numbers.
     """
 
@@ -159,12 +156,11 @@ class Trainer:
 
     def loss_graph(
         self, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
-    ) -> tuple[Value, list[list[float]], list[Value]] | None:
-        """The mean loss over split as a graph, the logits per sample, and the tape.
-
-        The tape is every node in creation order (empty on the textbook path, where
-        backward() sorts the graph instead). Returns None if should_stop() turns
-        true; it is polled every 32 samples.
+    ) -> tuple[Value, list[Sequence[float]], FusedGraph | None] | None:
+        """The mean loss over split as a graph, the logits per sample, and the fused
+        graph that backpropagates it (None on the textbook path, where loss.backward()
+        sorts the graph instead). Returns None if should_stop() turns true (polled
+        every 32 samples on the textbook path, before each neuron on the fast path).
         """
         if self.fast:
             graph = self._graphs.get(id(split))
@@ -174,9 +170,9 @@ class Trainer:
                     return None
                 self._graphs[id(split)] = graph
             logits = graph.forward(should_stop)
-            return None if logits is None else (graph.loss, logits, graph.tape)
+            return None if logits is None else (graph.loss, logits, graph)
         sample_losses: list[Value] = []
-        all_logits: list[list[float]] = []
+        all_logits: list[Sequence[float]] = []
         for i, (x, y) in enumerate(split):
             if should_stop is not None and i % 32 == 0 and should_stop():
                 return None
@@ -186,7 +182,19 @@ class Trainer:
         loss = Value(0)
         for sample_loss in sample_losses:
             loss += sample_loss
-        return loss * (1.0 / len(split)), all_logits, []
+        return loss * (1.0 / len(split)), all_logits, None
+
+    @staticmethod
+    def backward(
+        loss: Value, graph: FusedGraph | None, should_stop: Callable[[], bool] | None = None
+    ) -> bool:
+        """Every parameter's grad += d(loss)/d(parameter); False if should_stop() turned
+        true midway (the fast path polls it; the parameter grads are then partial)."""
+        loss.grad = 1
+        if graph is None:
+            loss.backward()
+            return True
+        return graph.backward(should_stop)
 
     def gradients(self, split: Sequence[Point]) -> list[float]:
         """Every parameter's gradient of the mean loss over split (the params' own .grad
@@ -199,12 +207,8 @@ class Trainer:
             with gc_paused():
                 built = self.loss_graph(split)
                 assert built is not None
-                loss, _, tape = built
-                loss.grad = 1
-                if tape:
-                    backprop(tape)
-                else:
-                    loss.backward()
+                loss, _, graph = built
+                self.backward(loss, graph)
             return [p.grad for p in params]
         finally:
             for p, g in zip(params, saved):
@@ -213,9 +217,9 @@ class Trainer:
     def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
         """One AdamW update from the whole training split.
 
-        Returns None, changing nothing, if should_stop() turns true mid-step (it is
-        polled every 32 samples). Raises Diverged, changing nothing, if the loss or
-        the update is not finite.
+        Returns None, changing nothing, if should_stop() turns true mid-step (see
+        loss_graph and backward for when it is polled). Raises Diverged, changing
+        nothing, if the loss or the update is not finite.
         """
         with gc_paused():  # the graph is acyclic and dies inside: nothing for the GC
             result = self._step(should_stop)
@@ -232,18 +236,12 @@ class Trainer:
             raise Diverged(k, f"the forward pass failed ({e})", self.config.lr) from None
         if built is None or (should_stop is not None and should_stop()):
             return None
-        loss, logits, tape = built
+        loss, logits, graph = built
         if not math.isfinite(loss.data):
             raise Diverged(k, f"the training loss is {loss.data}", self.config.lr)
-        loss.grad = 1
-        if not tape:
-            loss.backward()
-        else:  # back along the tape a chunk at a time, to answer should_stop
-            for end in range(len(tape), 0, -BACKPROP_CHUNK):
-                if should_stop is not None and should_stop():
-                    self.optimizer.zero_grad()
-                    return None
-                backprop(tape[max(0, end - BACKPROP_CHUNK) : end])
+        if not self.backward(loss, graph, should_stop):
+            self.optimizer.zero_grad()
+            return None
         params = self.optimizer.params
         before = [p.data for p in params]
         grads = [p.grad for p in params]

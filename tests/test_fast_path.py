@@ -110,3 +110,75 @@ def test_headless_records_have_the_same_format_and_numbers(n: int) -> None:
             assert close(f[key], t[key], 1e-10), (k, key, f[key], t[key])
         has_val = k % eval_every == 0 or k == steps
         assert ("val_loss" in f) == has_val
+
+
+# ------------------------------------------------------------------ the fused graph itself
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda h: "hidden" + "x".join(map(str, h)))
+def test_the_fused_nodes_are_a_graph_the_engine_can_backpropagate(hidden):
+    # backward() visits the graph a layer at a time and gathers each parameter's terms
+    # as one sum; the engine's own backprop() over the same nodes, one child at a time
+    # from their local derivatives, must give every node and parameter the same grad.
+    from micrograd.engine import backprop
+    from micrograd.fused import FusedGraph
+
+    trainer = Trainer(Config(seed=7, n=60, hidden=hidden))
+    for _ in range(3):
+        trainer.step()  # away from the initial weights (biases no longer 0)
+    graph = FusedGraph(trainer.model, trainer.train_split)
+    params = trainer.model.parameters()
+
+    graph.forward()
+    graph.loss.grad = 1
+    assert graph.backward()
+    fast_params = [p.grad for p in params]
+    fast_nodes = [v.grad for v in graph.tape]
+
+    for p in params:
+        p.grad = 0
+    graph.forward()  # zeroes the node grads
+    assert all(v.grad == 0 for v in graph.tape)
+    graph.loss.grad = 1
+    backprop(graph.tape)
+    engine_params = [p.grad for p in params]
+    engine_nodes = [v.grad for v in graph.tape]
+
+    assert any(g != 0 for g in engine_params)
+    assert all(close(f, e, 1e-12) for f, e in zip(fast_params, engine_params))
+    assert all(close(f, e, 1e-12) for f, e in zip(fast_nodes, engine_nodes))
+
+
+def test_the_tape_puts_children_before_parents_and_holds_every_node_once():
+    from micrograd.fused import FusedGraph
+
+    trainer = Trainer(Config(n=40, hidden=(4, 5)))
+    graph = FusedGraph(trainer.model, trainer.train_split)
+    params = set(map(id, trainer.model.parameters()))
+    position = {id(v): i for i, v in enumerate(graph.tape)}
+    assert len(position) == len(graph.tape)  # no node twice
+    n = len(trainer.train_split)
+    assert len(graph.tape) == n * (4 + 5 + 3) + n + 1  # neurons, losses, the mean
+    for i, node in enumerate(graph.tape):
+        for child in node._prev:
+            assert id(child) in params or position[id(child)] < i
+    assert graph.tape[-1] is graph.loss
+
+
+def test_node_data_are_the_forward_pass_of_each_sample():
+    from micrograd.fused import FusedGraph
+    from micrograd.training import forward_floats
+
+    trainer = Trainer(Config(n=50, hidden=(4, 5)))
+    trainer.step()
+    graph = FusedGraph(trainer.model, trainer.train_split)
+    logits = graph.forward()
+    assert logits is not None
+    layers = trainer.layers()
+    for i, (x, y) in enumerate(trainer.train_split):
+        want = forward_floats(layers, x)
+        assert list(logits[i]) == want
+        assert [row[i].data for row in graph.nodes[-1]] == want
+        m = max(want)
+        ex = [math.exp(v - m) for v in want]
+        assert graph.losses[i].data == -math.log(ex[y] * (ex[0] + ex[1] + ex[2]) ** -1)

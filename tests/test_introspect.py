@@ -82,19 +82,20 @@ def test_gradient_check_agrees_and_flags_a_wrong_gradient(monkeypatch):
     before = [p.data for p in t.model.parameters()]
     assert before == [p.data for p in t.model.parameters()]
 
-    # a broken engine (tanh's local derivative off by 10%) must be caught
+    # a broken engine (the first layer's gradients off by 10%) must be caught
     import micrograd.fused as fused
 
-    real_forward = fused.FusedGraph.forward
+    real_backward = fused.FusedGraph.backward
 
-    def broken_forward(self, should_stop=None):
-        out = real_forward(self, should_stop)
-        for row in self.nodes:
-            for node in row[0]:
-                node._local = tuple(v * 1.1 for v in node._local)
-        return out
+    def broken_backward(self, should_stop=None):
+        first = [p for n in self.model.layers[0].neurons for p in n.parameters()]
+        before = [p.grad for p in first]
+        done = real_backward(self, should_stop)
+        for p, g in zip(first, before):
+            p.grad = g + (p.grad - g) * 1.1
+        return done
 
-    monkeypatch.setattr(fused.FusedGraph, "forward", broken_forward)
+    monkeypatch.setattr(fused.FusedGraph, "backward", broken_backward)
     bad = gradient_check(t)
     assert max(c.rel_error for c in bad) > 1e-3
 

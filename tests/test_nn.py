@@ -507,42 +507,51 @@ def test_divergence_raises_and_leaves_the_state_unchanged(fast):
     assert "lower learning rate" in str(err.value)
 
 
-@pytest.mark.parametrize("polls", [1, 3, 10, 30, 31, 32])
-def test_a_step_stopped_at_any_poll_changes_nothing_and_the_next_one_is_exact(polls):
-    # At n = 1000 (800 training samples) the first step polls 4 times while building
-    # the fused graph (every 256 samples), 25 times along the forward pass (every 32),
-    # once before the backward pass, and twice along it (its 9,601 nodes in chunks of
-    # 8,192): stopping at any of them changes nothing, even with half the grads summed.
-    config = Config(n=1000)
-    trainer = Trainer(config)
-    reference = Trainer(config)
+def count_polls(trainer: Trainer) -> int:
+    """How many times one uninterrupted step of trainer asks should_stop."""
     calls = []
 
-    def stop_at_poll():
+    def never():
         calls.append(1)
-        return len(calls) >= polls
+        return False
 
-    before = [p.data for p in trainer.model.parameters()]
-    assert trainer.step(should_stop=stop_at_poll) is None
-    assert len(calls) == polls
-    assert [p.data for p in trainer.model.parameters()] == before
-    assert all(p.grad == 0 for p in trainer.model.parameters())
-    assert trainer.step_count == 0 and trainer.optimizer.t == 0
-    assert trainer.step() == reference.step()
-    assert [p.data for p in trainer.model.parameters()] == [
-        p.data for p in reference.model.parameters()
-    ]
+    assert trainer.step(should_stop=never) is not None
+    return len(calls)
+
+
+def test_a_step_stopped_at_any_poll_changes_nothing_and_the_next_one_is_exact():
+    # At n = 1000 (800 training samples) the first step polls while building the fused
+    # graph (every 4,096 nodes), before each neuron of the forward pass, once between
+    # forward and backward, and before each neuron of the backward pass: stopping at
+    # any of them changes nothing, even with some parameter grads half summed.
+    config = Config(n=1000)
+    total = count_polls(Trainer(config))
+    assert total >= 3 + 11 + 1 + 11  # build, forward, between, backward (MLP(2, [8, 3]))
+    reference = Trainer(config)
+    expected = reference.step()
+    for polls in range(1, total + 1):
+        trainer = Trainer(config)
+        calls = []
+
+        def stop_at_poll(calls=calls, polls=polls):
+            calls.append(1)
+            return len(calls) >= polls
+
+        before = [p.data for p in trainer.model.parameters()]
+        assert trainer.step(should_stop=stop_at_poll) is None, polls
+        assert len(calls) == polls
+        assert [p.data for p in trainer.model.parameters()] == before
+        assert all(p.grad == 0 for p in trainer.model.parameters())
+        assert trainer.step_count == 0 and trainer.optimizer.t == 0
+        assert trainer.step() == expected
+        assert [p.data for p in trainer.model.parameters()] == [
+            p.data for p in reference.model.parameters()
+        ]
 
 
 def test_the_backward_pass_polls_should_stop():
     trainer = Trainer(Config(n=1000))
     trainer.step()  # the graph exists now: the polls are the forward's and the backward's
-    forward_polls = len(range(0, len(trainer.train_split), 32))
-    calls = []
-
-    def count():
-        calls.append(1)
-        return False
-
-    trainer.step(should_stop=count)
-    assert len(calls) > forward_polls + 1  # + 1: the check between forward and backward
+    neurons = sum(len(layer.neurons) for layer in trainer.model.layers)
+    # before each neuron forward, once between the passes, before each neuron backward
+    assert count_polls(trainer) == neurons + 1 + neurons
