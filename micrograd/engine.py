@@ -16,7 +16,8 @@ class Value:
     local derivative d(out)/d(child) of each child (`_local`). backward() applies the
     chain rule, child.grad += local * out.grad, in reverse topological order. A node
     holds no reference to itself, so a graph is free of reference cycles and is freed
-    by reference counting alone.
+    by reference counting alone. grad is a float from the start (0.0), so the chain
+    rule adds floats to floats.
     """
 
     __slots__ = ("data", "grad", "_prev", "_op", "_local", "__weakref__")
@@ -29,7 +30,7 @@ class Value:
         _local: tuple[float, ...] | list[float] = (),
     ) -> None:
         self.data = data
-        self.grad = 0
+        self.grad = 0.0
         self._prev = _prev
         self._op = _op  # the op that produced this node, for display
         self._local = _local  # d(self)/d(child) for each child in _prev
@@ -37,12 +38,14 @@ class Value:
     # ------------------------------------------------------------------ ops
 
     def __add__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         # d/da (a + b) = 1, d/db (a + b) = 1
         return Value(self.data + other.data, (self, other), "+", ONES)
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value(other)
+        if not isinstance(other, Value):
+            other = Value(other)
         # d/da (a * b) = b, d/db (a * b) = a
         return Value(self.data * other.data, (self, other), "*", (other.data, self.data))
 
@@ -129,7 +132,7 @@ class Value:
 
     def backward(self) -> None:
         """Seed this node's grad with 1 and apply the chain rule to every node below."""
-        self.grad = 1
+        self.grad = 1.0
         backprop(topological_order(self))
 
     def __repr__(self) -> str:
@@ -137,20 +140,61 @@ class Value:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, children before parents (an iterative DFS)."""
+    """Every node reachable from root, once, children before parents: the order in
+    which a recursive depth-first search (operands in order) places them, found
+    without recursion, so a graph of any depth will do.
+
+    From a node just visited the search goes straight on to its first unvisited
+    child; the node waits on the stack under a None marker, any later child that
+    is still unvisited above it, and is placed when the marker comes off (all its
+    children are placed by then). A node whose children are all placed already is
+    placed at once.
+    """
     topo: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[Value | None] = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            topo.append(node)  # all its children are placed: place it
-        elif node not in visited:
+        node = stack.pop()
+        if node is None:  # the node under the marker has every child placed
+            topo.append(stack.pop())
+            continue
+        while node not in visited:
             visited.add(node)
-            stack.append((node, True))
-            for child in reversed(node._prev):
-                if child not in visited:
-                    stack.append((child, False))
+            prev = node._prev
+            n = len(prev)
+            if n == 2:  # most nodes: a, b unrolled
+                a, b = prev
+                if a in visited:
+                    if b in visited:
+                        topo.append(node)
+                        break
+                    stack.append(node)
+                    stack.append(None)
+                    node = b
+                    continue
+                stack.append(node)
+                stack.append(None)
+                if b not in visited:
+                    stack.append(b)
+                node = a
+            elif n == 1:
+                child = prev[0]
+                if child in visited:
+                    topo.append(node)
+                    break
+                stack.append(node)
+                stack.append(None)
+                node = child
+            elif n == 0:  # a leaf
+                topo.append(node)
+                break
+            else:
+                stack.append(node)
+                stack.append(None)
+                for later in prev[:0:-1]:
+                    if later not in visited:
+                        stack.append(later)
+                node = prev[0]
     return topo
 
 
@@ -164,22 +208,19 @@ def backprop(order: Sequence[Value]) -> None:
         g = node.grad
         if not g:
             continue
-        prev = node._prev
-        n = len(prev)
+        local = node._local
         # child.grad += d(node)/d(child) * node.grad, unrolled for the common arities
-        if n == 2:
-            a, b = prev
-            da, db = node._local
+        if local is ONES:  # a sum: d/da (a + b) = d/db (a + b) = 1
+            a, b = node._prev
+            a.grad += g
+            b.grad += g
+        elif len(local) == 2:
+            a, b = node._prev
+            da, db = local
             a.grad += da * g
             b.grad += db * g
-        elif n == 1:
-            prev[0].grad += node._local[0] * g
-        elif n == 3:
-            a, b, c = prev
-            da, db, dc = node._local
-            a.grad += da * g
-            b.grad += db * g
-            c.grad += dc * g
-        else:
-            for child, local in zip(prev, node._local):
-                child.grad += local * g
+        elif len(local) == 1:
+            node._prev[0].grad += local[0] * g
+        elif local:  # leaves have none
+            for child, d in zip(node._prev, local):
+                child.grad += d * g

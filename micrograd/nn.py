@@ -13,7 +13,7 @@ class Module:
 
     def zero_grad(self) -> None:
         for p in self.parameters():
-            p.grad = 0
+            p.grad = 0.0
 
     def parameters(self) -> list[Value]:
         return []
@@ -28,7 +28,9 @@ class Neuron(Module):
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = self.b  # b + w0 x0 + w1 x1 + ...: a * node and a + node per input
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi
         return act.tanh() if self.nonlin else act
 
     def parameters(self) -> list[Value]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import math
+import random
 import sys
 import weakref
 from collections.abc import Callable
 
 import pytest
 
-from micrograd.engine import Value, topological_order
+from micrograd.engine import Value, backprop, topological_order
 
 # ------------------------------------------------------------------ helpers
 
@@ -248,6 +249,97 @@ def test_graph_has_no_reference_cycles():
     finally:
         if was_enabled:
             gc.enable()
+
+
+# ---------------------------------------------------------- sort and chain rule
+
+
+def recursive_order(root: Value) -> list[Value]:
+    """The textbook's recursive depth-first sort, the reference for topological_order."""
+    topo: list[Value] = []
+    visited: set[Value] = set()
+
+    def build(v: Value) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build(child)
+            topo.append(v)
+
+    build(root)
+    return topo
+
+
+def random_dag(rng: random.Random, size: int) -> list[Value]:
+    """Nodes with 0 to 4 children drawn from the nodes before them (so repeats, shared
+    children and children shared across branches all happen); the root is last."""
+    nodes: list[Value] = []
+    for i in range(size):
+        arity = rng.choice([0, 1, 2, 2, 2, 3, 4]) if i else 0
+        prev = tuple(rng.choice(nodes[-8:] if rng.random() < 0.7 else nodes) for _ in range(arity))
+        nodes.append(Value(float(i), prev, f"op{arity}", [rng.uniform(-2, 2) for _ in prev]))
+    return nodes
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_topological_order_is_the_recursive_depth_first_order(seed):
+    rng = random.Random(seed)
+    nodes = random_dag(rng, rng.randint(1, 60))
+    root = nodes[-1]
+    order = topological_order(root)
+    assert order == recursive_order(root)  # the same nodes, in the same order
+    # and that order is valid on its own: each reachable node once, children first
+    position = {id(v): i for i, v in enumerate(order)}
+    assert len(position) == len(order)
+    assert order[-1] is root
+    for i, v in enumerate(order):
+        assert all(position[id(c)] < i for c in v._prev)
+    reachable, stack = {id(root)}, [root]
+    while stack:
+        for c in stack.pop()._prev:
+            if id(c) not in reachable:
+                reachable.add(id(c))
+                stack.append(c)
+    assert set(position) == reachable
+
+
+def test_topological_order_places_a_shared_node_inside_the_first_branch_that_reaches_it():
+    # r = f(a, b) with b reachable from a too: b is placed within a's branch, and
+    # the second operand, b itself, is already placed when the search comes back
+    x, y = Value(1.0), Value(2.0)
+    b = x * y
+    a = b + x
+    r = a * b
+    assert topological_order(r) == [x, y, b, a, r]
+    # the same with the operands the other way round: b first, then a
+    r = b * a
+    assert topological_order(r) == [x, y, b, a, r]
+    # repeated operands and a leaf root
+    sq = x * x
+    assert topological_order(sq) == [x, sq]
+    assert topological_order(x) == [x]
+
+
+def test_backprop_handles_every_arity_and_skips_leaves():
+    # nodes built by hand, as a fused node would be: 3 and 4 children, local lists
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    s3 = Value(6.0, (a, b, c), "sum3", [1.0, 2.0, 3.0])  # d/da = 1, d/db = 2, d/dc = 3
+    s4 = Value(0.0, (s3, a, a, c), "f4", [0.5, -1.0, 2.0, 0.25])
+    s4.grad = 2.0
+    backprop(topological_order(s4))
+    assert s3.grad == 1.0  # 0.5 * 2
+    assert a.grad == 1.0 * 1.0 + (-1.0 + 2.0) * 2.0  # through s3, then twice directly
+    assert b.grad == 2.0
+    assert c.grad == 3.0 + 0.25 * 2.0
+
+
+def test_grads_are_floats_even_through_sums_alone():
+    a, b = Value(2), Value(3)
+    y = a + b + a
+    y.backward()
+    assert (a.grad, b.grad, y.grad) == (2.0, 1.0, 1.0)
+    assert all(type(v.grad) is float for v in (a, b, y))
+    assert type(Value(1).grad) is float and Value(1).grad == 0
 
 
 # ------------------------------------------------------------------ errors
