@@ -22,8 +22,9 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
 
 
 def idle(app: MicrogradApp) -> bool:
-    """Paused, and no worker (trainer, views, save) left running: nothing changes by itself."""
-    return app.state == "paused" and all(w.is_finished for w in app.workers)
+    """Paused, no worker (trainer, views, save, drawing) left running, and the plots drawn
+    from the last snapshot: nothing changes by itself."""
+    return app.state == "paused" and all(w.is_finished for w in app.workers) and app.plots_drawn
 
 
 async def settle(pilot: Pilot) -> None:

@@ -179,7 +179,7 @@ async def test_the_boundary_follows_a_resize_while_paused() -> None:
         before = plot.size
         assert len(plot.strips()) == before.height
         await pilot.resize_terminal(120, 40)
-        await pilot.pause()
+        await wait_until(pilot, lambda: idle(app))
         after = plot.size
         assert after.height > before.height and after.width > before.width
         strips = plot.strips()

@@ -1,4 +1,5 @@
-"""The loss curve: a log axis labelled in plain numbers, and no crash on inf or nan."""
+"""The loss curve: a log axis labelled in plain numbers, no crash on inf or nan, drawn by a
+thread after the frame."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 
 from textual.app import App, ComposeResult
 
+from tests.pilot_helpers import wait_until
 from tui.messages import Record
 from tui.widgets import LossCurve
 from tui.widgets.loss_curve import thin
@@ -25,8 +27,8 @@ async def test_the_loss_axis_is_logarithmic_with_decade_labels() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         curve = app.query_one(LossCurve)
         curve.history = records([1.0 * 0.9**k for k in range(60)])  # 1 down to ~0.002
-        await pilot.pause()
-        text = str(curve.render())
+        await wait_until(pilot, lambda: curve.drawn)
+        text = curve.drawing.text.plain
         for label in ("1", "0.1", "0.01", "0.001"):
             assert any(line.strip().startswith(label + "┤") for line in text.splitlines()), label
         rows = {
@@ -45,8 +47,20 @@ async def test_inf_nan_and_zero_losses_are_skipped_not_fatal() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         curve = app.query_one(LossCurve)
         curve.history = records([1.0, 0.5, math.inf, math.nan, 0.0, 0.25])
-        await pilot.pause()
-        assert "┤" in str(curve.render())
+        await wait_until(pilot, lambda: curve.drawn)
+        assert "┤" in curve.drawing.text.plain
+
+
+async def test_the_curve_is_drawn_by_a_thread_after_the_frame() -> None:
+    app = CurveHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        curve = app.query_one(LossCurve)
+        await wait_until(pilot, lambda: curve.drawn)
+        curve.history = records([1.0, 0.5, 0.25])
+        assert not curve.drawn  # asked for, not drawn on the event loop
+        await wait_until(pilot, lambda: curve.drawn)
+        assert "┤" in curve.drawing.text.plain
+        assert len(curve.lines()) == curve.size.height
 
 
 def test_thin_keeps_the_ends_and_at_most_that_many() -> None:

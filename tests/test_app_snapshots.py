@@ -2,7 +2,8 @@
 
 Deterministic by construction: the app starts paused, steps come from `s`, the speed
 is shown only while running, the class colours are ANSI (the app pins ansi_color), and
-NO_COLOR is removed from the environment.
+NO_COLOR is removed from the environment. Threads draw the plots after the first frame:
+each test waits for them (and every worker) before its screenshot.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from textual.pilot import Pilot
 
 from micrograd.training import Config
+from tests.pilot_helpers import settle, wait_until
 from tui.app import MicrogradApp
 
 SIZE = (80, 24)
@@ -26,11 +28,11 @@ async def steps(pilot: Pilot, count: int) -> None:
         while not (app.step_count == k and app.state == "paused"):
             assert time.monotonic() < deadline
             await pilot.pause(0.01)
-    await pilot.pause(0.05)
+    await settle(pilot)
 
 
 def test_first_frame(snap_compare) -> None:
-    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE)
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=settle)
 
 
 def test_after_three_steps(snap_compare) -> None:
@@ -42,6 +44,7 @@ def test_after_three_steps(snap_compare) -> None:
 
 def test_help_screen(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
         await pilot.press("question_mark")
 
     assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
@@ -56,10 +59,11 @@ def test_diverged(snap_compare) -> None:
         while app.state != "diverged":
             assert time.monotonic() < deadline
             await pilot.pause(0.01)
+        await wait_until(pilot, lambda: all(w.is_finished for w in app.workers) and app.plots_drawn)
         await pilot.pause(0.05)
 
     assert snap_compare(MicrogradApp(Config(lr=1000.0)), terminal_size=SIZE, run_before=run_before)
 
 
 def test_too_small(snap_compare) -> None:
-    assert snap_compare(MicrogradApp(Config()), terminal_size=(40, 12))
+    assert snap_compare(MicrogradApp(Config()), terminal_size=(40, 12), run_before=settle)

@@ -66,8 +66,8 @@ PANEL_INTERVAL = 0.1
 """Seconds between the worker's messages while running: about 10 panel updates a second."""
 
 PLOT_INTERVAL = 0.3
-"""Seconds between redraws of the boundary and the loss curve while running (the costliest
-things to draw; the event loop shares the interpreter with the worker)."""
+"""Seconds between redraws of the boundary and the loss curve while running, however fast
+the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
 
 MAX_PENDING_STEPS = 8
 """Single-step presses queued beyond this are dropped, so holding `s` never runs away."""
@@ -209,13 +209,16 @@ class MicrogradApp(App[int]):
         (40, "-tall"),
     ]
 
-    state: reactive[RunState] = reactive("paused")
-    """What the trainer is doing, as the learner sees it."""
+    # The app's own reactives repaint nothing: a repaint of the app is one of the whole
+    # screen, and the widgets that show these refresh themselves.
 
-    step_count: reactive[int] = reactive(0)
+    state: reactive[RunState] = reactive("paused", repaint=False)
+    """What the trainer is doing, as the learner sees it (the metrics panel shows it)."""
+
+    step_count: reactive[int] = reactive(0, repaint=False)
     """The step shown on screen (tests wait on it)."""
 
-    slot: reactive[str] = reactive("probe", init=False)
+    slot: reactive[str] = reactive("probe", init=False, repaint=False)
     """Which of SLOTS the side column shows in short terminals."""
 
     def __init__(
@@ -257,6 +260,8 @@ class MicrogradApp(App[int]):
         """Until when (time.monotonic()) the worker gives way to the UI: just after a key."""
         """Set by `r`; whichever worker next holds the trainer resets it first."""
         self._plots_due = 0.0
+        self._plots_asked = self._plots_shown = 0
+        """Plot updates asked for and done: one update serves all asked before it."""
         (x0, y0), label0 = self.trainer.train_split[0]
         self.sample = Sample((float(x0), float(y0)), label0, 0)
         """The sample the graph view explains: the first training point until enter."""
@@ -335,9 +340,14 @@ class MicrogradApp(App[int]):
         )
 
     def show_message(self, text: str, error: bool = False) -> None:
+        """The line under the plot: hints, errors. Lays the screen out again only if the
+        text needs another number of lines (a key's answer is then a cheap repaint)."""
         message = self.query_one("#message", Static)
-        message.update(text)
+        shown = message.content_size
+        message.update(text, layout=False)
         message.set_class(error, "-error")
+        if not shown.width or message.get_content_height(shown, shown, shown.width) != shown.height:
+            message.refresh(layout=True)
 
     # ------------------------------------------------------------ actions
 
@@ -649,7 +659,7 @@ class MicrogradApp(App[int]):
         metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
         now = time.monotonic()
         if self.state != "running" or now >= self._plots_due:
-            self.call_after_refresh(self.update_plots)
+            self.schedule_plots()
             self._plots_due = now + PLOT_INTERVAL
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(self.hint())
@@ -689,13 +699,29 @@ class MicrogradApp(App[int]):
         elif self.state == "running" and not self._keep_training.is_set():
             self.state = "paused"
         if self.state != "running":  # the plots catch up with the last snapshot
-            self.call_after_refresh(self.update_plots)
+            self.schedule_plots()
             self.query_one(MetricsPanel).steps_per_sec = None
 
+    def schedule_plots(self) -> None:
+        """Update the plots and the probe after the next frame: the frame that shows the
+        run state (a key's answer) is drawn first."""
+        self._plots_asked += 1
+        self.call_after_refresh(self.update_plots)
+
     def update_plots(self) -> None:
+        """Show the last snapshot in the plots (the drawing thread draws them) and the probe."""
+        if self._plots_shown == self._plots_asked:
+            return  # an earlier call showed it
+        self._plots_shown = self._plots_asked
         self.query_one(BoundaryPlot).weights = self.snapshot.weights
         self.query_one(ProbePanel).update_snapshot(self.snapshot.weights)
         self.query_one(LossCurve).history = self.history
+
+    @property
+    def plots_drawn(self) -> bool:
+        """Do the plots show the latest snapshot at their size (no drawing under way)?"""
+        plot, curve = self.query_one(BoundaryPlot), self.query_one(LossCurve)
+        return self._plots_shown == self._plots_asked and plot.drawn and curve.drawn
 
     @on(ViewSnapshots)
     def on_view_snapshots(self, message: ViewSnapshots) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import on
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import forward_numpy, predict_grid
 from tui.messages import Weights
+from tui.widgets.plotting import DRAWER, PlotTheme, console, figure
 
 CLASS_COLORS = ("red", "yellow", "green")
 """ANSI colours of classes 0, 1, 2, as in the tutorial's picture (16-colour safe)."""
@@ -44,6 +48,12 @@ TICKS = [-2, -1, 0, 1, 2]
 MIN_SIZE = (16, 8)
 """Below this the plot draws nothing (the app shows an 'enlarge' message well before)."""
 
+CACHED = 16
+"""Sizes of axes and frames kept (a resize draws new ones; a few sizes come back)."""
+
+Cells = tuple[list[list[str]], list[list[Style]]]
+"""Glyph and style of every canvas cell, top row first."""
+
 
 def to_cells(xy: np.ndarray, cols: int, rows: int) -> np.ndarray:
     """(col, row) of the canvas cell of each point of shape (k, 2), row 0 at the bottom.
@@ -65,18 +75,244 @@ def frame_of(text: Text) -> tuple[int, int, int, int]:
     return left + 1, right, top + 1, bottom
 
 
-class BoundaryPlot(PlotextPlot):
+# ------------------------------------------------------------ drawing (any thread)
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """What a drawing depends on besides the weights: read on the event loop, drawn anywhere."""
+
+    width: int
+    height: int
+    theme: PlotTheme
+    no_color: bool
+    base: Style
+    """The widget's own style: its colours around and under the plot."""
+
+
+_axes: dict[tuple[int, int, PlotTheme], tuple[list[Text], tuple[int, int, int, int]]] = {}
+"""Plotext's axes by size and theme (drawing threads share them)."""
+_frames: dict[tuple[Canvas, int], tuple[list[Strip], tuple[int, int, int, int]]] = {}
+"""The axes as strips, by canvas and plot width."""
+
+
+Box = tuple[int, int, int, int]
+"""(first column, end column, first line, end line) of the canvas inside plotext's box."""
+
+
+def axes(theme: PlotTheme, width: int, height: int) -> tuple[list[Text], Box]:
+    """Plotext's empty axes of this size as lines of Text, and where its canvas is (cached)."""
+    key = (width, height, theme)
+    cached = _axes.get(key)
+    if cached is None:
+        with figure("boundary", theme, width, height) as plt:
+            plt.xlim(-LIMIT, LIMIT)
+            plt.ylim(-LIMIT, LIMIT)
+            plt.xticks(TICKS)
+            plt.yticks(TICKS)
+            plt.scatter([0], [0], marker=" ")  # plotext draws ticks only around some data
+            text = Text.from_ansi(plt.build(), no_wrap=True, end="")
+        if len(_axes) >= CACHED:
+            _axes.clear()
+        cached = _axes[key] = (text.split("\n", allow_blank=True), frame_of(text))
+    return cached
+
+
+def frame(canvas: Canvas, plot_width: int, pad: int) -> tuple[list[Strip], Box]:
+    """The axes as strips, centred in the widget, and where the canvas is (cached)."""
+    key = (canvas, plot_width)
+    cached = _frames.get(key)
+    if cached is None:
+        lines, box = axes(canvas.theme, plot_width, canvas.height)
+        strips = [
+            Strip(list(Text(" " * pad).append_text(line).render(console()))).apply_style(
+                canvas.base
+            )
+            for line in lines[: canvas.height]
+        ]
+        if len(_frames) >= CACHED:
+            _frames.clear()
+        cached = _frames[key] = (strips, box)
+    return cached
+
+
+def base_cells(
+    weights: Weights | None,
+    xy: np.ndarray,
+    labels: np.ndarray,
+    cols: int,
+    rows: int,
+    no_color: bool,
+) -> Cells:
+    """Glyph and style of every canvas cell, top row first: the predicted class, the
+    circle, the points (wrong ones reversed)."""
+    regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
+    plain = Style()
+    region_styles = [plain if no_color else Style(color=c) for c in CLASS_COLORS]
+    point_styles = [Style(bold=True, color=None if no_color else c) for c in CLASS_COLORS]
+    if weights is None:
+        glyphs = [[" "] * cols for _ in range(rows)]
+        styles = [[plain] * cols for _ in range(rows)]
+    else:
+        xs = np.linspace(-LIMIT, LIMIT, cols)  # the cell centres
+        ys = np.linspace(LIMIT, -LIMIT, rows)  # top row first
+        grid = predict_grid(weights, xs, ys).tolist()
+        glyphs = [[regions[k] for k in row] for row in grid]
+        styles = [[region_styles[k] for k in row] for row in grid]
+    theta = np.linspace(0, 2 * np.pi, 4 * (cols + rows), endpoint=False)
+    circle = LIMIT * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    for c, r in np.unique(to_cells(circle, cols, rows), axis=0).tolist():
+        glyphs[rows - 1 - r][c] = CIRCLE_MARKER
+        styles[rows - 1 - r][c] = plain
+    wrong = np.zeros(len(labels), dtype=bool)
+    if weights is not None and len(labels):
+        wrong = forward_numpy(weights, xy).argmax(axis=1) != labels
+    for k in range(3):
+        for bad in (False, True):  # a cell with any wrong point of this class shows it
+            points = xy[(labels == k) & (wrong == bad)]
+            for c, r in np.unique(to_cells(points, cols, rows), axis=0):
+                glyphs[rows - 1 - r][c] = POINT_MARKERS[k]
+                styles[rows - 1 - r][c] = point_styles[k] + (WRONG_STYLE if bad else Style())
+    return glyphs, styles
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """The plot drawn for one canvas and one set of weights, without the cursor."""
+
+    canvas: Canvas
+    weights: Weights | None
+    lines: list[Strip]
+    """Every line of the widget, ready to show."""
+    frame: list[Strip]
+    """The empty axes' lines, to draw a row of cells into again."""
+    cells: Cells
+    box: tuple[int, int, int, int]
+    """(left, right, top, rows): the canvas's columns [left, right) and lines from top."""
+    background: Style | None
+    """The canvas's background, under every cell."""
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Columns x rows of the canvas."""
+        left, right, _, rows = self.box
+        return right - left, rows
+
+    def row(self, i: int, glyphs: list[str], styles: list[Style]) -> Strip:
+        """Line top + i of the plot with these cells in the canvas."""
+        left, right, top, _ = self.box
+        return cells_line(self.frame[top + i], glyphs, styles, left, right, self.background, {})
+
+    def with_cursor(self, cursor: tuple[float, float] | None) -> list[Strip]:
+        """The lines with the probe's crosshair drawn on its cell (a point stays, reversed)."""
+        cols, rows = self.size
+        if cursor is None or cols <= 1 or rows <= 1:
+            return self.lines
+        ((c, r),) = to_cells(np.array([cursor], dtype=float), cols, rows).tolist()
+        i = rows - 1 - r
+        glyphs, styles = self.cells[0][i][:], self.cells[1][i][:]
+        on_point = glyphs[c] in POINT_MARKERS
+        glyphs[c] = glyphs[c] if on_point else CURSOR_MARKER
+        mark = Style(bold=True, underline=True, reverse=not styles[c].reverse)
+        styles[c] = styles[c] + mark
+        lines = list(self.lines)
+        lines[self.box[2] + i] = self.row(i, glyphs, styles)
+        return lines
+
+
+def cells_line(
+    line: Strip,
+    glyphs: list[str],
+    styles: list[Style],
+    left: int,
+    right: int,
+    background: Style | None,
+    chained: dict[int, Style],
+) -> Strip:
+    """An axes line with a row of cells painted in [left, right): one segment per run of
+    the same style object (chained styles are shared through `chained`)."""
+    cols = right - left
+    segments = []
+    run_start = 0
+    for j in range(1, cols + 1):
+        if j == cols or styles[j] is not styles[run_start]:
+            cell = styles[run_start]
+            style = chained.get(id(cell))
+            if style is None:
+                style = chained[id(cell)] = Style.chain(background, cell)
+            segments.append(Segment("".join(glyphs[run_start:j]), style))
+            run_start = j
+    cells = Strip(segments, cols)
+    return Strip.join([line.crop(0, left), cells, line.crop(right, line.cell_length)])
+
+
+def draw(
+    canvas: Canvas, weights: Weights | None, xy: np.ndarray, labels: np.ndarray
+) -> Drawing | None:
+    """The whole plot for this canvas (None if it is too small to draw in); any thread.
+
+    Segments straight from the grid skip Text-to-strip conversion; the event loop only
+    swaps the lines in.
+    """
+    width, height = canvas.width, canvas.height
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        return None
+    # A cell is about twice as tall as wide: keep the disk round by capping the width.
+    plot_width = min(width, 2 * height + 6)
+    pad = (width - plot_width) // 2
+    axes_lines, (c0, c1, r0, r1) = frame(canvas, plot_width, pad)
+    cols, rows = c1 - c0, r1 - r0
+    left, right = pad + c0, pad + c1
+    lines = list(axes_lines)
+    cells: Cells = ([], [])
+    background = None
+    if cols > 1 and rows > 1:
+        cells = base_cells(weights, xy, labels, cols, rows, canvas.no_color)
+        under = axes_lines[r0].crop(left, left + 1)
+        background = Style(bgcolor=next(iter(under)).style.bgcolor) if len(under) else None
+        chained: dict[int, Style] = {}  # the few distinct cell styles, chained once
+        for i in range(rows):
+            lines[r0 + i] = cells_line(
+                axes_lines[r0 + i], cells[0][i], cells[1][i], left, right, background, chained
+            )
+    return Drawing(canvas, weights, lines, axes_lines, cells, (left, right, r0, rows), background)
+
+
+# ------------------------------------------------------------------ widget
+
+
+class BoundaryPlot(Widget):
     """The classes the model predicts over [-2, 2]², the training points and their disk.
 
-    Plotext draws the axes (once per size); the cells inside are painted from a numpy
-    grid of predictions, which keeps a redraw to a few milliseconds at any size.
+    A thread draws the plot (plotext's axes once per size, the cells from a numpy grid of
+    predictions) whenever the weights or the size change; the event loop only shows the
+    lines it gets back, and draws the probe's crosshair into one of them.
     """
 
-    weights: reactive[Weights | None] = reactive(None, always_update=True)
-    """The model's weights to draw the boundary of; None draws only the points."""
+    DEFAULT_CSS = """
+    BoundaryPlot {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    weights: reactive[Weights | None] = reactive(None, always_update=True, repaint=False)
+    """The model's weights to draw the boundary of; None draws only the points (the plot
+    repaints when their drawing is ready)."""
 
     cursor: reactive[tuple[float, float] | None] = reactive(None)
     """The probe's position in [-2, 2]², drawn as a crosshair; None draws none."""
+
+    class Drawn(Message, bubble=False):
+        """The drawing thread has drawn the plot (or failed to: error)."""
+
+        def __init__(
+            self, request: int, drawing: Drawing | None, error: Exception | None = None
+        ) -> None:
+            super().__init__()
+            self.request = request
+            self.drawing = drawing
+            self.error = error
 
     def __init__(
         self,
@@ -92,157 +328,105 @@ class BoundaryPlot(PlotextPlot):
         self._xy = np.array([x for x, _ in self.points], dtype=float).reshape(-1, 2)
         self._labels = np.array([y for _, y in self.points], dtype=int)
         self.set_reactive(BoundaryPlot.weights, weights)
-        self._strips: dict[tuple[int, int], list[Strip]] = {}
-        self._frames: dict[tuple, tuple[list[Strip], tuple[int, int, int, int]]] = {}
-        self._cells: dict[tuple[int, int], tuple[list[list[str]], list[list[Style]]]] = {}
+        self.drawing: Drawing | None = None
+        """The plot as last drawn by a thread (None: not drawn yet, or too small)."""
         self.canvas_size: tuple[int, int] | None = None
         """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
-        self._axes: dict[tuple[int, int, str], tuple[list[Text], tuple[int, int, int, int]]] = {}
+        self._requested = 0
+        """Drawings asked for so far; a drawing answers one of them."""
+        self._shown = 0
+        """The request the drawing shown answers."""
+        self._started = 0
+        """The latest request a drawing thread was started for."""
+        self._lines: list[Strip] | None = None
+        """The drawing's lines with the cursor, at the widget's width (built on demand)."""
 
-    def axes(self, width: int, height: int) -> tuple[list[Text], tuple[int, int, int, int]]:
-        """Plotext's empty axes of this size as lines of Text, and where its canvas is."""
-        theme = self._get_plotext_theme_name(self.app.theme)
-        key = (width, height, theme)
-        if key not in self._axes:
-            plt = self.plt
-            plt.clear_figure()
-            plt.plotsize(width, height)
-            plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
-            plt.theme(theme)
-            plt.xlim(-LIMIT, LIMIT)
-            plt.ylim(-LIMIT, LIMIT)
-            plt.xticks(TICKS)
-            plt.yticks(TICKS)
-            plt.scatter([0], [0], marker=" ")  # plotext draws ticks only around some data
-            text = Text.from_ansi(plt.build(), no_wrap=True, end="")
-            self._axes[key] = (text.split("\n", allow_blank=True), frame_of(text))
-        return self._axes[key]
+    @property
+    def drawn(self) -> bool:
+        """Is what the plot shows drawn from the latest weights, size and theme?"""
+        return self._shown == self._requested
 
-    def frame(
-        self, width: int, height: int, plot_width: int, pad: int
-    ) -> tuple[list[Strip], tuple[int, int, int, int]]:
-        """The axes as strips, centred in the widget, and where the canvas is (cached)."""
-        key = (width, height, self._get_plotext_theme_name(self.app.theme), str(self.rich_style))
-        if key not in self._frames:
-            lines, box = self.axes(plot_width, height)
-            console = self.app.console
-            base = self.rich_style
-            strips = [
-                Strip(list(Text(" " * pad).append_text(line).render(console))).apply_style(base)
-                for line in lines[:height]
-            ]
-            self._frames = {key: (strips, box)}
-        return self._frames[key]
-
-    def cells(self, cols: int, rows: int) -> tuple[list[list[str]], list[list[Style]]]:
-        """Glyph and style of every canvas cell, top row first, the cursor drawn on them."""
-        key = (cols, rows)
-        if key not in self._cells:
-            self._cells = {key: self.base_cells(cols, rows)}
-        glyphs, styles = self._cells[key]
-        if self.cursor is None:
-            return glyphs, styles
-        glyphs, styles = [row[:] for row in glyphs], [row[:] for row in styles]
-        ((c, r),) = to_cells(np.array([self.cursor], dtype=float), cols, rows).tolist()
-        i = rows - 1 - r
-        on_point = glyphs[i][c] in POINT_MARKERS
-        glyphs[i][c] = glyphs[i][c] if on_point else CURSOR_MARKER
-        mark = Style(bold=True, underline=True, reverse=not styles[i][c].reverse)
-        styles[i][c] = styles[i][c] + mark
-        return glyphs, styles
-
-    def base_cells(self, cols: int, rows: int) -> tuple[list[list[str]], list[list[Style]]]:
-        """Glyph and style of every canvas cell without the cursor, top row first."""
-        no_color = self.app.no_color
-        regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
-        plain = Style()
-        region_styles = [plain if no_color else Style(color=c) for c in CLASS_COLORS]
-        point_styles = [Style(bold=True, color=None if no_color else c) for c in CLASS_COLORS]
-        if self.weights is None:
-            glyphs = [[" "] * cols for _ in range(rows)]
-            styles = [[plain] * cols for _ in range(rows)]
-        else:
-            xs = np.linspace(-LIMIT, LIMIT, cols)  # the cell centres
-            ys = np.linspace(LIMIT, -LIMIT, rows)  # top row first
-            grid = predict_grid(self.weights, xs, ys).tolist()
-            glyphs = [[regions[k] for k in row] for row in grid]
-            styles = [[region_styles[k] for k in row] for row in grid]
-        theta = np.linspace(0, 2 * np.pi, 4 * (cols + rows), endpoint=False)
-        circle = LIMIT * np.stack([np.cos(theta), np.sin(theta)], axis=1)
-        for c, r in np.unique(to_cells(circle, cols, rows), axis=0).tolist():
-            glyphs[rows - 1 - r][c] = CIRCLE_MARKER
-            styles[rows - 1 - r][c] = plain
-        wrong = np.zeros(len(self.points), dtype=bool)
-        if self.weights is not None and len(self.points):
-            wrong = forward_numpy(self.weights, self._xy).argmax(axis=1) != self._labels
-        for k in range(3):
-            for bad in (False, True):  # a cell with any wrong point of this class shows it
-                xy = self._xy[(self._labels == k) & (wrong == bad)]
-                for c, r in np.unique(to_cells(xy, cols, rows), axis=0):
-                    glyphs[rows - 1 - r][c] = POINT_MARKERS[k]
-                    styles[rows - 1 - r][c] = point_styles[k] + (WRONG_STYLE if bad else Style())
-        return glyphs, styles
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.redraw())
 
     def watch_weights(self) -> None:
-        self._strips.clear()
-        self._cells.clear()
+        self.redraw()
 
     def watch_cursor(self) -> None:
-        self._strips.clear()
+        self._lines = None
+        self.refresh()
 
     def on_resize(self) -> None:
-        self._strips.clear()
-        self._cells.clear()
+        self._lines = None
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Ask for a drawing of the current weights at the current size.
+
+        A thread draws it, started after the next frame: the frame that shows a key's
+        effect (or the app's first frame) never waits for a plot.
+        """
+        self._requested += 1
+        self.call_after_refresh(self.start_drawing)
+
+    def start_drawing(self) -> None:
+        if self._started == self._requested:
+            return  # an earlier call started the drawing of the latest request
+        self._started = self._requested
+        canvas = Canvas(
+            self.size.width,
+            self.size.height,
+            PlotTheme.of(self.app),
+            self.app.no_color,
+            self.rich_style,
+        )
+        if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
+            self.show(self.Drawn(self._requested, None))  # nothing to draw: no thread
+            return
+        request, weights = self._requested, self.weights
+        DRAWER.submit(lambda: self.draw(request, canvas, weights))
+
+    def draw(self, request: int, canvas: Canvas, weights: Weights | None) -> None:
+        """In the drawing thread: draw, unless a newer request came in meanwhile."""
+        if request != self._requested:
+            return
+        try:
+            drawing = draw(canvas, weights, self._xy, self._labels)
+        except Exception as e:  # raised again on the event loop, as a worker's would be
+            self.post_message(self.Drawn(request, None, e))
+        else:
+            self.post_message(self.Drawn(request, drawing))
+
+    @on(Drawn)
+    def show(self, message: Drawn) -> None:
+        """Show a drawing unless a newer one is under way."""
+        if message.error is not None:
+            raise message.error
+        if message.request != self._requested:
+            return
+        self._shown = message.request
+        self.drawing = message.drawing
+        if self.drawing is not None:
+            self.canvas_size = self.drawing.size
+        self._lines = None
+        self.refresh()
 
     def strips(self) -> list[Strip]:
-        """The whole plot as lines of segments, rebuilt only when the weights or size change.
-
-        Segments straight from the grid skip Text-to-strip conversion: with training
-        running, the event loop shares the interpreter and every millisecond here counts.
-        """
+        """The plot's lines with the crosshair, at the widget's width: [] while the size
+        has no drawing yet."""
+        d = self.drawing
         width, height = self.size
-        key = (width, height)
-        if key in self._strips:
-            return self._strips[key]
-        self._strips.clear()
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        if d is None or (d.canvas.width, d.canvas.height) != (width, height):
             return []
-        # A cell is about twice as tall as wide: keep the disk round by capping the width.
-        plot_width = min(width, 2 * height + 6)
-        pad = (width - plot_width) // 2
-        frame, (c0, c1, r0, r1) = self.frame(width, height, plot_width, pad)
-        frame = list(frame)
-        cols, rows = c1 - c0, r1 - r0
-        self.canvas_size = (cols, rows)
-        if cols > 1 and rows > 1:
-            glyphs, styles = self.cells(cols, rows)
-            left, right = pad + c0, pad + c1
-            canvas = frame[r0].crop(left, left + 1)
-            background = Style(bgcolor=next(iter(canvas)).style.bgcolor) if len(canvas) else None
-            on_background: dict[int, Style] = {}  # the few distinct cell styles, chained once
-            for i in range(rows):
-                segments = []
-                run_start = 0
-                row_styles = styles[i]
-                for j in range(1, cols + 1):  # one segment per run of the same style object
-                    if j == cols or row_styles[j] is not row_styles[run_start]:
-                        cell = row_styles[run_start]
-                        style = on_background.get(id(cell))
-                        if style is None:
-                            style = on_background[id(cell)] = Style.chain(background, cell)
-                        segments.append(Segment("".join(glyphs[i][run_start:j]), style))
-                        run_start = j
-                line = frame[r0 + i]
-                frame[r0 + i] = Strip.join(
-                    [line.crop(0, left), Strip(segments, cols), line.crop(right, line.cell_length)]
-                )
-        self._strips[key] = frame
-        return frame
+        if self._lines is None:
+            style = self.rich_style
+            self._lines = [s.extend_cell_length(width, style) for s in d.with_cursor(self.cursor)]
+        return self._lines
 
     def render_line(self, y: int) -> Strip:
         strips = self.strips()
         if y < len(strips):
-            return strips[y].extend_cell_length(self.size.width, self.rich_style)
+            return strips[y]
         return Strip.blank(self.size.width, self.rich_style)
 
 
@@ -269,6 +453,9 @@ __all__ = [
     "POINT_MARKERS",
     "REGION_MARKERS",
     "BoundaryPlot",
+    "Canvas",
+    "Drawing",
+    "draw",
     "legend",
     "to_cells",
 ]

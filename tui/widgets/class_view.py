@@ -95,7 +95,7 @@ class ClassView(Widget):
     }
     """
 
-    snapshot: reactive[ClassSnapshot | None] = reactive(None, layout=True)
+    snapshot: reactive[ClassSnapshot | None] = reactive(None)
     """The confusion matrix shown; None until the worker has counted."""
 
     def __init__(
@@ -112,6 +112,10 @@ class ClassView(Widget):
     def update_snapshot(self, snapshot: ClassSnapshot) -> None:
         """Show a newer matrix."""
         self.snapshot = snapshot
+
+    def watch_snapshot(self, old: ClassSnapshot | None, new: ClassSnapshot | None) -> None:
+        if (old is None) != (new is None) or (old and new and len(old.counts) != len(new.counts)):
+            self.refresh(layout=True)  # the table comes or goes, or has more rows
 
     def render(self) -> RenderResult:
         if self.snapshot is None:

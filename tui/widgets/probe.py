@@ -79,10 +79,10 @@ class ProbePanel(Widget, can_focus=True):
     }
     """
 
-    cursor: reactive[tuple[float, float]] = reactive((0.0, 0.0), layout=True)
-    """The probe's position in [-2, 2]²."""
+    cursor: reactive[tuple[float, float]] = reactive((0.0, 0.0))
+    """The probe's position in [-2, 2]² (the panel's lines stay as many)."""
 
-    weights: reactive[Weights | None] = reactive(None, always_update=True, layout=True)
+    weights: reactive[Weights | None] = reactive(None, always_update=True)
     """The model's weights (from the worker's Snapshot) the probabilities come from."""
 
     sample: reactive[Sample | None] = reactive(None, layout=True)
@@ -137,6 +137,10 @@ class ProbePanel(Widget, can_focus=True):
     def update_snapshot(self, weights: Weights) -> None:
         """New weights after a step: the probabilities follow."""
         self.weights = weights
+
+    def watch_weights(self, old: Weights | None, new: Weights | None) -> None:
+        if (old is None) != (new is None):  # the bars come or go: another height
+            self.refresh(layout=True)
 
     # ------------------------------------------------------------- actions
 

@@ -1,0 +1,70 @@
+"""The first frame waits only for what it shows: the plots are drawn by the drawing thread
+after the frame, never on the event loop."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import tui.widgets.boundary as boundary
+import tui.widgets.loss_curve as loss_curve
+from micrograd.training import Config
+from tests.pilot_helpers import SIZE, settle, step
+from tui.app import MicrogradApp
+from tui.widgets import BoundaryPlot, LossCurve
+
+
+async def test_the_first_frame_is_shown_before_the_plots_are_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn_at_first_render: dict[str, bool] = {}
+    for cls in (BoundaryPlot, LossCurve):
+
+        def render_line(self, y, original=cls.render_line):
+            drawn_at_first_render.setdefault(type(self).__name__, self.drawing is not None)
+            return original(self, y)
+
+        monkeypatch.setattr(cls, "render_line", render_line)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot, curve = app.query_one(BoundaryPlot), app.query_one(LossCurve)
+        assert plot.drawn and len(plot.strips()) == plot.size.height
+        assert curve.drawn and len(curve.lines()) == curve.size.height
+    assert drawn_at_first_render == {"BoundaryPlot": False, "LossCurve": False}
+
+
+async def test_the_plots_are_drawn_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+
+    def recording(draw):
+        def wrapper(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return draw(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(boundary, "draw", recording(boundary.draw))
+    monkeypatch.setattr(loss_curve, "draw_lines", recording(loss_curve.draw_lines))
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        plot = app.query_one(BoundaryPlot)
+        assert plot.drawing is not None and plot.drawing.weights is plot.weights
+    assert len(threads) >= 4  # both plots, at the first frame and after the step
+    assert set(threads) == {"micrograd-tui-drawer"}
+
+
+async def test_a_newer_snapshot_supersedes_a_drawing_not_yet_shown() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot = app.query_one(BoundaryPlot)
+        first = app.trainer.weights()
+        plot.weights = first
+        plot.weights = app.snapshot.weights  # before the first one's drawing is shown
+        assert not plot.drawn
+        await settle(pilot)
+        assert plot.drawing is not None and plot.drawing.weights is app.snapshot.weights
