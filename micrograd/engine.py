@@ -158,7 +158,9 @@ def topological_order(root: Value) -> list[Value]:
         if node is None:  # the node under the marker has every child placed
             topo.append(stack.pop())
             continue
-        while node not in visited:
+        if node in visited:  # a later child reached meanwhile through an earlier one
+            continue
+        while True:  # visit node (unvisited), then go on down
             visited.add(node)
             prev = node._prev
             n = len(prev)
@@ -195,6 +197,8 @@ def topological_order(root: Value) -> list[Value]:
                     if later not in visited:
                         stack.append(later)
                 node = prev[0]
+                if node in visited:
+                    break
     return topo
 
 
