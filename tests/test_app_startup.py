@@ -1,8 +1,12 @@
-"""The first frame waits only for what it shows: the plots are drawn by the drawing thread
-after the frame, never on the event loop."""
+"""The first frame waits only for what it shows: the app's imports skip the inside views and
+plotext, the plots are drawn by the drawing thread after the frame (never on the loop), and
+the collector, off for start-up, is back on once the frame is shown."""
 
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -13,6 +17,42 @@ from micrograd.training import Config
 from tests.pilot_helpers import SIZE, settle, step
 from tui.app import MicrogradApp
 from tui.widgets import BoundaryPlot, LossCurve
+
+DEFERRED = (
+    "tui.widgets.graph_view",
+    "tui.widgets.param_table",
+    "tui.widgets.grad_check",
+    "plotext",
+    "textual_plotext",
+)
+"""Modules the main screen's first frame does without: the views load when one opens,
+plotext when the drawing thread first draws."""
+
+
+def modules_after(code: str) -> set[str]:
+    """The modules loaded after running code in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(proc.stdout.split())
+
+
+def test_importing_the_app_skips_the_views_and_plotext() -> None:
+    loaded = modules_after("import tui.app")
+    assert "tui.app" in loaded and "tui.widgets.boundary" in loaded
+    early = sorted(m for m in loaded if m in DEFERRED or m.split(".")[0] in DEFERRED)
+    assert not early, f"imported before the first frame needs them: {early}"
+
+
+def test_the_widgets_package_still_exports_every_widget() -> None:
+    import tui.widgets
+
+    for name in tui.widgets.__all__:
+        assert getattr(tui.widgets, name) is not None
+    with pytest.raises(AttributeError):
+        tui.widgets.NoSuchWidget  # noqa: B018
 
 
 async def test_the_first_frame_is_shown_before_the_plots_are_drawn(
@@ -68,3 +108,14 @@ async def test_a_newer_snapshot_supersedes_a_drawing_not_yet_shown() -> None:
         assert not plot.drawn
         await settle(pilot)
         assert plot.drawing is not None and plot.drawing.weights is app.snapshot.weights
+
+
+async def test_the_collector_is_back_on_once_the_first_frame_is_shown() -> None:
+    gc.disable()  # as the entry does for start-up
+    try:
+        app = MicrogradApp(Config())
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
+import gc
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from micrograd.runs import Record, RunFileError, load_run
-from micrograd.training import Config, Trainer
-from tui.cli import EXIT_USAGE, TUNABLE, fail, parse_args
+if TYPE_CHECKING:
+    import argparse
+
+    from micrograd.runs import Record
+    from micrograd.training import Config, Trainer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up (imports, the dataset, the widgets) makes only objects that live as long
+    # as the process: the cyclic collector's passes over them would delay the app's
+    # first frame by tens of milliseconds. The app turns it back on once that frame is
+    # shown; a headless run at once.
+    gc.disable()
+    # numpy's BLAS would start a pool of threads as it loads (tens of milliseconds here)
+    # for matrices far too small to share out: one thread, unless the user chose.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from tui.cli import parse_args
+
     args, config = parse_args(argv)
     if args.headless:
+        gc.enable()
         return headless(args, config)
     return app(args, config)
 
 
 def headless(args: argparse.Namespace, config: Config) -> int:
     """The headless run, ended cleanly (128 + signum) by SIGTERM, SIGHUP or SIGINT."""
+    from micrograd.training import Trainer
+    from tui.cli import EXIT_USAGE, fail
     from tui.headless import Interrupted, Stop, run, say, signal_name
 
     stop = Stop()
@@ -65,6 +81,11 @@ def headless(args: argparse.Namespace, config: Config) -> int:
 
 def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
     """The run in --load, with --lr / --weight-decay applied if given; exits 2 if bad."""
+    import dataclasses
+
+    from micrograd.runs import RunFileError, load_run
+    from tui.cli import EXIT_USAGE, TUNABLE, fail
+
     try:
         trainer, history = load_run(args.load)
     except RunFileError as e:

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -35,26 +36,17 @@ from tui.messages import (
     TrainingStopped,
     ViewSnapshots,
 )
-from tui.widgets import (
-    BoundaryPlot,
-    ClassSnapshot,
-    ClassView,
-    GradCheckScreen,
-    GradCheckSnapshot,
-    GraphScreen,
-    GraphSnapshot,
-    HelpScreen,
-    LossCurve,
-    MetricsPanel,
-    ModelPanel,
-    ParamSnapshot,
-    ParamTableScreen,
-    ProbePanel,
-    RunState,
-    Sample,
-)
-from tui.widgets.boundary import LIMIT, legend
+from tui.widgets.boundary import LIMIT, BoundaryPlot, legend
+from tui.widgets.class_view import ClassSnapshot, ClassView
+from tui.widgets.help import HelpScreen
+from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
+from tui.widgets.metrics import MetricsPanel, RunState
+from tui.widgets.model_panel import ModelPanel
+from tui.widgets.probe import ProbePanel, Sample
+
+if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
+    from tui.widgets.graph_view import GraphSnapshot
 
 KEY_PRIORITY = 0.25
 """Seconds after a key press during which the worker yields longer (YIELD_AFTER_KEY every
@@ -271,6 +263,8 @@ class MicrogradApp(App[int]):
         self._gradcheck_due = 0.0
         self._class_counts = ClassSnapshot.of(self.trainer)
         self._last_graph: GraphSnapshot | None = None
+        self._view_screens: dict[View, Screen] = {}
+        """The open inside views' screens, to hand each its snapshots."""
 
     # ------------------------------------------------------------- layout
 
@@ -305,7 +299,7 @@ class MicrogradApp(App[int]):
         yield Footer(compact=True, show_command_palette=False)  # every key fits in 80 columns
 
     def on_mount(self) -> None:
-        gc.freeze()  # the app's long-lived objects: the GC need not scan them again
+        self.call_after_refresh(self.first_frame_shown)
         loop = asyncio.get_running_loop()
         loop.set_default_executor(DaemonThreads())  # quitting never waits for a step
         for sig in STOP_SIGNALS:
@@ -325,6 +319,12 @@ class MicrogradApp(App[int]):
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
             self.set_interval(0.01, self._beat)
+
+    def first_frame_shown(self) -> None:
+        """The collector back on (the entry turns it off for start-up); what start-up made
+        lives as long as the app, so it need not scan that again."""
+        gc.freeze()
+        gc.enable()
 
     def on_key(self, event: events.Key) -> None:
         self._key_until = time.monotonic() + KEY_PRIORITY
@@ -397,6 +397,8 @@ class MicrogradApp(App[int]):
 
     def action_graph(self) -> None:
         """The selected sample's loss graph, node by node, live."""
+        from tui.widgets.graph_view import GraphScreen
+
         graph = self._last_graph
         if graph is not None and not self.explains(graph):
             graph = None
@@ -404,10 +406,14 @@ class MicrogradApp(App[int]):
 
     def action_params(self) -> None:
         """Every parameter with its grad, AdamW moments and last update, live."""
+        from tui.widgets.param_table import ParamTableScreen
+
         self.open_view("params", ParamTableScreen())
 
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
+        from tui.widgets.grad_check import GradCheckScreen
+
         self.open_view("gradcheck", GradCheckScreen())
 
     def action_cycle_panel(self) -> None:
@@ -443,15 +449,18 @@ class MicrogradApp(App[int]):
         probe.radius = 0.75 * max(probe.step, probe.step_y)
         return probe
 
-    def open_view(self, view: View, screen: GraphScreen | ParamTableScreen | GradCheckScreen):
+    def open_view(self, view: View, screen: Screen) -> None:
         """Show a view's screen (in place of another view's) and have its numbers computed."""
-        if isinstance(self.screen, (GraphScreen, ParamTableScreen, GradCheckScreen)):
+        if self.screen in self._view_screens.values():
             self.screen.dismiss()
-        self.push_screen(screen, callback=lambda _: self.close_view(view))
+        self._view_screens[view] = screen
+        self.push_screen(screen, callback=lambda _: self.close_view(view, screen))
         self.set_views(self._open_views | {view}, view)
 
-    def close_view(self, view: View) -> None:
-        self.set_views(self._open_views - {view})
+    def close_view(self, view: View, screen: Screen) -> None:
+        if self._view_screens.get(view) is screen:  # not a newer screen of the same view
+            del self._view_screens[view]
+            self.set_views(self._open_views - {view})
 
     def set_views(self, views: frozenset[View], new: View | None = None) -> None:
         """Publish the open views; if the worker is idle, compute a newly opened one now."""
@@ -609,13 +618,19 @@ class MicrogradApp(App[int]):
         now = time.monotonic()
         graph = params = check = classes = None
         if "graph" in views:
+            from tui.widgets.graph_view import GraphSnapshot
+
             sample = self.sample
             graph = GraphSnapshot.of(trainer, sample.point, sample.target)
         if "params" in views:
+            from tui.widgets.param_table import ParamSnapshot
+
             params = ParamSnapshot.of(trainer)
         if "classes" in views:
             classes = ClassSnapshot.of(trainer)
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
+            from tui.widgets.grad_check import GradCheckSnapshot
+
             check = GradCheckSnapshot.of(trainer, should_stop)
             cost = time.monotonic() - now  # 0.1 s for n = 100, 0.8 s for n = 1000
             self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
@@ -731,14 +746,16 @@ class MicrogradApp(App[int]):
         graph = message.graph
         if graph is not None and self.explains(graph):
             self._last_graph = graph
-            for screen in self.screen_stack:
-                if isinstance(screen, GraphScreen):
-                    screen.update_snapshot(graph)
-        for screen in self.screen_stack:
-            if isinstance(screen, ParamTableScreen) and message.params is not None:
-                screen.update_snapshot(message.params)
-            if isinstance(screen, GradCheckScreen) and message.gradcheck is not None:
-                screen.update_snapshot(message.gradcheck)
+        else:
+            graph = None
+        for view, snapshot in (
+            ("graph", graph),
+            ("params", message.params),
+            ("gradcheck", message.gradcheck),
+        ):
+            screen = self._view_screens.get(view)
+            if screen is not None and snapshot is not None:
+                screen.update_snapshot(snapshot)
         if message.classes is not None:
             self._class_counts = message.classes
             self.query_one(ClassView).update_snapshot(message.classes)

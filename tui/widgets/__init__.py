@@ -1,15 +1,55 @@
-"""The app's widgets, one a file."""
+"""The app's widgets, one a file; each module is imported when a name from it is first used.
 
-from tui.widgets.boundary import BoundaryPlot
-from tui.widgets.class_view import ClassSnapshot, ClassView
-from tui.widgets.grad_check import GradCheckScreen, GradCheckSnapshot
-from tui.widgets.graph_view import GraphScreen, GraphSnapshot
-from tui.widgets.help import HelpScreen
-from tui.widgets.loss_curve import LossCurve
-from tui.widgets.metrics import MetricsPanel, RunState
-from tui.widgets.model_panel import ModelPanel
-from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
-from tui.widgets.probe import ProbePanel, Sample
+The main screen's first frame needs only a few of them: the inside views (graph, tables)
+and what they import load when a view opens.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.widgets.boundary import BoundaryPlot
+    from tui.widgets.class_view import ClassSnapshot, ClassView
+    from tui.widgets.grad_check import GradCheckScreen, GradCheckSnapshot
+    from tui.widgets.graph_view import GraphScreen, GraphSnapshot
+    from tui.widgets.help import HelpScreen
+    from tui.widgets.loss_curve import LossCurve
+    from tui.widgets.metrics import MetricsPanel, RunState
+    from tui.widgets.model_panel import ModelPanel
+    from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
+    from tui.widgets.probe import ProbePanel, Sample
+
+MODULES = {
+    "BoundaryPlot": "boundary",
+    "ClassSnapshot": "class_view",
+    "ClassView": "class_view",
+    "GradCheckScreen": "grad_check",
+    "GradCheckSnapshot": "grad_check",
+    "GraphScreen": "graph_view",
+    "GraphSnapshot": "graph_view",
+    "HelpScreen": "help",
+    "LossCurve": "loss_curve",
+    "MetricsPanel": "metrics",
+    "ModelPanel": "model_panel",
+    "ParamSnapshot": "param_table",
+    "ParamTableScreen": "param_table",
+    "ProbePanel": "probe",
+    "RunState": "metrics",
+    "Sample": "probe",
+}
+"""Which module of this package defines each name."""
+
+
+def __getattr__(name: str) -> object:
+    module = MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BoundaryPlot",
