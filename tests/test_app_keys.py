@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 
 import numpy as np
 import pytest
 from textual.widgets import Static
 
+import tui.app
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, step, wait_until
-from tui.app import MicrogradApp
+from tui.app import MicrogradApp, lower_priority
 from tui.widgets import BoundaryPlot, MetricsPanel
 
 
@@ -186,3 +190,32 @@ async def test_the_boundary_follows_a_resize_while_paused() -> None:
         assert len(strips) == after.height
         assert max(s.cell_length for s in strips) <= after.width
         assert app.state == "paused" and app.step_count == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_lower_priority_makes_only_the_calling_thread_nicer() -> None:
+    seen: list[int] = []
+
+    def worker() -> None:
+        lower_priority(5)
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [min(19, before + 5)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+async def test_the_training_thread_steps_aside_for_the_interface(monkeypatch) -> None:
+    calls: list[tuple[str, int]] = []
+
+    def record(nice: int) -> None:
+        calls.append((threading.current_thread().name, nice))
+
+    monkeypatch.setattr(tui.app, "lower_priority", record)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+    assert calls and all(name != "MainThread" and nice > 0 for name, nice in calls)
