@@ -14,7 +14,7 @@ import pytest
 import tui.widgets.boundary as boundary
 import tui.widgets.loss_curve as loss_curve
 from micrograd.training import Config
-from tests.pilot_helpers import SIZE, settle, step
+from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.widgets import BoundaryPlot, LossCurve
 
@@ -119,3 +119,17 @@ async def test_the_collector_is_back_on_once_the_first_frame_is_shown() -> None:
             assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_redraw_starts_even_if_its_after_frame_callback_is_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot, curve = app.query_one(BoundaryPlot), app.query_one(LossCurve)
+        for widget in (plot, curve):  # as when the screen holding the callback closes first
+            monkeypatch.setattr(widget, "call_after_refresh", lambda *args, **kwargs: True)
+            widget.redraw()
+            assert not widget.drawn
+        await wait_until(pilot, lambda: plot.drawn and curve.drawn, timeout=5)

@@ -742,6 +742,7 @@ class MicrogradApp(App[int]):
         run state (a key's answer) is drawn first."""
         self._plots_asked += 1
         self.call_after_refresh(self.update_plots)
+        self.set_timer(0.25, self.update_plots)  # if the screen holding that closes first
 
     def update_plots(self) -> None:
         """Show the last snapshot in the plots (the drawing thread draws them) and the probe."""

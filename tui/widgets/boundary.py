@@ -45,6 +45,9 @@ LIMIT = 2.0
 """The plot spans [-LIMIT, LIMIT] in x and y: the data's disk of radius 2."""
 
 TICKS = [-2, -1, 0, 1, 2]
+LATEST_START = 0.25
+"""Seconds after a redraw is asked for by which its drawing starts, even without a frame."""
+
 MIN_SIZE = (16, 8)
 """Below this the plot draws nothing (the app shows an 'enlarge' message well before)."""
 
@@ -284,7 +287,7 @@ def draw(
 class BoundaryPlot(Widget):
     """The classes the model predicts over [-2, 2]², the training points and their disk.
 
-    A thread draws the plot (plotext's axes once per size, the cells from a numpy grid of
+    The drawing thread draws the plot (plotext's axes once per size, the cells from a numpy grid of
     predictions) whenever the weights or the size change; the event loop only shows the
     lines it gets back, and draws the probe's crosshair into one of them.
     """
@@ -368,6 +371,9 @@ class BoundaryPlot(Widget):
         """
         self._requested += 1
         self.call_after_refresh(self.start_drawing)
+        # The screen that holds an after-refresh callback may close first (a view): then
+        # this starts the drawing, if the callback has not.
+        self.set_timer(LATEST_START, self.start_drawing)
 
     def start_drawing(self) -> None:
         if self._started == self._requested:
@@ -384,9 +390,9 @@ class BoundaryPlot(Widget):
             self.show(self.Drawn(self._requested, None))  # nothing to draw: no thread
             return
         request, weights = self._requested, self.weights
-        DRAWER.submit(lambda: self.draw(request, canvas, weights))
+        DRAWER.submit(lambda: self.drawing_job(request, canvas, weights))
 
-    def draw(self, request: int, canvas: Canvas, weights: Weights | None) -> None:
+    def drawing_job(self, request: int, canvas: Canvas, weights: Weights | None) -> None:
         """In the drawing thread: draw, unless a newer request came in meanwhile."""
         if request != self._requested:
             return

@@ -20,6 +20,9 @@ from tui.widgets.plotting import DRAWER, PlotTheme, console, figure
 TRAIN_COLOR, VAL_COLOR = 6, 5
 """Plotext colour codes: ANSI cyan for training, magenta for validation."""
 
+LATEST_START = 0.25
+"""Seconds after a redraw is asked for by which its drawing starts, even without a frame."""
+
 MIN_SIZE = (16, 5)
 
 
@@ -172,6 +175,9 @@ class LossCurve(Widget):
         """
         self._requested += 1
         self.call_after_refresh(self.start_drawing)
+        # The screen that holds an after-refresh callback may close first (a view): then
+        # this starts the drawing, if the callback has not.
+        self.set_timer(LATEST_START, self.start_drawing)
 
     def start_drawing(self) -> None:
         if self._started == self._requested:
@@ -185,9 +191,9 @@ class LossCurve(Widget):
             self.show(self.Drawn(request, None))  # nothing to draw
             return
         records = thin(self.history, 2 * width)
-        DRAWER.submit(lambda: self.draw(request, canvas, records))
+        DRAWER.submit(lambda: self.drawing_job(request, canvas, records))
 
-    def draw(self, request: int, canvas: CurveCanvas, records: list[Record]) -> None:
+    def drawing_job(self, request: int, canvas: CurveCanvas, records: list[Record]) -> None:
         """In the drawing thread: draw, unless a newer request came in meanwhile."""
         if request != self._requested:
             return
