@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,56 +110,135 @@ class StepTimes:
         )
 
 
+ENGINES = ("baseline", "textbook", "default")
+
+
+def make_stepper(engine: str, n: int) -> Callable[[], float]:
+    """One training step of engine at dataset size n, as a function returning the loss.
+
+    The baseline runs as the tutorial runs it: the seed's data, its own weights drawn
+    from the same RNG after the dataset, the cyclic collector left on. The Trainers
+    pause the collector inside their own steps.
+    """
+    cfg = Config(n=n)
+    if engine == "baseline":
+        rng = RNG(cfg.seed)
+        train, _, _ = taichi(rng, n)
+        model = baseline.MLP(2, [*cfg.hidden, 3], rng)
+        optimizer = baseline.AdamW(
+            model.parameters(), cfg.lr, cfg.betas, cfg.eps, weight_decay=cfg.weight_decay
+        )
+        return lambda: baseline.train_step(model, optimizer, train)
+    trainer = Trainer(cfg, fast=engine == "default")
+
+    def step() -> float:
+        result = trainer.step()
+        assert result is not None
+        return result.train_loss
+
+    return step
+
+
+def serve(engine: str, n: int) -> None:
+    """The child side: read a count k, take k consecutive steps, write back each step's
+    seconds and the last loss on one line."""
+    step = make_stepper(engine, n)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        times = []
+        for _ in range(int(line)):
+            t0 = time.perf_counter()
+            loss = step()
+            times.append(time.perf_counter() - t0)
+        print(*map(repr, times), repr(loss), flush=True)
+
+
+class EngineProcess:
+    """An engine in its own Python process, stepping when asked.
+
+    One process per engine, so that one engine's heap cannot slow another: measured
+    in one process, the default path's step ran ~2x slower after a few textbook steps
+    (their ~90,000 freed nodes leave the allocator's free lists scattered), and every
+    Trainer's live nodes added to the work of the baseline's cyclic collector.
+    """
+
+    def __init__(self, engine: str, n: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", engine, str(n)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        if self.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the {engine} engine did not start")
+        self.block = 1  # consecutive steps per turn
+
+    def steps(self) -> tuple[list[float], float]:
+        """Each step's seconds (timed inside the engine's process) for one turn of
+        self.block consecutive steps, and the last step's loss."""
+        self.stdin.write(f"{self.block}\n")
+        self.stdin.flush()
+        *times, loss = map(float, self.stdout.readline().split())
+        return times, loss
+
+    def close(self) -> None:
+        self.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+BLOCK_S = 0.05
+"""An engine's turn lasts at least this long: a fast engine takes several consecutive
+steps per turn, as it does when it trains, rather than one step with caches that the
+other engines' long steps have just emptied."""
+
+
 def time_steps(n: int, rounds: int | None, quick: bool) -> StepTimes:
     """Interleaved steps of baseline, textbook and default at dataset size n.
 
-    The baseline runs as the tutorial runs it: the seed's data, its own weights drawn
-    from the same RNG after the dataset, consecutive steps in one process, the cyclic
-    collector left on. The Trainers pause the collector inside their own steps.
-    rounds=None picks a count from the cost of the warm-up rounds.
+    Each engine steps in its own process (see EngineProcess), one engine at a time, in
+    turn: baseline, textbook, default, repeat; a turn is one step, or as many
+    consecutive steps as fill BLOCK_S. rounds=None picks a count from the cost of the
+    warm-up rounds.
     """
-    cfg = Config(n=n)
-    rng = RNG(cfg.seed)
-    train, _, _ = taichi(rng, n)
-    model = baseline.MLP(2, [*cfg.hidden, 3], rng)
-    optimizer = baseline.AdamW(
-        model.parameters(), cfg.lr, cfg.betas, cfg.eps, weight_decay=cfg.weight_decay
-    )
-    textbook = Trainer(cfg, fast=False)
-    default = Trainer(cfg)
+    engines = [EngineProcess(engine, n) for engine in ENGINES]
+    try:
 
-    def one_round(out: StepTimes | None) -> tuple[float, float, float, float]:
-        t0 = time.perf_counter()
-        lb = baseline.train_step(model, optimizer, train)
-        t1 = time.perf_counter()
-        lt = textbook.step().train_loss
-        t2 = time.perf_counter()
-        ld = default.step().train_loss
-        t3 = time.perf_counter()
-        if out is not None:
-            out.baseline.append(t1 - t0)
-            out.textbook.append(t2 - t1)
-            out.default.append(t3 - t2)
-        return lb, lt, ld, t3 - t0
+        def one_round(out: StepTimes | None) -> tuple[float, float, float, float]:
+            turns = [e.steps() for e in engines]
+            if out is not None:
+                out.baseline += turns[0][0]
+                out.textbook += turns[1][0]
+                out.default += turns[2][0]
+            (b, lb), (t, lt), (d, ld) = turns
+            return lb, lt, ld, sum(b) + sum(t) + sum(d)
 
-    warmup = 2 if n <= 300 else 1
-    *first, cost = one_round(None)
-    for _ in range(warmup - 1):
-        cost = one_round(None)[-1]
-    if rounds is None:
-        budget, least, most = (8.0, 5, 15) if quick else (30.0, 9, 41)
-        rounds = max(least, min(most, int(budget / cost)))
-        rounds |= 1  # odd: the median is a measured step
-    times = StepTimes(n, warmup, first_losses=tuple(first))
-    for _ in range(rounds):
-        one_round(times)
-    return times
+        warmup = 2 if n <= 300 else 1
+        *first, cost = one_round(None)
+        for _ in range(warmup - 1):
+            cost = one_round(None)[-1]
+        for e in engines:  # from the last warm-up turn's step time
+            e.block = max(1, int(BLOCK_S / e.steps()[0][-1]))
+        if rounds is None:
+            budget, least, most = (8.0, 5, 15) if quick else (30.0, 9, 41)
+            rounds = max(least, min(most, int(budget / cost)))
+            rounds |= 1  # odd
+        times = StepTimes(n, warmup, first_losses=tuple(first))
+        for _ in range(rounds):
+            one_round(times)
+        return times
+    finally:
+        for e in engines:
+            e.close()
 
 
 def print_steps(all_times: list[StepTimes]) -> None:
     print()
     print("Per-step medians (one full-batch AdamW update on 80% of n points), interleaved")
-    print("round by round: baseline, textbook, default; after the warm-up rounds.")
+    print("round by round: baseline, textbook, default, each in its own process, a turn being")
+    print("one step or as many consecutive steps as fill 50 ms; after the warm-up rounds.")
     print()
     head = (
         f"{'n':>6} {'train':>5} {'rounds':>6}  {'baseline':>9} {'textbook':>9} {'default':>9}"
@@ -280,7 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         help="dataset sizes, comma separated (default 100,1000)",
     )
     p.add_argument("--rounds", type=int, default=None, help="rounds per n (default: by cost)")
+    p.add_argument("--serve", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.serve:  # a child of time_steps
+        serve(args.serve[0], int(args.serve[1]))
+        return 0
 
     print("micrograd-tui benchmark (issue 4)" + (" --quick" if args.quick else ""))
     for line in machine_lines():

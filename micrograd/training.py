@@ -112,11 +112,7 @@ def gc_paused() -> Iterator[None]:
 
 def argmax(xs: Sequence[float]) -> int:
     """Index of the first largest value (numpy's rule)."""
-    best = 0
-    for i in range(1, len(xs)):
-        if xs[i] > xs[best]:
-            best = i
-    return best
+    return xs.index(max(xs))  # max() keeps the first of equals; index() finds the first
 
 
 class Trainer:

@@ -555,3 +555,13 @@ def test_the_backward_pass_polls_should_stop():
     neurons = sum(len(layer.neurons) for layer in trainer.model.layers)
     # before each neuron forward, once between the passes, before each neuron backward
     assert count_polls(trainer) == neurons + 1 + neurons
+
+
+def test_argmax_picks_the_first_largest_value_as_numpy_does():
+    from micrograd.training import argmax
+
+    rng = np.random.default_rng(3)
+    rows = [[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], (0.5, 0.5, 0.5), [-0.0, 0.0], [0.0, -0.0]]
+    rows += rng.integers(-2, 3, size=(300, 3)).astype(float).tolist()  # many ties
+    for row in rows:
+        assert argmax(row) == int(np.argmax(row)), row
