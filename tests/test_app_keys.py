@@ -181,12 +181,12 @@ async def test_the_boundary_follows_a_resize_while_paused() -> None:
         await step(pilot, app)
         plot = app.query_one(BoundaryPlot)
         before = plot.size
-        assert len(plot.strips()) == before.height
+        assert len(plot.lines()) == before.height
         await pilot.resize_terminal(120, 40)
         await wait_until(pilot, lambda: idle(app))
         after = plot.size
         assert after.height > before.height and after.width > before.width
-        strips = plot.strips()
+        strips = plot.lines()
         assert len(strips) == after.height
         assert max(s.cell_length for s in strips) <= after.width
         assert app.state == "paused" and app.step_count == 1

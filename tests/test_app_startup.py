@@ -70,7 +70,7 @@ async def test_the_first_frame_is_shown_before_the_plots_are_drawn(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         plot, curve = app.query_one(BoundaryPlot), app.query_one(LossCurve)
-        assert plot.drawn and len(plot.strips()) == plot.size.height
+        assert plot.drawn and len(plot.lines()) == plot.size.height
         assert curve.drawn and len(curve.lines()) == curve.size.height
     assert drawn_at_first_render == {"BoundaryPlot": False, "LossCurve": False}
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import on
-from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import forward_numpy, predict_grid
 from tui.messages import Weights
-from tui.widgets.plotting import DRAWER, PlotTheme, console, figure
+from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
 
 CLASS_COLORS = ("red", "yellow", "green")
 """ANSI colours of classes 0, 1, 2, as in the tutorial's picture (16-colour safe)."""
@@ -45,9 +42,6 @@ LIMIT = 2.0
 """The plot spans [-LIMIT, LIMIT] in x and y: the data's disk of radius 2."""
 
 TICKS = [-2, -1, 0, 1, 2]
-LATEST_START = 0.25
-"""Seconds after a redraw is asked for by which its drawing starts, even without a frame."""
-
 MIN_SIZE = (16, 8)
 """Below this the plot draws nothing (the app shows an 'enlarge' message well before)."""
 
@@ -284,7 +278,7 @@ def draw(
 # ------------------------------------------------------------------ widget
 
 
-class BoundaryPlot(Widget):
+class BoundaryPlot(ThreadDrawnPlot):
     """The classes the model predicts over [-2, 2]², the training points and their disk.
 
     The drawing thread draws the plot (plotext's axes once per size, the cells from a numpy grid of
@@ -306,17 +300,6 @@ class BoundaryPlot(Widget):
     cursor: reactive[tuple[float, float] | None] = reactive(None)
     """The probe's position in [-2, 2]², drawn as a crosshair; None draws none."""
 
-    class Drawn(Message, bubble=False):
-        """The drawing thread has drawn the plot (or failed to: error)."""
-
-        def __init__(
-            self, request: int, drawing: Drawing | None, error: Exception | None = None
-        ) -> None:
-            super().__init__()
-            self.request = request
-            self.drawing = drawing
-            self.error = error
-
     def __init__(
         self,
         points: Sequence[Point],
@@ -331,26 +314,8 @@ class BoundaryPlot(Widget):
         self._xy = np.array([x for x, _ in self.points], dtype=float).reshape(-1, 2)
         self._labels = np.array([y for _, y in self.points], dtype=int)
         self.set_reactive(BoundaryPlot.weights, weights)
-        self.drawing: Drawing | None = None
-        """The plot as last drawn by a thread (None: not drawn yet, or too small)."""
         self.canvas_size: tuple[int, int] | None = None
         """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
-        self._requested = 0
-        """Drawings asked for so far; a drawing answers one of them."""
-        self._shown = 0
-        """The request the drawing shown answers."""
-        self._started = 0
-        """The latest request a drawing thread was started for."""
-        self._lines: list[Strip] | None = None
-        """The drawing's lines with the cursor, at the widget's width (built on demand)."""
-
-    @property
-    def drawn(self) -> bool:
-        """Is what the plot shows drawn from the latest weights, size and theme?"""
-        return self._shown == self._requested
-
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _: self.redraw())
 
     def watch_weights(self) -> None:
         self.redraw()
@@ -359,26 +324,7 @@ class BoundaryPlot(Widget):
         self._lines = None
         self.refresh()
 
-    def on_resize(self) -> None:
-        self._lines = None
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Ask for a drawing of the current weights at the current size.
-
-        A thread draws it, started after the next frame: the frame that shows a key's
-        effect (or the app's first frame) never waits for a plot.
-        """
-        self._requested += 1
-        self.call_after_refresh(self.start_drawing)
-        # The screen that holds an after-refresh callback may close first (a view): then
-        # this starts the drawing, if the callback has not.
-        self.set_timer(LATEST_START, self.start_drawing)
-
-    def start_drawing(self) -> None:
-        if self._started == self._requested:
-            return  # an earlier call started the drawing of the latest request
-        self._started = self._requested
+    def job(self) -> Callable[[], Drawing] | None:
         canvas = Canvas(
             self.size.width,
             self.size.height,
@@ -387,53 +333,16 @@ class BoundaryPlot(Widget):
             self.rich_style,
         )
         if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
-            self.show(self.Drawn(self._requested, None))  # nothing to draw: no thread
-            return
-        request, weights = self._requested, self.weights
-        DRAWER.submit(lambda: self.drawing_job(request, canvas, weights))
+            return None
+        weights, xy, labels = self.weights, self._xy, self._labels
+        return lambda: draw(canvas, weights, xy, labels)
 
-    def drawing_job(self, request: int, canvas: Canvas, weights: Weights | None) -> None:
-        """In the drawing thread: draw, unless a newer request came in meanwhile."""
-        if request != self._requested:
-            return
-        try:
-            drawing = draw(canvas, weights, self._xy, self._labels)
-        except Exception as e:  # raised again on the event loop, as a worker's would be
-            self.post_message(self.Drawn(request, None, e))
-        else:
-            self.post_message(self.Drawn(request, drawing))
-
-    @on(Drawn)
-    def show(self, message: Drawn) -> None:
-        """Show a drawing unless a newer one is under way."""
-        if message.error is not None:
-            raise message.error
-        if message.request != self._requested:
-            return
-        self._shown = message.request
-        self.drawing = message.drawing
+    def shown(self) -> None:
         if self.drawing is not None:
             self.canvas_size = self.drawing.size
-        self._lines = None
-        self.refresh()
 
-    def strips(self) -> list[Strip]:
-        """The plot's lines with the crosshair, at the widget's width: [] while the size
-        has no drawing yet."""
-        d = self.drawing
-        width, height = self.size
-        if d is None or (d.canvas.width, d.canvas.height) != (width, height):
-            return []
-        if self._lines is None:
-            style = self.rich_style
-            self._lines = [s.extend_cell_length(width, style) for s in d.with_cursor(self.cursor)]
-        return self._lines
-
-    def render_line(self, y: int) -> Strip:
-        strips = self.strips()
-        if y < len(strips):
-            return strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
+    def lines_of(self, drawing: Drawing) -> list[Strip]:
+        return drawing.with_cursor(self.cursor)
 
 
 def legend(no_color: bool = False) -> Text:

@@ -9,11 +9,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from textual import on
 from textual.app import App
 from textual.color import Color
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual_plotext.plot import Plot
@@ -114,4 +118,141 @@ def figure(kind: str, theme: PlotTheme, width: int, height: int) -> Iterator[Plo
         yield plt
 
 
-__all__ = ["DRAWER", "LOCK", "Drawer", "PlotTheme", "console", "figure"]
+LATEST_START = 0.25
+"""Seconds after a redraw request by which its drawing starts even if no frame came."""
+
+
+class ThreadDrawnPlot(Widget):
+    """A plot drawn in the drawing thread: the event loop asks, the thread draws, the
+    loop shows the lines it gets back. A newer request supersedes an older drawing.
+
+    A subclass says what to draw (job) and how a drawing becomes lines (lines_of); its
+    drawings have a canvas with the width and height they were drawn for.
+    """
+
+    class Drawn(Message, bubble=False):
+        """The drawing thread has drawn the plot (or failed to: error)."""
+
+        def __init__(self, request: int, drawing: Any, error: Exception | None = None) -> None:
+            super().__init__()
+            self.request = request
+            self.drawing = drawing
+            self.error = error
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.drawing: Any = None
+        """The plot as last drawn (None: not drawn yet, or too small)."""
+        self._requested = 0
+        """Drawings asked for so far; a drawing answers one of them."""
+        self._started = 0
+        """The latest request the drawing thread was given."""
+        self._shown = 0
+        """The request the drawing shown answers."""
+        self._lines: list[Strip] | None = None
+        """The drawing's lines at the widget's width (built on demand)."""
+
+    # ------------------------------------------------------------ for subclasses
+
+    def job(self) -> Callable[[], Any] | None:
+        """Read on the event loop: what the drawing thread calls to draw the plot at the
+        widget's current size, or None if it is too small to draw."""
+        raise NotImplementedError
+
+    def lines_of(self, drawing: Any) -> list[Strip]:
+        """A drawing's lines as the widget shows them now."""
+        raise NotImplementedError
+
+    def shown(self) -> None:
+        """Called when a new drawing (or None) has become self.drawing."""
+
+    # ------------------------------------------------------------ asking and showing
+
+    @property
+    def drawn(self) -> bool:
+        """Is what the plot shows drawn from the latest data, size and theme?"""
+        return self._shown == self._requested
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.redraw())
+
+    def on_resize(self) -> None:
+        self._lines = None
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Ask for a drawing of the current data at the current size.
+
+        The drawing thread draws it, from after the next frame: the frame that shows a
+        key's effect (or the app's first frame) never waits for a plot.
+        """
+        self._requested += 1
+        self.call_after_refresh(self.start_drawing)
+        # The screen that holds an after-refresh callback may close first (a view): then
+        # this starts the drawing, if the callback has not.
+        self.set_timer(LATEST_START, self.start_drawing)
+
+    def start_drawing(self) -> None:
+        if self._started == self._requested:
+            return  # an earlier call started the drawing of the latest request
+        self._started = request = self._requested
+        job = self.job()
+        if job is None:
+            self.show(self.Drawn(request, None))  # nothing to draw
+            return
+        DRAWER.submit(lambda: self.run_job(request, job))
+
+    def run_job(self, request: int, job: Callable[[], Any]) -> None:
+        """In the drawing thread: draw, unless a newer request came in meanwhile."""
+        if request != self._requested:
+            return
+        try:
+            drawing = job()
+        except Exception as e:  # raised again on the event loop, as a worker's would be
+            self.post_message(self.Drawn(request, None, e))
+        else:
+            self.post_message(self.Drawn(request, drawing))
+
+    @on(Drawn)
+    def show(self, message: Drawn) -> None:
+        """Show a drawing unless a newer one is under way."""
+        if message.error is not None:
+            raise message.error
+        if message.request != self._requested:
+            return
+        self._shown = message.request
+        self.drawing = message.drawing
+        self._lines = None
+        self.shown()
+        self.refresh()
+
+    def lines(self) -> list[Strip]:
+        """The plot's lines at the widget's width: [] while the size has no drawing yet."""
+        d = self.drawing
+        width, height = self.size
+        if d is None or (d.canvas.width, d.canvas.height) != (width, height):
+            return []
+        if self._lines is None:
+            style = self.rich_style
+            self._lines = [line.extend_cell_length(width, style) for line in self.lines_of(d)]
+        return self._lines
+
+    def render_line(self, y: int) -> Strip:
+        lines = self.lines()
+        if y < len(lines):
+            return lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+
+__all__ = [
+    "DRAWER",
+    "LATEST_START",
+    "LOCK",
+    "Drawer",
+    "PlotTheme",
+    "ThreadDrawnPlot",
+    "console",
+    "figure",
+]
