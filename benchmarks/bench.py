@@ -7,7 +7,8 @@ Run from the repository root:
     .venv/bin/python benchmarks/bench.py --quick --app  # plus the tmux-driven app
 
 The three engines step in turn, round by round (baseline, textbook, default, repeat),
-so machine noise hits all of them alike; the ratios come from the medians of one run.
+each in its own process, so machine noise hits all of them alike and no engine's heap
+slows another; the ratios come from the medians of one run.
 Not part of the test run, and asserts nothing: it prints.
 """
 
