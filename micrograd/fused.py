@@ -5,6 +5,8 @@ w·x + b, and the softmax negative log-likelihood one node over the logits; one 
 mean node sits on top. Each is a Value with data, grad and children, and its local
 derivatives are computed from its children when asked, so the engine's backprop() can
 differentiate the graph too. The graph is built once and reused while the batch is fixed.
+A node keeps its data and grad in its graph's columns (one per neuron, one row per
+sample), where a layer's values are computed together.
 
 forward() and backward() visit the nodes a layer at a time, every sample of a layer
 before the next layer: a topological order, so it is the chain rule as backprop()
@@ -38,7 +40,44 @@ def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> lis
     return list(map(sum, map(map, repeat(mul), repeat(w), rows), repeat(b)))
 
 
-class NeuronNode(Value):
+class Columns:
+    """A graph's node values: data[col][i] and grad[col][i], a column per neuron (and
+    one for the losses), a row per sample. It refers to no node: no reference cycle."""
+
+    __slots__ = ("data", "grad", "__weakref__")
+
+    def __init__(self, columns: int, n: int) -> None:
+        self.data = [[0.0] * n for _ in range(columns)]
+        self.grad = [[0.0] * n for _ in range(columns)]
+
+
+class ColumnNode(Value):
+    """A node whose data and grad are kept in its graph's Columns, at [col][i].
+
+    Reading or setting node.data or node.grad works as on any Value; a layer at a time,
+    the graph reads and writes a whole column at once.
+    """
+
+    __slots__ = ("columns", "col", "i")
+
+    @property
+    def data(self) -> float:
+        return self.columns.data[self.col][self.i]
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self.columns.data[self.col][self.i] = value
+
+    @property
+    def grad(self) -> float:
+        return self.columns.grad[self.col][self.i]
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        self.columns.grad[self.col][self.i] = value
+
+
+class NeuronNode(ColumnNode):
     """One neuron at one sample: act(b + w·x), act tanh or the identity.
 
     Children: the neuron's weights, its bias, then the nodes of the layer below (none
@@ -47,12 +86,13 @@ class NeuronNode(Value):
 
     __slots__ = ("x", "nonlin")
 
-    def __init__(self, neuron: Neuron, below: Sequence[Value], x: Point | None) -> None:
-        self.data = 0.0
-        self.grad = 0
+    def __init__(
+        self, columns: Columns, col: int, i: int, neuron: Neuron, below: Sequence[Value], x: Point
+    ) -> None:
+        self.columns, self.col, self.i = columns, col, i
         self._prev = (*neuron.w, neuron.b, *below)
         self._op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
-        self.x = x
+        self.x = None if below else x
         self.nonlin = neuron.nonlin
 
     @property
@@ -69,14 +109,15 @@ class NeuronNode(Value):
         return local
 
 
-class SoftmaxNLLNode(Value):
+class SoftmaxNLLNode(ColumnNode):
     """-log softmax(logits)[target] at one sample; children: the logit nodes."""
 
     __slots__ = ("target",)
 
-    def __init__(self, logits: Sequence[Value], target: int) -> None:
-        self.data = 0.0
-        self.grad = 0
+    def __init__(
+        self, columns: Columns, col: int, i: int, logits: Sequence[Value], target: int
+    ) -> None:
+        self.columns, self.col, self.i = columns, col, i
         self._prev = tuple(logits)
         self._op = "softmax_nll"
         self.target = target
@@ -112,11 +153,13 @@ class FusedGraph:
         self.rows_of_class = [[] for _ in layers[-1].neurons]
         for i, y in enumerate(self.targets):
             self.rows_of_class[y].append(i)
+        # the nodes' data and grads: a column per neuron, then one for the losses
+        self.columns = Columns(sum(len(layer.neurons) for layer in layers) + 1, n)
         # the tape: a layer at a time, so children always come before parents
         self.tape: list[Value] = []
         self.nodes: list[list[list[Value]]] = []  # [layer][neuron][sample]
-        made = 0
-        below: list[list[Value]] | None = None  # [neuron][sample] of the layer below
+        made = col = 0
+        below: list[list[Value]] = []  # [neuron][sample] of the layer below
         for layer in layers:
             rows = []
             for neuron in layer.neurons:
@@ -125,21 +168,22 @@ class FusedGraph:
                     if should_stop is not None and made % BUILD_POLL == 0 and should_stop():
                         return
                     made += 1
-                    if below is None:
-                        row.append(NeuronNode(neuron, (), self.points[i]))
-                    else:
-                        row.append(NeuronNode(neuron, [r[i] for r in below], None))
+                    below_i = [r[i] for r in below]
+                    row.append(NeuronNode(self.columns, col, i, neuron, below_i, self.points[i]))
                 rows.append(row)
                 self.tape += row
+                col += 1
             self.nodes.append(rows)
             below = rows
-        assert below is not None
-        self.losses = [SoftmaxNLLNode([r[i] for r in below], y) for i, y in enumerate(self.targets)]
+        self.losses = [
+            SoftmaxNLLNode(self.columns, col, i, [r[i] for r in below], y)
+            for i, y in enumerate(self.targets)
+        ]
         self.tape += self.losses
         # d(mean)/d(loss_i) = 1/n
         self.loss = Value(0.0, tuple(self.losses), "mean", [1.0 / n] * n)
         self.tape.append(self.loss)
-        self._acts: list[list[list[float]]] = []  # forward's outputs, [layer][neuron][sample]
+        self._acts: list[list[list[float]]] = []  # columns.data by [layer][neuron]
         self._ex: list[list[float]] = []  # e^(z - max z), [class][sample]
         self._inv: list[float] = []  # 1 / sum_j e^(z_j - max z), [sample]
         self.complete = True
@@ -147,15 +191,15 @@ class FusedGraph:
     # ------------------------------------------------------------ forward
 
     def forward(self, should_stop: StopCheck = None) -> list[tuple[float, ...]] | None:
-        """Recompute every node's data from the current weights and zero the grads;
+        """Recompute every node's data from the current weights and zero their grads;
         returns the logits per sample (None if should_stop() turned true; it is polled
         before each neuron)."""
         tanh = math.tanh
-        acts: list[list[list[float]]] = []
+        acts: list[list[list[float]]] = []  # each neuron's column, [layer][neuron][sample]
         rows: list[tuple[float, ...]] = self.points  # each sample's inputs to this layer
-        for layer, nodes in zip(self.model.layers, self.nodes):
+        for layer in self.model.layers:
             out = []
-            for neuron, row_nodes in zip(layer.neurons, nodes):
+            for neuron in layer.neurons:
                 if should_stop is not None and should_stop():
                     return None
                 w, b = [wi.data for wi in neuron.w], neuron.b.data
@@ -165,13 +209,9 @@ class FusedGraph:
                 else:
                     a = affine(w, b, rows)
                     h = list(map(tanh, a)) if neuron.nonlin else a
-                for node, v in zip(row_nodes, h):
-                    node.data = v
-                    node.grad = 0
                 out.append(h)
             acts.append(out)
             rows = list(zip(*out))
-        self._acts = acts
         logits = rows
         # softmax NLL, the max logit subtracted first (the textbook's order of ops)
         z = acts[-1]
@@ -186,10 +226,11 @@ class FusedGraph:
             nll = [-math.log(q) if q > 0 else math.inf for q in p]
         else:
             nll = [-math.log(q) for q in p]
-        for node, v in zip(self.losses, nll):
-            node.data = v
-            node.grad = 0
-        self._ex, self._inv = ex, inv
+        # the nodes' data, a column at a time; their grads zeroed
+        n = len(nll)
+        self.columns.data = [h for out in acts for h in out] + [nll]
+        self.columns.grad = [[0.0] * n for _ in self.columns.data]
+        self._acts, self._ex, self._inv = acts, ex, inv
         self.loss.data = sum(nll) * self.loss._local[0]
         self.loss.grad = 0
         return logits
@@ -203,8 +244,7 @@ class FusedGraph:
         parameter grads hold part of their sum."""
         # d(mean)/d(loss_i) = 1/n
         g = self.loss._local[0] * self.loss.grad
-        for node in self.losses:
-            node.grad = g
+        self.columns.grad[-1] = [g] * len(self.losses)
         # d(nll)/d(logit_j) = softmax_j - [j == target]
         grads = []
         for e, rows in zip(self._ex, self.rows_of_class):
@@ -213,16 +253,17 @@ class FusedGraph:
                 local[i] -= 1.0
             grads.append(list(map(mul, local, repeat(g))))
         layers = self.model.layers
+        col = len(self.columns.data) - 1  # the losses' column; the neurons' come before it
         for li in range(len(layers) - 1, -1, -1):
             inputs = list(zip(*self.points)) if li == 0 else self._acts[li - 1]
             input_grads: list[list[float]] | None = None
-            for neuron, nodes, grad, h in zip(
-                layers[li].neurons, self.nodes[li], grads, self._acts[li]
+            col -= len(layers[li].neurons)
+            for c, (neuron, grad, h) in enumerate(
+                zip(layers[li].neurons, grads, self._acts[li]), start=col
             ):
                 if should_stop is not None and should_stop():
                     return False
-                for node, v in zip(nodes, grad):
-                    node.grad = v
+                self.columns.grad[c] = grad  # the grads of this neuron's nodes
                 # the gradient at the pre-activation a: d tanh(a)/da = 1 - tanh(a)^2
                 da = [gi * (1 - hi * hi) for gi, hi in zip(grad, h)] if neuron.nonlin else grad
                 # each parameter is a child of this neuron's node at every sample

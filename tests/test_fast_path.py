@@ -182,3 +182,29 @@ def test_node_data_are_the_forward_pass_of_each_sample():
         m = max(want)
         ex = [math.exp(v - m) for v in want]
         assert graph.losses[i].data == -math.log(ex[y] * (ex[0] + ex[1] + ex[2]) ** -1)
+
+
+def test_a_fused_graph_holds_no_reference_cycle():
+    # the nodes keep their values in the graph's Columns, which refers to no node: when
+    # the last reference goes, reference counting alone frees every node (the cyclic
+    # collector, which would pause the UI, is not needed)
+    import gc
+    import weakref
+
+    from micrograd.fused import FusedGraph
+
+    trainer = Trainer(Config(n=60))
+    graph = FusedGraph(trainer.model, trainer.train_split)
+    graph.forward()
+    graph.loss.grad = 1
+    graph.backward()
+    refs = [weakref.ref(graph), weakref.ref(graph.columns)]
+    refs += [weakref.ref(v) for v in graph.tape]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        del graph
+        assert all(r() is None for r in refs)
+    finally:
+        if was:
+            gc.enable()
