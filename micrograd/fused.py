@@ -148,6 +148,7 @@ class FusedGraph:
         self.split = split
         n = len(split)
         self.points = [(float(x[0]), float(x[1])) for x, _ in split]
+        self.point_columns = list(zip(*self.points))  # x0 of every sample, x1 of every sample
         self.targets = [y for _, y in split]
         # the samples of each class, where d(nll)/d(logit) has its -1
         self.rows_of_class = [[] for _ in layers[-1].neurons]
@@ -255,7 +256,7 @@ class FusedGraph:
         layers = self.model.layers
         col = len(self.columns.data) - 1  # the losses' column; the neurons' come before it
         for li in range(len(layers) - 1, -1, -1):
-            inputs = list(zip(*self.points)) if li == 0 else self._acts[li - 1]
+            inputs = self.point_columns if li == 0 else self._acts[li - 1]
             input_grads: list[list[float]] | None = None
             col -= len(layers[li].neurons)
             for c, (neuron, grad, h) in enumerate(
