@@ -25,6 +25,7 @@ from operator import add, mul, sub
 
 from micrograd.data import Point
 from micrograd.engine import Value
+from micrograd.losses import softmax
 from micrograd.nn import MLP, Neuron
 
 StopCheck = Callable[[], bool] | None
@@ -124,12 +125,8 @@ class SoftmaxNLLNode(ColumnNode):
 
     @property
     def _local(self) -> list[float]:
-        # d/dlogit_j = softmax_j - [j == target], the max logit subtracted first
-        z = [v.data for v in self._prev]
-        m = max(z)
-        ex = [math.exp(v - m) for v in z]
-        inv = sum(ex) ** -1
-        local = [e * inv for e in ex]
+        # d/dlogit_j = softmax_j - [j == target]
+        local = softmax([v.data for v in self._prev])
         local[self.target] -= 1.0
         return local
 

@@ -1,7 +1,8 @@
-"""cross_entropy: the softmax negative log-likelihood of one sample's logits."""
+"""cross_entropy, the softmax negative log-likelihood of one sample's logits, and softmax."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from micrograd.engine import Value
@@ -24,3 +25,11 @@ def cross_entropy(logits: Sequence[Value], target: int) -> Value:
     logp = prob.log()
     # 5) the negative log likelihood loss (lower is better)
     return -logp
+
+
+def softmax(logits: Sequence[float]) -> list[float]:
+    """Probabilities from plain-float logits, the max logit subtracted first."""
+    m = max(logits)
+    ex = [math.exp(v - m) for v in logits]
+    s = sum(ex)
+    return [e / s for e in ex]

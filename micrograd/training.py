@@ -13,7 +13,7 @@ import numpy as np
 from micrograd.data import RNG, Point, taichi
 from micrograd.engine import Value
 from micrograd.fused import FusedGraph
-from micrograd.losses import cross_entropy
+from micrograd.losses import cross_entropy, softmax
 from micrograd.nn import MLP
 from micrograd.optim import AdamW
 
@@ -323,14 +323,6 @@ def forward_floats(layers: Layers, x: Sequence[float]) -> list[float]:
             nxt.append(math.tanh(s) if i < last else s)
         act = nxt
     return act
-
-
-def softmax(logits: Sequence[float]) -> list[float]:
-    """Probabilities from logits, the max logit subtracted first."""
-    m = max(logits)
-    ex = [math.exp(v - m) for v in logits]
-    s = sum(ex)
-    return [e / s for e in ex]
 
 
 def forward_numpy(weights: list[tuple[np.ndarray, np.ndarray]], points: np.ndarray) -> np.ndarray:
