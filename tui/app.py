@@ -43,6 +43,7 @@ from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.model_panel import ModelPanel
+from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel, Sample
 
 if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
@@ -741,8 +742,7 @@ class MicrogradApp(App[int]):
         """Update the plots and the probe after the next frame: the frame that shows the
         run state (a key's answer) is drawn first."""
         self._plots_asked += 1
-        self.call_after_refresh(self.update_plots)
-        self.set_timer(0.25, self.update_plots)  # if the screen holding that closes first
+        after_next_frame(self, self.update_plots)
 
     def update_plots(self) -> None:
         """Show the last snapshot in the plots (the drawing thread draws them) and the probe."""

@@ -122,6 +122,17 @@ LATEST_START = 0.25
 """Seconds after a redraw request by which its drawing starts even if no frame came."""
 
 
+def after_next_frame(node: Widget | App, callback: Callable[[], None]) -> None:
+    """Call callback after the next frame, so that frame (a key's answer) is drawn first.
+
+    Textual drops an after-frame callback if the screen holding it closes first (a
+    view): then a timer calls it LATEST_START s from now. Either may come first, so
+    callback must do nothing when called again for the same request.
+    """
+    node.call_after_refresh(callback)
+    node.set_timer(LATEST_START, callback)
+
+
 class ThreadDrawnPlot(Widget):
     """A plot drawn in the drawing thread: the event loop asks, the thread draws, the
     loop shows the lines it gets back. A newer request supersedes an older drawing.
@@ -189,10 +200,7 @@ class ThreadDrawnPlot(Widget):
         key's effect (or the app's first frame) never waits for a plot.
         """
         self._requested += 1
-        self.call_after_refresh(self.start_drawing)
-        # The screen that holds an after-refresh callback may close first (a view): then
-        # this starts the drawing, if the callback has not.
-        self.set_timer(LATEST_START, self.start_drawing)
+        after_next_frame(self, self.start_drawing)
 
     def start_drawing(self) -> None:
         if self._started == self._requested:
@@ -253,6 +261,7 @@ __all__ = [
     "Drawer",
     "PlotTheme",
     "ThreadDrawnPlot",
+    "after_next_frame",
     "console",
     "figure",
 ]
