@@ -91,7 +91,7 @@ class NeuronNode(ColumnNode):
         self, columns: Columns, col: int, i: int, neuron: Neuron, below: Sequence[Value], x: Point
     ) -> None:
         self.columns, self.col, self.i = columns, col, i
-        self._prev = (*neuron.w, neuron.b, *below)
+        self._a, self._b = None, (*neuron.w, neuron.b, *below)  # n-ary: children in _b
         self._op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
         self.x = None if below else x
         self.nonlin = neuron.nonlin
@@ -119,7 +119,7 @@ class SoftmaxNLLNode(ColumnNode):
         self, columns: Columns, col: int, i: int, logits: Sequence[Value], target: int
     ) -> None:
         self.columns, self.col, self.i = columns, col, i
-        self._prev = tuple(logits)
+        self._a, self._b = None, tuple(logits)
         self._op = "softmax_nll"
         self.target = target
 
@@ -179,7 +179,7 @@ class FusedGraph:
         ]
         self.tape += self.losses
         # d(mean)/d(loss_i) = 1/n
-        self.loss = Value(0.0, tuple(self.losses), "mean", [1.0 / n] * n)
+        self.loss = Value.nary(0.0, self.losses, "mean", [1.0 / n] * n)
         self.tape.append(self.loss)
         self._acts: list[list[list[float]]] = []  # columns.data by [layer][neuron]
         self._ex: list[list[float]] = []  # e^(z - max z), [class][sample]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from micrograd.engine import Value, backprop, topological_order
+from micrograd.engine import ONES, Value, backprop, topological_order
 
 # ------------------------------------------------------------------ helpers
 
@@ -270,15 +270,50 @@ def recursive_order(root: Value) -> list[Value]:
     return topo
 
 
-def random_dag(rng: random.Random, size: int) -> list[Value]:
+def random_dag(
+    rng: random.Random, size: int, derivatives: dict[int, list[float]] | None = None
+) -> list[Value]:
     """Nodes with 0 to 4 children drawn from the nodes before them (so repeats, shared
-    children and children shared across branches all happen); the root is last."""
+    children and children shared across branches all happen); the root is last.
+    derivatives, if given, gets each node's local derivatives by id, as drawn."""
     nodes: list[Value] = []
     for i in range(size):
         arity = rng.choice([0, 1, 2, 2, 2, 3, 4]) if i else 0
         prev = tuple(rng.choice(nodes[-8:] if rng.random() < 0.7 else nodes) for _ in range(arity))
-        nodes.append(Value(float(i), prev, f"op{arity}", [rng.uniform(-2, 2) for _ in prev]))
+        local = [rng.uniform(-2, 2) for _ in prev]
+        if arity == 1:  # each kind of node the engine stores: one operand, two, more
+            nodes.append(Value(float(i), prev[0], None, "op1", local[0]))
+        elif arity == 2:
+            d = rng.choice([ONES, None, tuple(local)])  # a sum, a product, or any pair
+            nodes.append(Value(float(i), *prev, "op2", d))
+            if d is ONES:
+                local = [1.0, 1.0]
+            elif d is None:  # a product: each operand's derivative is the other's data
+                local = [prev[1].data, prev[0].data]
+        else:
+            nodes.append(Value.nary(float(i), prev, f"op{arity}", local))
+        if derivatives is not None:
+            derivatives[id(nodes[-1])] = local
     return nodes
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_backprop_applies_each_kind_of_nodes_local_derivatives(seed):
+    # unary, sum, product, any pair and n-ary nodes, against the chain rule written out
+    # from the derivatives the DAG was drawn with, in the textbook's order
+    rng = random.Random(seed)
+    derivatives: dict[int, list[float]] = {}
+    nodes = random_dag(rng, rng.randint(2, 60), derivatives)
+    order = recursive_order(nodes[-1])
+    want = {id(v): 0.0 for v in order}
+    want[id(order[-1])] = 1.5
+    for v in reversed(order):
+        for child, d in zip(v._prev, derivatives[id(v)]):
+            want[id(child)] += d * want[id(v)]
+    order[-1].grad = 1.5
+    backprop(topological_order(nodes[-1]))
+    assert [v.grad for v in order] == [want[id(v)] for v in order]  # the same floats
+    assert all(list(v._local) == derivatives[id(v)] for v in order)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -323,8 +358,8 @@ def test_topological_order_places_a_shared_node_inside_the_first_branch_that_rea
 def test_backprop_handles_every_arity_and_skips_leaves():
     # nodes built by hand, as a fused node would be: 3 and 4 children, local lists
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
-    s3 = Value(6.0, (a, b, c), "sum3", [1.0, 2.0, 3.0])  # d/da = 1, d/db = 2, d/dc = 3
-    s4 = Value(0.0, (s3, a, a, c), "f4", [0.5, -1.0, 2.0, 0.25])
+    s3 = Value.nary(6.0, (a, b, c), "sum3", [1.0, 2.0, 3.0])  # d/da = 1, d/db = 2, d/dc = 3
+    s4 = Value.nary(0.0, (s3, a, a, c), "f4", [0.5, -1.0, 2.0, 0.25])
     s4.grad = 2.0
     backprop(topological_order(s4))
     assert s3.grad == 1.0  # 0.5 * 2
