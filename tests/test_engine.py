@@ -421,3 +421,13 @@ def test_sqrt_of_zero_has_a_value_and_an_infinite_slope():
     assert b.data == 0.0
     b.backward()
     assert a.grad == math.inf  # d sqrt(x)/dx -> +inf as x -> 0+
+
+
+def test_nary_needs_one_local_derivative_per_child():
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match="2 children but 1 derivatives"):
+        Value.nary(3.0, (a, b), "sum", [1.0])
+    s = Value.nary(3.0, [a, b, a], "f", [1.0, 2.0, 3.0])
+    assert s._prev == (a, b, a) and s._local == (1.0, 2.0, 3.0)
+    s.backward()
+    assert (a.grad, b.grad) == (4.0, 2.0)
