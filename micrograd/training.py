@@ -7,8 +7,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from micrograd.data import RNG, Point, taichi
 from micrograd.engine import Value
@@ -16,6 +15,10 @@ from micrograd.fused import FusedGraph
 from micrograd.losses import cross_entropy, softmax
 from micrograd.nn import MLP
 from micrograd.optim import AdamW
+
+if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame does without it
+    import numpy as np
+    from numpy.typing import ArrayLike
 
 MAX_N = 20_000
 """The largest dataset we accept: a step then takes about a second; beyond, minutes."""
@@ -258,6 +261,8 @@ class Trainer:
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W, b) per layer as numpy arrays, W of shape (nout, nin)."""
+        import numpy as np
+
         return [
             (
                 np.array([[w.data for w in n.w] for n in layer.neurons], dtype=float),
@@ -325,20 +330,27 @@ def forward_floats(layers: Layers, x: Sequence[float]) -> list[float]:
     return act
 
 
-def forward_numpy(weights: list[tuple[np.ndarray, np.ndarray]], points: np.ndarray) -> np.ndarray:
-    """Logits for points of shape (k, 2), vectorised: tanh hidden layers, linear last."""
+def forward_numpy(weights: Sequence[tuple[ArrayLike, ArrayLike]], points: np.ndarray) -> np.ndarray:
+    """Logits for points of shape (k, 2), vectorised: tanh hidden layers, linear last.
+
+    weights: (W, b) per layer, W of shape (nout, nin), as arrays or as plain floats
+    (`layers()`)."""
+    import numpy as np
+
     act = points
     for i, (w, b) in enumerate(weights):
-        act = act @ w.T + b
+        act = act @ np.asarray(w, dtype=float).T + np.asarray(b, dtype=float)
         if i < len(weights) - 1:
             act = np.tanh(act)
     return act
 
 
 def predict_grid(
-    weights: list[tuple[np.ndarray, np.ndarray]], xs: np.ndarray, ys: np.ndarray
+    weights: Sequence[tuple[ArrayLike, ArrayLike]], xs: np.ndarray, ys: np.ndarray
 ) -> np.ndarray:
     """Predicted class over the grid xs × ys from layer weights: shape (len(ys), len(xs))."""
+    import numpy as np
+
     gx, gy = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
     return forward_numpy(weights, pts).argmax(axis=1).reshape(gx.shape)

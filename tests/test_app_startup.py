@@ -1,6 +1,6 @@
-"""The first frame waits only for what it shows: the app's imports skip the inside views and
-plotext, the plots are drawn by the drawing thread after the frame (never on the loop), and
-the collector, off for start-up, is back on once the frame is shown."""
+"""The first frame waits only for what it shows: the app's imports skip the inside views,
+plotext and numpy, the plots are drawn by the drawing thread after the frame (never on the
+loop), and the collector, off for start-up, is back on once the frame is shown."""
 
 from __future__ import annotations
 
@@ -29,14 +29,16 @@ DEFERRED = (
 plotext when the drawing thread first draws."""
 
 
+def output_of(code: str) -> str:
+    """What code prints in a fresh interpreter."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 def modules_after(code: str) -> set[str]:
     """The modules loaded after running code in a fresh interpreter."""
-    probe = f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))\n"
-    proc = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    return set(proc.stdout.split())
+    return set(output_of(f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))\n").split())
 
 
 def test_importing_the_app_skips_the_views_and_plotext() -> None:
@@ -44,6 +46,41 @@ def test_importing_the_app_skips_the_views_and_plotext() -> None:
     assert "tui.app" in loaded and "tui.widgets.boundary" in loaded
     early = sorted(m for m in loaded if m in DEFERRED or m.split(".")[0] in DEFERRED)
     assert not early, f"imported before the first frame needs them: {early}"
+
+
+@pytest.mark.parametrize("module", ["micrograd.training", "tui.app"])
+def test_importing_the_app_or_the_trainer_skips_numpy(module: str) -> None:
+    loaded = modules_after(f"import {module}")
+    assert module in loaded and "numpy" not in loaded
+
+
+FIRST_FRAME = """
+import asyncio, sys
+import tui.widgets.plotting as plotting
+from micrograd.training import Config
+from tui.app import MicrogradApp
+
+plotting.LATEST_START = 600.0  # drawings start after a frame only, never by the clock
+at_first_frame = []
+
+class App(MicrogradApp):
+    def first_frame_shown(self):
+        at_first_frame.append("numpy" in sys.modules)
+        super().first_frame_shown()
+
+async def main():
+    app = App(Config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not app.plots_drawn:
+            await pilot.pause(0.01)
+    print(at_first_frame, "numpy" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_frame_is_shown_before_numpy_is_imported() -> None:
+    assert output_of(FIRST_FRAME).split() == ["[False]", "True"]  # numpy came for the plot
 
 
 def test_the_widgets_package_still_exports_every_widget() -> None:

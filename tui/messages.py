@@ -1,14 +1,13 @@
-"""What the training worker posts to the app: plain numbers and numpy copies, never Values."""
+"""What the training worker posts to the app: copies as plain numbers, never Values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 from textual.message import Message
 
-from micrograd.training import Trainer
+from micrograd.training import Layers, Trainer
 
 if TYPE_CHECKING:  # the views' snapshot types: plain data, defined beside the views
     from tui.widgets.class_view import ClassSnapshot
@@ -16,8 +15,9 @@ if TYPE_CHECKING:  # the views' snapshot types: plain data, defined beside the v
     from tui.widgets.graph_view import GraphSnapshot
     from tui.widgets.param_table import ParamSnapshot
 
-Weights = list[tuple[np.ndarray, np.ndarray]]
-"""(W, b) per layer, W of shape (nout, nin): what the boundary is computed from."""
+Weights = Layers
+"""(rows of W, b) per layer, a row per neuron: what the boundary and the probe are computed
+from. Plain floats, not numpy arrays: the app's first frame shows the probe before numpy loads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +37,11 @@ class Snapshot:
 
     step: int
     weights: Weights
-    params: np.ndarray
+    params: list[float]
     """Every parameter's value, in `model.named_parameters()` order."""
-    adam_m: np.ndarray
+    adam_m: list[float]
     """AdamW's first moments, in the same order."""
-    adam_v: np.ndarray
+    adam_v: list[float]
     """AdamW's second moments, in the same order."""
 
     @classmethod
@@ -50,10 +50,10 @@ class Snapshot:
         opt = trainer.optimizer
         return cls(
             step=trainer.step_count,
-            weights=trainer.weights(),
-            params=np.array([p.data for p in opt.params], dtype=float),
-            adam_m=np.array(opt.m, dtype=float),
-            adam_v=np.array(opt.v, dtype=float),
+            weights=trainer.layers(),
+            params=[p.data for p in opt.params],
+            adam_m=list(opt.m),
+            adam_v=list(opt.v),
         )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -16,6 +16,9 @@ from micrograd.data import Point
 from micrograd.training import forward_numpy, predict_grid
 from tui.messages import Weights
 from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
+
+if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame does without it
+    import numpy as np
 
 CLASS_COLORS = ("red", "yellow", "green")
 """ANSI colours of classes 0, 1, 2, as in the tutorial's picture (16-colour safe)."""
@@ -58,6 +61,8 @@ def to_cells(xy: np.ndarray, cols: int, rows: int) -> np.ndarray:
     The same rule plotext uses to place data and ticks, so cells and axes agree: cell c
     has its centre at -2 + 4 c / (cols - 1).
     """
+    import numpy as np
+
     sizes = np.array([cols, rows])
     cells = np.floor(0.5 + (sizes - 1) * (xy + LIMIT) / (2 * LIMIT)).astype(int)
     return np.clip(cells, 0, sizes - 1)
@@ -143,6 +148,8 @@ def base_cells(
 ) -> Cells:
     """Glyph and style of every canvas cell, top row first: the predicted class, the
     circle, the points (wrong ones reversed)."""
+    import numpy as np
+
     regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
     plain = Style()
     region_styles = [plain if no_color else Style(color=c) for c in CLASS_COLORS]
@@ -205,6 +212,8 @@ class Drawing:
         cols, rows = self.size
         if cursor is None or cols <= 1 or rows <= 1:
             return self.lines
+        import numpy as np
+
         ((c, r),) = to_cells(np.array([cursor], dtype=float), cols, rows).tolist()
         i = rows - 1 - r
         glyphs, styles = self.cells[0][i][:], self.cells[1][i][:]
@@ -311,8 +320,8 @@ class BoundaryPlot(ThreadDrawnPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
-        self._xy = np.array([x for x, _ in self.points], dtype=float).reshape(-1, 2)
-        self._labels = np.array([y for _, y in self.points], dtype=int)
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+        """The points as arrays (see point_arrays)."""
         self.set_reactive(BoundaryPlot.weights, weights)
         self.canvas_size: tuple[int, int] | None = None
         """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
@@ -334,8 +343,19 @@ class BoundaryPlot(ThreadDrawnPlot):
         )
         if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
             return None
-        weights, xy, labels = self.weights, self._xy, self._labels
-        return lambda: draw(canvas, weights, xy, labels)
+        weights = self.weights
+        return lambda: draw(canvas, weights, *self.point_arrays())
+
+    def point_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points' coordinates, shape (k, 2), and labels as arrays: made by the drawing
+        thread's first job (only that thread draws), so numpy loads after the first frame."""
+        if self._arrays is None:
+            import numpy as np
+
+            xy = np.array([x for x, _ in self.points], dtype=float).reshape(-1, 2)
+            labels = np.array([y for _, y in self.points], dtype=int)
+            self._arrays = (xy, labels)
+        return self._arrays
 
     def shown(self) -> None:
         if self.drawing is not None:

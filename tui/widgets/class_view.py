@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from rich.table import Table
 from rich.text import Text
 from textual.app import RenderResult
@@ -47,6 +46,8 @@ def misclassified(weights: Weights, points: Sequence[Point]) -> list[int]:
     """Indices of the points the model with these weights gets wrong (numpy, any thread)."""
     if not points:
         return []
+    import numpy as np  # here, not at the top: the app's first frame does without numpy
+
     xy = np.array([x for x, _ in points], dtype=float)
     labels = np.array([y for _, y in points])
     wrong = forward_numpy(weights, xy).argmax(axis=1) != labels

@@ -31,7 +31,7 @@ BAR_WIDTH = 12
 def probabilities(weights: Weights, x: Sequence[float]) -> list[float]:
     """The model's class probabilities at one point, from a snapshot's weights, computed
     as Trainer.probabilities does (so the numbers equal the library's exactly)."""
-    return softmax(forward_floats([(w.tolist(), b.tolist()) for w, b in weights], x))
+    return softmax(forward_floats(weights, x))
 
 
 def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int | None:
