@@ -10,6 +10,10 @@ before `tmux send-keys` to the capture that shows the change (an upper bound). T
 frame (a run state on screen) and the boundary plot drawn are timed from the launch,
 polling every 10 ms (START_POLL).
 
+The first frame of the default launch (`micrograd-tui`) is also timed on its own, a few
+launches in turn with the smallest Textual app (benchmarks/hello_textual.py, one label):
+the floor that Textual itself sets on this machine, measured side by side.
+
 The heartbeat needs the app's help: with MICROGRAD_TUI_HEARTBEAT_LOG=path set, the app
 writes one line per tick of a timer on its event loop, starting with time.monotonic()
 (the same clock as ours on Linux). Without the file, that part is skipped.
@@ -37,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
+HELLO = Path(__file__).resolve().parent / "hello_textual.py"
 
 STATE_WORDS = re.compile(r"\b(paused|running|stepping|training|diverged|resetting)\b", re.I)
 """Words that say the run state; a press of space must change which of them are shown."""
@@ -174,6 +179,8 @@ class Result:
 
     n: int
     first_frame_s: float | None = None
+    default_frames_s: list[float] = field(default_factory=list)  # `micrograd-tui`, no args
+    hello_frames_s: list[float] = field(default_factory=list)  # the smallest Textual app
     plots_s: float | None = None
     latencies_ms: list[tuple[str, float]] = field(default_factory=list)
     timeouts: int = 0
@@ -253,6 +260,20 @@ def measure_floor(result: Result, presses: int = 10) -> None:
             time.sleep(0.05)
     if times:
         result.floor_ms = statistics.median(times)
+
+
+def measure_first_frames(exe: Path, launches: int, result: Result) -> None:
+    """The default launch's first frame and the smallest Textual app's, launched in turn
+    (ours, hello, ours, ...) so that the machine's swings hit both alike."""
+    for _ in range(launches):
+        for argv, out in (
+            ([str(exe)], result.default_frames_s),
+            ([sys.executable, str(HELLO)], result.hello_frames_s),
+        ):
+            with Tmux(argv, {}) as app:
+                if app.wait_for(lambda s: bool(state_of(s)), timeout=10.0, poll=START_POLL):
+                    out.append(time.monotonic() - app.started)
+            time.sleep(0.2)
 
 
 def measure_latency_run(exe: Path, n: int, presses: int, quiet: float, result: Result) -> None:
@@ -352,6 +373,10 @@ def measure(
     rss_steps = rss_steps or (2000 if quick else 10_000)
     rss_timeout = rss_timeout or (60.0 if quick else 600.0)
     try:
+        measure_first_frames(exe, 3 if quick else 7, result)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        result.notes.append(f"first frames: failed: {e}")
+    try:
         measure_floor(result)
         measure_latency_run(exe, n, presses, 3.0 if quick else 5.0, result)
     except (RuntimeError, subprocess.CalledProcessError) as e:
@@ -371,6 +396,20 @@ def ok(good: bool) -> str:
 
 
 def print_report(r: Result) -> None:
+    print()
+    if r.default_frames_s:
+        ms = statistics.median(r.default_frames_s) * 1e3
+        print(
+            f"First frame of `micrograd-tui` (the default run) in tmux, median of"
+            f" {len(r.default_frames_s)} launches: {ms:.0f} ms (target < 500 ms: {ok(ms < 500)})"
+        )
+    if r.hello_frames_s:
+        hello = statistics.median(r.hello_frames_s) * 1e3
+        more = ""
+        if r.default_frames_s:
+            ours = statistics.median(r.default_frames_s) * 1e3
+            more = f"; ours takes {ours - hello:+.0f} ms more"
+        print(f"  the smallest Textual app (one label), launched in turn: {hello:.0f} ms{more}")
     print()
     print(f"The app in tmux (80x24), `micrograd-tui --n {r.n}`, training:")
     if r.first_frame_s is not None:
