@@ -26,9 +26,10 @@ class Value:
     chain rule adds floats to floats. The operands sit in slots of the node rather than
     in a tuple of their own, and a product keeps no derivatives: one object fewer per
     node to make, walk and free (a step of the textbook graph ran ~1.4x faster so).
+    _seen is how topological_order marks a node visited.
     """
 
-    __slots__ = ("data", "grad", "_a", "_b", "_op", "_d", "__weakref__")
+    __slots__ = ("data", "grad", "_a", "_b", "_op", "_d", "_seen", "__weakref__")
 
     def __init__(
         self,
@@ -45,6 +46,7 @@ class Value:
         self._b = _b
         self._op = _op  # the op that produced this node, for display
         self._d = _d  # see the class docstring
+        self._seen = None  # see topological_order
 
     @classmethod
     def nary(
@@ -187,30 +189,35 @@ def topological_order(root: Value) -> list[Value]:
     is still unvisited above it, and is placed when the marker comes off (all its
     children are placed by then). A node whose children are all placed already is
     placed at once.
+
+    A visited node is marked by setting its _seen to a token new to each sort, which
+    costs less than a set of the nodes (a textbook step ran ~8% faster). So two sorts
+    of graphs that share nodes must not run at the same time in two threads; nor can
+    two backward passes over shared nodes, which add to the same grads.
     """
     topo: list[Value] = []
-    visited: set[Value] = set()
+    seen = object()  # this sort's mark
     stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # the node under the marker has every child placed
             topo.append(stack.pop())
             continue
-        if node in visited:  # a later child reached meanwhile through an earlier one
+        if node._seen is seen:  # a later child reached meanwhile through an earlier one
             continue
         while True:  # visit node (unvisited), then go on down
-            visited.add(node)
+            node._seen = seen
             a, b = node._a, node._b
             if b is None:  # a leaf, or one operand
-                if a is None or a in visited:
+                if a is None or a._seen is seen:
                     topo.append(node)
                     break
                 stack.append(node)
                 stack.append(None)
                 node = a
             elif a is not None:  # two operands, most nodes
-                if a in visited:
-                    if b in visited:
+                if a._seen is seen:
+                    if b._seen is seen:
                         topo.append(node)
                         break
                     stack.append(node)
@@ -219,7 +226,7 @@ def topological_order(root: Value) -> list[Value]:
                     continue
                 stack.append(node)
                 stack.append(None)
-                if b not in visited:
+                if b._seen is not seen:
                     stack.append(b)
                 node = a
             elif not b:  # an n-ary node without children: a leaf
@@ -229,10 +236,10 @@ def topological_order(root: Value) -> list[Value]:
                 stack.append(node)
                 stack.append(None)
                 for later in b[:0:-1]:
-                    if later not in visited:
+                    if later._seen is not seen:
                         stack.append(later)
                 node = b[0]
-                if node in visited:
+                if node._seen is seen:
                     break
     return topo
 

@@ -61,6 +61,15 @@ class ColumnNode(Value):
 
     __slots__ = ("columns", "col", "i")
 
+    def __init__(
+        self, columns: Columns, col: int, i: int, children: tuple[Value, ...], op: str
+    ) -> None:
+        self.columns, self.col, self.i = columns, col, i
+        self._a, self._b = None, children  # n-ary: the children in _b (see Value)
+        self._op = op
+        self._d = None  # the subclass computes _local
+        self._seen = None
+
     @property
     def data(self) -> float:
         return self.columns.data[self.col][self.i]
@@ -90,9 +99,8 @@ class NeuronNode(ColumnNode):
     def __init__(
         self, columns: Columns, col: int, i: int, neuron: Neuron, below: Sequence[Value], x: Point
     ) -> None:
-        self.columns, self.col, self.i = columns, col, i
-        self._a, self._b = None, (*neuron.w, neuron.b, *below)  # n-ary: children in _b
-        self._op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
+        op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
+        super().__init__(columns, col, i, (*neuron.w, neuron.b, *below), op)
         self.x = None if below else x
         self.nonlin = neuron.nonlin
 
@@ -118,9 +126,7 @@ class SoftmaxNLLNode(ColumnNode):
     def __init__(
         self, columns: Columns, col: int, i: int, logits: Sequence[Value], target: int
     ) -> None:
-        self.columns, self.col, self.i = columns, col, i
-        self._a, self._b = None, tuple(logits)
-        self._op = "softmax_nll"
+        super().__init__(columns, col, i, tuple(logits), "softmax_nll")
         self.target = target
 
     @property

@@ -321,8 +321,10 @@ def test_topological_order_is_the_recursive_depth_first_order(seed):
     rng = random.Random(seed)
     nodes = random_dag(rng, rng.randint(1, 60))
     root = nodes[-1]
+    topological_order(rng.choice(nodes))  # a sort before leaves its marks on some nodes
     order = topological_order(root)
     assert order == recursive_order(root)  # the same nodes, in the same order
+    assert topological_order(root) == order  # and a second sort of the same graph
     # and that order is valid on its own: each reachable node once, children first
     position = {id(v): i for i, v in enumerate(order)}
     assert len(position) == len(order)

@@ -148,6 +148,14 @@ def test_the_fused_nodes_are_a_graph_the_engine_can_backpropagate(hidden):
     assert all(close(f, e, 1e-12) for f, e in zip(fast_params, engine_params))
     assert all(close(f, e, 1e-12) for f, e in zip(fast_nodes, engine_nodes))
 
+    # and loss.backward(), which sorts the nodes itself, gives the same grads again
+    for p in params:
+        p.grad = 0
+    graph.forward()
+    graph.loss.backward()
+    assert [p.grad for p in params] == engine_params
+    assert [v.grad for v in graph.tape] == engine_nodes
+
 
 def test_the_tape_puts_children_before_parents_and_holds_every_node_once():
     from micrograd.fused import FusedGraph
