@@ -324,6 +324,9 @@ def time_headless_startup(runs: int) -> float | None:
     exe = Path(sys.executable).parent / "micrograd-tui"
     if not exe.exists():
         return None
+    from app_latency import warm_bytecode
+
+    warm_bytecode()  # as after the first run, whatever PYTHONDONTWRITEBYTECODE says
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
