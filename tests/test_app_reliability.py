@@ -181,6 +181,98 @@ class Terminal:
         os.close(self.master)
 
 
+CONTROLLING = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.executable, [sys.executable, '-c', sys.argv[1], *sys.argv[2:]])"
+)
+"""Make the pty the new session's controlling terminal, as ssh and tmux do, then run
+the Python code in argv[1] (the app) with the rest of argv."""
+
+APP = "import sys; from tui.__main__ import main; sys.exit(main())"
+
+WITHOUT_THE_SIGCONT_GUARD = (
+    "import sys, tui.app; tui.app.resume_only_on_a_live_terminal = lambda fd: None; "
+    "from tui.__main__ import main; sys.exit(main())"
+)
+"""The app as it was: Textual resumes on every SIGCONT, even from a dead terminal."""
+
+
+def read_until(master: int, text: bytes, timeout: float = 20.0) -> None:
+    """Read the terminal (without a thread: closing it must really close it) until text."""
+    import select
+
+    seen = bytearray()
+    deadline = time.monotonic() + timeout
+    while text not in seen:
+        assert time.monotonic() < deadline, f"never saw {text!r}"
+        if select.select([master], [], [], 0.05)[0]:
+            seen += os.read(master, 65536)
+
+
+def hang_up(app: str, when: str) -> tuple[int | None, float]:
+    """Run app on a controlling pty, close the pty (at its first frame, or once it
+    trains) and wait up to 5 s: (its exit status or None, seconds to exit)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CONTROLLING, app, "--n", "1000"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        read_until(master, b"paused")
+        if when == "while training":
+            os.write(master, b" ")
+            read_until(master, b"running")
+            time.sleep(0.3)
+        os.close(master)  # hang up
+        master = -1
+        started = time.monotonic()
+        try:
+            return proc.wait(timeout=5), time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            return None, time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if master >= 0:
+            os.close(master)
+
+
+@pytest.mark.parametrize("when", ["at the first frame", "while training"])
+def test_a_terminal_that_hangs_up_ends_the_app(when: str) -> None:
+    # The ssh session or the tmux server goes away: the kernel sends SIGHUP and SIGCONT
+    # together and the terminal answers nothing but EIO. Textual resumes its screen on
+    # SIGCONT; doing so on a dead terminal left the app hanging forever on exit.
+    import signal
+
+    from tui.app import EXIT_GRACE
+
+    status, seconds = hang_up(APP, when)
+    assert status == 128 + signal.SIGHUP
+    assert seconds < EXIT_GRACE / 2, f"took {seconds:.2f} s"  # left cleanly, not by the watchdog
+
+
+def test_should_leaving_hang_after_a_stop_signal_the_app_exits_anyway() -> None:
+    # Without the SIGCONT guard a hang-up right at the first frame hangs Textual's exit;
+    # the watchdog that SIGHUP starts ends the process after EXIT_GRACE seconds.
+    import signal
+
+    from tui.app import EXIT_GRACE
+
+    status, seconds = hang_up(WITHOUT_THE_SIGCONT_GUARD, "at the first frame")
+    assert status == 128 + signal.SIGHUP
+    assert seconds < EXIT_GRACE + 1.5, f"took {seconds:.2f} s"
+
+
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_a_stop_signal_ends_the_app_within_a_second_and_restores_the_terminal(signame: str):
     import signal

@@ -146,6 +146,37 @@ def lower_priority(nice: int) -> None:
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 """Signals that end the app cleanly: SIGTERM (kill) and SIGHUP (the SSH session closed)."""
 
+EXIT_GRACE = 2.0
+"""Seconds a stop signal gives the app to leave cleanly; then it exits at once."""
+
+
+def resume_only_on_a_live_terminal(fd: int) -> None:
+    """Pass SIGCONT on to Textual's handler only while the terminal still answers.
+
+    Textual resumes its screen on SIGCONT (fg after ctrl+z). A terminal that hangs up (the
+    ssh session or the tmux server gone) sends SIGHUP and SIGCONT together: resuming then
+    started a second output thread, which died on the dead terminal, and the app hung on
+    exit handing it its last writes. SIGHUP ends the app either way.
+    """
+    if not hasattr(signal, "SIGCONT"):
+        return
+    import termios
+
+    handler = signal.getsignal(signal.SIGCONT)
+    textual_handler = getattr(handler, "__wrapped__", handler)  # one wrapper, not a chain
+    if not callable(textual_handler):
+        return  # no terminal driver of Textual's (e.g. a headless test)
+
+    def on_sigcont(signum: int, frame: object) -> None:
+        try:
+            termios.tcgetattr(fd)
+        except (termios.error, OSError):
+            return  # hung up: it answers only EIO
+        textual_handler(signum, frame)
+
+    on_sigcont.__wrapped__ = textual_handler  # type: ignore[attr-defined]
+    signal.signal(signal.SIGCONT, on_sigcont)
+
 
 class DaemonThreads(ThreadPoolExecutor):
     """An executor that runs each call in a daemon thread of its own and never waits.
@@ -320,6 +351,8 @@ class MicrogradApp(App[int]):
         loop.set_default_executor(DaemonThreads())  # quitting never waits for a step
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.stop_for_signal, sig)
+        with suppress(AttributeError, ValueError, OSError):  # no stdin, or a closed one
+            resume_only_on_a_live_terminal(sys.__stdin__.fileno())
         self.query_one("#metrics").border_title = "training"
         self.query_one("#model").border_title = "model"
         self.query_one("#probe").border_title = "probe"
@@ -407,10 +440,14 @@ class MicrogradApp(App[int]):
             self.save_between_steps()
 
     def stop_for_signal(self, signum: int) -> None:
-        """SIGTERM or SIGHUP: stop the worker and leave, restoring the terminal."""
+        """SIGTERM or SIGHUP: stop the worker and leave, restoring the terminal; and
+        should leaving hang (e.g. inside Textual, on a dead terminal), exit anyway."""
         self._keep_training.clear()
         self.workers.cancel_group(self, "trainer")
         self.exit(128 + signum)
+        watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
