@@ -113,14 +113,16 @@ def test_confusion_matrix_counts_every_sample():
 
 
 def test_gradient_check_late_in_training_flags_nothing():
-    # near zero loss the gradients are tiny: the check must not mistake rounding in the
-    # central differences for a backprop error
+    # near zero loss the gradients are tiny: the check must not mistake the central
+    # differences' own error (~5e-12 here) for a backprop error; at steps 1937 and 4837
+    # a floor of 1e-6 flagged correct gradients
     t = Trainer()
-    for _ in range(600):
+    for k in range(1, 4838):
         t.step()
-    checks = gradient_check(t)
-    assert min(abs(c.autograd) for c in checks) < 1e-6  # tiny gradients are present
-    assert max(c.rel_error for c in checks) < 1e-6
+        if k in (600, 1937, 4837):
+            checks = gradient_check(t)
+            assert min(abs(c.autograd) for c in checks) < 1e-6  # tiny gradients are present
+            assert max(c.rel_error for c in checks) < 1e-6, k
 
 
 def test_gradient_check_stops_when_asked():
