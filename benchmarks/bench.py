@@ -102,6 +102,8 @@ class StepTimes:
     textbook: list[float] = field(default_factory=list)
     default: list[float] = field(default_factory=list)
     first_losses: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    round_ratios: list[tuple[float, float]] = field(default_factory=list)
+    """Per round: its baseline step over its textbook and its default turn's medians."""
 
     def medians(self) -> tuple[float, float, float]:
         return (
@@ -213,6 +215,8 @@ def time_steps(n: int, rounds: int | None, quick: bool) -> StepTimes:
                 out.baseline += turns[0][0]
                 out.textbook += turns[1][0]
                 out.default += turns[2][0]
+                b, t, d = (statistics.median(times) for times, _ in turns)
+                out.round_ratios.append((b / t, b / d))
             (b, lb), (t, lt), (d, ld) = turns
             return lb, lt, ld, sum(b) + sum(t) + sum(d)
 
@@ -274,6 +278,13 @@ def print_steps(all_times: list[StepTimes]) -> None:
         lb, lt, ld = t.first_losses
         rel = max(abs(lb - lt), abs(lb - ld), abs(lt - ld)) / abs(lt)
         print(f"  n={t.n}: {spread}")
+        if t.round_ratios:
+            r_tb = statistics.median(r for r, _ in t.round_ratios)
+            r_d = statistics.median(r for _, r in t.round_ratios)
+            print(
+                f"  n={t.n}: median of each round's own ratios: textbook {r_tb:.1f}x,"
+                f" default {r_d:.1f}x"
+            )
         print(f"  n={t.n}: first loss {lt:.15f}, largest relative difference {rel:.1e}")
 
 
