@@ -15,7 +15,7 @@ from micrograd.runs import load_run
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
-from tui.widgets import HelpScreen
+from tui.widgets import HelpScreen, LossCurve
 
 
 def message(app: MicrogradApp) -> str:
@@ -85,6 +85,53 @@ async def test_a_failed_save_says_why_and_the_app_goes_on(tmp_path: Path) -> Non
         assert "no/such/folder" in message(app)
         await step(pilot, app)
         assert app.step_count == 2
+
+
+def layout(app: MicrogradApp) -> dict[str, tuple[int, int, int, int]]:
+    """Where the main screen's parts are: (x, y, width, height) by id."""
+    return {name: tuple(app.query_one(f"#{name}").region) for name in ("main", "loss", "message")}
+
+
+async def test_the_save_message_at_80x24_fits_one_row_and_the_loss_curve_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save message wrapped onto a second row at 80 columns: the loss curve lost that
+    row, fell below its least height and showed an empty box."""
+    monkeypatch.chdir(tmp_path)  # the default save folder, ".": the path is the file's name
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        before = layout(app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app))
+        await wait_until(pilot, lambda: idle(app))
+        name = "micrograd-run-seed42-step1.json"
+        assert (tmp_path / name).is_file()
+        shown = message(app)
+        assert name in shown and "--load" in shown  # still says how to resume
+        line = app.query_one("#message", Static)
+        assert len(shown) <= line.content_size.width  # whole, not cut
+        assert layout(app) == before
+        assert line.region.height == 1
+        curve = app.query_one(LossCurve)
+        assert len(curve.lines()) == curve.size.height  # the curve, not an empty box
+
+
+async def test_a_long_error_message_is_cut_not_wrapped(tmp_path: Path) -> None:
+    """A failed save into a deep folder: the message keeps to its row, the layout holds."""
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "gone"
+    app = MicrogradApp(Config(), save_dir=deep)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        before = layout(app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Not saved" in message(app))
+        await pilot.pause(0.05)
+        line = app.query_one("#message", Static)
+        assert len(message(app)) > line.content_size.width  # too long for the row...
+        assert line.has_class("-error")
+        assert layout(app) == before  # ...yet no row is taken from the plots
+        assert line.region.height == 1
 
 
 async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> None:

@@ -16,10 +16,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -312,6 +314,8 @@ class MicrogradApp(App[int]):
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
+        self._message: tuple[tuple[str, ...], bool] = ((), False)
+        """The message line's wordings and whether it is an error (kept for a resize)."""
 
     # ------------------------------------------------------------- layout
 
@@ -392,15 +396,16 @@ class MicrogradApp(App[int]):
             "space trains, s takes one step, r resets, ? explains."
         )
 
-    def show_message(self, text: str, error: bool = False) -> None:
-        """The line under the plot: hints, errors. Lays the screen out again only if the
-        text needs another number of lines (a key's answer is then a cheap repaint)."""
+    def show_message(self, *texts: str, error: bool = False) -> None:
+        """The line under the plot: hints, errors. One row whatever the text, so a message
+        never moves the layout: of texts (the same news, longest first) it shows the first
+        that fits the line, else the last, cut with an ellipsis (see app.tcss)."""
+        self._message = texts, error
         message = self.query_one("#message", Static)
-        shown = message.content_size
-        message.update(text, layout=False)
+        width = self.size.width - message.styles.gutter.width
+        text = next((t for t in texts if cell_len(t) <= width), texts[-1])
+        message.update(Content(text), layout=False)  # Content: a path is not markup
         message.set_class(error, "-error")
-        if not shown.width or message.get_content_height(shown, shown, shown.width) != shown.height:
-            message.refresh(layout=True)
 
     # ------------------------------------------------------------ actions
 
@@ -531,6 +536,9 @@ class MicrogradApp(App[int]):
 
     def on_resize(self) -> None:
         self.sync_side()
+        texts, error = self._message
+        if texts:  # the wording that fits the new width
+            self.show_message(*texts, error=error)
 
     def sync_side(self) -> None:
         """Name the next panel `v` shows (short terminals only); the class view is open
@@ -710,7 +718,7 @@ class MicrogradApp(App[int]):
         try:
             saved = save_run(path, trainer, [as_dict(r) for r in self._run_history])
         except OSError as e:
-            self.post_message(RunSaved(None, f"could not save {path}: {e.strerror or e}"))
+            self.post_message(RunSaved(None, f"{e.strerror or e}: {path}"))  # the why first
         else:
             self.post_message(RunSaved(str(saved), None))
 
@@ -742,8 +750,12 @@ class MicrogradApp(App[int]):
         if message.error is not None:
             self.show_message(f"Not saved: {message.error}.", error=True)
         else:
+            path = message.path
             self.show_message(
-                f"Saved {message.path} (resume: micrograd-tui --load {message.path})."
+                f"Saved {path}; resume with: micrograd-tui --load {path}",
+                f"Saved {path}; resume with --load {path}",
+                f"Saved {path}: micrograd-tui --load it to resume.",
+                f"Saved {path}: --load it to resume.",
             )
 
     @on(TrainingDiverged)
@@ -752,11 +764,16 @@ class MicrogradApp(App[int]):
             return
         self._keep_training.clear()
         self.state = "diverged"
+        step, lr = message.step, self.config.lr
         self.show_message(
-            f"Diverged at step {message.step}: {message.what}, so that update was not "
-            f"applied (the weights of step {message.step - 1} are kept). The learning rate "
-            f"{self.config.lr:g} is too high: press r to start over, or quit and rerun "
-            f"with a lower --lr (say {self.config.lr / 10:g}).",
+            f"Diverged at step {step}: {message.what}, so that update was not applied (the "
+            f"weights of step {step - 1} are kept). The learning rate {lr:g} is too high: "
+            f"press r to start over, or quit and rerun with a lower --lr (say {lr / 10:g}).",
+            f"Diverged at step {step}: learning rate {lr:g} too high; press r, or rerun with "
+            f"--lr {lr / 10:g}.",
+            f"Diverged at step {step}: learning rate too high; press r, or rerun with "
+            f"--lr {lr / 10:g}.",
+            f"Diverged at step {step}: learning rate too high; press r, or lower --lr.",
             error=True,
         )
 
