@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from textual.app import App, ComposeResult
 
 from tests.pilot_helpers import wait_until
@@ -61,6 +62,20 @@ async def test_the_curve_is_drawn_by_a_thread_after_the_frame() -> None:
         await wait_until(pilot, lambda: curve.drawn)
         assert "┤" in curve.drawing.text.plain
         assert len(curve.lines()) == curve.size.height
+
+
+@pytest.mark.parametrize(("size", "why"), [((40, 4), "too short"), ((12, 10), "too narrow")])
+async def test_a_panel_too_small_for_a_curve_says_so(size: tuple[int, int], why: str) -> None:
+    """At 80x23 the loss panel is a row short of a curve: it showed an empty box."""
+    app = CurveHost()
+    async with app.run_test(size=size) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records([1.0, 0.5, 0.25])
+        await wait_until(pilot, lambda: curve.drawn)
+        assert tuple(curve.size) == size
+        rows = [curve.render_line(y).text for y in range(curve.size.height)]
+        assert [row.strip() for row in rows if row.strip()] == [why]
+        assert all(len(row) == size[0] for row in rows)
 
 
 def test_thin_keeps_the_ends_and_at_most_that_many() -> None:

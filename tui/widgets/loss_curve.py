@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -18,6 +19,16 @@ TRAIN_COLOR, VAL_COLOR = 6, 5
 """Plotext colour codes: ANSI cyan for training, magenta for validation."""
 
 MIN_SIZE = (16, 5)
+"""Below this many columns x rows the panel says so instead of drawing a curve."""
+
+
+def too_small(width: int, height: int) -> str | None:
+    """What a panel of this size lacks to show a curve, in a word or two; None if nothing."""
+    if width < MIN_SIZE[0]:
+        return "too narrow"
+    if height < MIN_SIZE[1]:
+        return "too short"
+    return None
 
 
 def thin(records: Sequence[Record], most: int) -> list[Record]:
@@ -49,7 +60,7 @@ class CurveCanvas:
 def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
     """The curve of these records (at most a few per column), as plotext draws it; any thread."""
     width, height = canvas.width, canvas.height
-    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+    if too_small(width, height):
         return Text("")
     with figure("loss", canvas.theme, width, height) as plt:
         # A diverging run can report inf or nan: plot only the finite values. The loss is
@@ -128,13 +139,21 @@ class LossCurve(ThreadDrawnPlot):
         canvas = CurveCanvas(
             width, height, PlotTheme.of(self.app), self.app.no_color, self.rich_style
         )
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        if too_small(width, height):
             return None
         records = thin(self.history, 2 * width)
         return lambda: draw_lines(canvas, records)
 
     def lines_of(self, drawing: CurveDrawing) -> list[Strip]:
         return drawing.lines
+
+    def render_line(self, y: int) -> Strip:
+        """The curve's line y; in a panel too small for a curve, a word why on its middle row."""
+        width, height = self.size
+        why = too_small(width, height)
+        if why is None or y != (height - 1) // 2:
+            return super().render_line(y)
+        return Strip([Segment(why.center(width)[:width], self.rich_style)], width)
 
 
 def legend(no_color: bool = False) -> Text:
