@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 import tui.app
 from micrograd.training import Config, Trainer
@@ -160,6 +160,21 @@ async def test_help_opens_and_closes() -> None:
         await pilot.press("escape")
         assert app.screen is app.screen_stack[0]
         assert app.state == "paused" and app.step_count == 0
+
+
+async def test_the_help_footer_names_the_keys_that_work_there() -> None:
+    """The main screen's footer showed through the help: keys that do nothing there (s) or
+    only close it (space, q), and not esc."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = [(key.key_display, key.description) for key in footer.query("FooterKey")]
+        assert keys == [("esc", "Close")]
+        await pilot.press("q")  # closes the help; it does not quit from there
+        assert app.screen is app.screen_stack[0]
+        assert app.is_running
 
 
 async def test_a_tiny_terminal_asks_to_be_enlarged_and_recovers() -> None:

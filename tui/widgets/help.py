@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui.widgets.boundary import legend
 
@@ -81,13 +81,16 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q,enter,space", "dismiss", "Close", show=True),
     ]
-    """Every reasonable way out closes the help (q does not quit from here)."""
+    """Every reasonable way out closes the help (q does not quit from here); the footer
+    names the first, esc."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
             box.border_title = "micrograd-tui · help"
             box.border_subtitle = "esc to close"
             yield Static(help_text(self.app.no_color), id="help-text")
+        # Its own footer: the main screen's would list keys that do nothing here.
+        yield Footer(compact=True, show_command_palette=False)
 
 
 __all__ = ["HelpScreen", "quiet_app_keys"]
