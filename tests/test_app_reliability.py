@@ -179,26 +179,34 @@ async def test_resizing_while_training_and_paused_keeps_working() -> None:
 # ------------------------------------------------------------------ signals
 
 
+def spawn_on_a_pty(*argv: str) -> tuple[subprocess.Popen, int]:
+    """`python *argv` on a new 80x24 pseudo-terminal, in a session of its own:
+    (the process, the terminal's master side)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        start_new_session=True,
+    )
+    os.close(slave)
+    return proc, master
+
+
 class Terminal:
     """The app on a pseudo-terminal of its own, everything it writes kept."""
 
     def __init__(self, *args: str) -> None:
-        import pty
         import threading
 
-        self.master, slave = pty.openpty()
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-        env.pop("NO_COLOR", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=Path(__file__).parent.parent,
-            start_new_session=True,
-        )
-        os.close(slave)
+        self.proc, self.master = spawn_on_a_pty("-m", "tui", *args)
         self.output = bytearray()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -259,20 +267,7 @@ def read_until(master: int, text: bytes, timeout: float = 20.0) -> None:
 def hang_up(app: str, when: str) -> tuple[int | None, float]:
     """Run app on a controlling pty, close the pty (at its first frame, or once it
     trains) and wait up to 5 s: (its exit status or None, seconds to exit)."""
-    import pty
-
-    master, slave = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CONTROLLING, app, "--n", "1000"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=Path(__file__).parent.parent,
-        start_new_session=True,
-    )
-    os.close(slave)
+    proc, master = spawn_on_a_pty("-c", CONTROLLING, app, "--n", "1000")
     try:
         read_until(master, b"paused")
         if when == "while training":
