@@ -43,6 +43,20 @@ async def test_the_loss_axis_is_logarithmic_with_decade_labels() -> None:
         assert max(gaps) - min(gaps) <= 1 and min(gaps) > 0
 
 
+@pytest.mark.parametrize("last", [0, 1, 11, 4837])
+async def test_the_step_axis_is_labelled_in_whole_steps(last: int) -> None:
+    app = CurveHost()
+    async with app.run_test(size=(60, 20)) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records([0.9**k for k in range(last + 1)])
+        await wait_until(pilot, lambda: curve.drawn)
+        lines = curve.drawing.text.plain.splitlines()
+        below = lines[next(i for i, line in enumerate(lines) if "└" in line) + 1]
+        labels = below.split()
+        assert labels[0] == "0" and labels[-1] == str(max(last, 1))
+        assert all(label.isdigit() for label in labels), labels  # no "5.5" steps
+
+
 async def test_inf_nan_and_zero_losses_are_skipped_not_fatal() -> None:
     app = CurveHost()
     async with app.run_test(size=(60, 20)) as pilot:

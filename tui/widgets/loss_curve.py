@@ -73,7 +73,10 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
             low, high = math.floor(min(logs)), math.ceil(max(logs))
             if high - low < 1:
                 high = low + 1
-            plt.xlim(0, max(records[-1].step, 1))
+            last = max(records[-1].step, 1)
+            plt.xlim(0, last)
+            ticks = sorted({0, round(last / 2), last})  # whole steps: no "5.5"
+            plt.xticks(ticks, [str(t) for t in ticks])
             plt.ylim(low, high)
             decades = list(range(low, high + 1))
             step = max(1, math.ceil(len(decades) / (2 if height < 12 else 4)))
@@ -91,7 +94,8 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
                         marker=marker,
                         color="default" if canvas.no_color else color,
                     )
-        plt.xfrequency(3)
+        else:
+            plt.xfrequency(3)
         return Text.from_ansi(plt.build(), no_wrap=True, end="")
 
 
