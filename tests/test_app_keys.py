@@ -172,6 +172,12 @@ async def test_the_help_footer_names_the_keys_that_work_there() -> None:
         footer = app.screen.query_one(Footer)
         keys = [(key.key_display, key.description) for key in footer.query("FooterKey")]
         assert keys == [("esc", "Close")]
+        box = app.screen.query_one("#help-box")
+        assert "scroll" in str(box.border_subtitle)  # 80x24 shows only part of the help
+        assert box.max_scroll_y > 0
+        await pilot.press("down", "pagedown")  # and the arrows scroll it
+        await pilot.pause()
+        assert box.scroll_y > 0
         await pilot.press("q")  # closes the help; it does not quit from there
         assert app.screen is app.screen_stack[0]
         assert app.is_running

@@ -87,7 +87,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
             box.border_title = "micrograd-tui · help"
-            box.border_subtitle = "esc to close"
+            box.border_subtitle = "↑↓ scroll · esc to close"  # 80x24 shows only part of it
             yield Static(help_text(self.app.no_color), id="help-text")
         # Its own footer: the main screen's would list keys that do nothing here.
         yield Footer(compact=True, show_command_palette=False)
