@@ -64,11 +64,8 @@ class ColumnNode(Value):
     def __init__(
         self, columns: Columns, col: int, i: int, children: tuple[Value, ...], op: str
     ) -> None:
-        self.columns, self.col, self.i = columns, col, i
-        self._a, self._b = None, children  # n-ary: the children in _b (see Value)
-        self._op = op
-        self._d = None  # the subclass computes _local
-        self._seen = None
+        self.columns, self.col, self.i = columns, col, i  # first: data and grad live there
+        super().__init__(0.0, None, children, op)  # n-ary; the subclass computes _local
 
     @property
     def data(self) -> float:
