@@ -10,12 +10,13 @@ import sys
 import threading
 
 import pytest
+from textual.screen import Screen
 
 import tui.widgets.boundary as boundary
 import tui.widgets.loss_curve as loss_curve
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, settle, step, wait_until
-from tui.app import MicrogradApp
+from tui.app import MicrogradApp, size_classes
 from tui.widgets import BoundaryPlot, LossCurve
 
 DEFERRED = (
@@ -58,7 +59,7 @@ FIRST_FRAME = """
 import asyncio, sys
 import tui.widgets.plotting as plotting
 from micrograd.training import Config
-from tui.app import MicrogradApp
+from tui.app import MicrogradApp, size_classes
 
 plotting.LATEST_START = 600.0  # drawings start after a frame only, never by the clock
 at_first_frame = []
@@ -170,3 +171,47 @@ async def test_a_redraw_starts_even_if_its_after_frame_callback_is_lost(
             widget.redraw()
             assert not widget.drawn
         await wait_until(pilot, lambda: plot.drawn and curve.drawn, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown", "side_width"),
+    [
+        ((80, 24), ["metrics", "probe", "loss"], 34),  # short: one slot, the probe
+        ((130, 44), ["metrics", "probe", "classes", "model", "loss"], 56),  # tall, wide
+    ],
+)
+async def test_the_first_layout_is_the_one_for_the_terminals_size(
+    monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], shown: list[str], side_width: int
+) -> None:
+    """Textual sets the size classes on its first resize, after the first layout: the first
+    frame would have stacked every side panel at 80x24, the loss curve off screen."""
+    layouts: list[tuple[list[str], bool, int]] = []
+    refresh_layout = Screen._refresh_layout
+
+    def recording(self: Screen, *args: object, **kwargs: object) -> None:
+        refresh_layout(self, *args, **kwargs)
+        if isinstance(self.app, MicrogradApp) and self is self.app.screen:
+            side = [w for w in self.query("#side > *") if w.display]
+            inside = all(w.region.bottom <= self.size.height for w in side)
+            width = self.query_one("#side").region.width
+            layouts.append(([w.id for w in side], inside, width))
+
+    monkeypatch.setattr(Screen, "_refresh_layout", recording)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+    assert layouts, "no layout recorded"
+    assert layouts[0] == (shown, True, side_width)
+    assert all(layout == layouts[0] for layout in layouts)
+
+
+@pytest.mark.parametrize("width", [1, 59, 60, 119, 120, 200])
+@pytest.mark.parametrize("height", [1, 19, 20, 39, 40, 60])
+def test_size_classes_follow_textuals_rule_on_resize(width: int, height: int) -> None:
+    """The classes set before the first layout are those Textual's resize sets later."""
+    h, v = MicrogradApp.HORIZONTAL_BREAKPOINTS, MicrogradApp.VERTICAL_BREAKPOINTS
+    ours = size_classes((width, height), h, v)
+    rule = Screen()._get_breakpoint_classes  # what Screen._on_resize applies
+    textuals = rule(width, h) | rule(height, v)
+    assert {name for name, on in ours.items() if on} == textuals
+    assert set(ours) == {name for _, name in h + v}

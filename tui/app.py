@@ -98,6 +98,21 @@ PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
 
 
+def size_classes(
+    size: tuple[int, int],
+    horizontal: list[tuple[int, str]],
+    vertical: list[tuple[int, str]],
+) -> dict[str, bool]:
+    """Each breakpoint class and whether a screen of size has it: per axis, the class of
+    the largest breakpoint the size reaches (Textual's rule on a resize)."""
+    classes: dict[str, bool] = {}
+    for extent, breakpoints in zip(size, (horizontal, vertical)):
+        reached = [(at, name) for at, name in breakpoints if extent >= at]
+        on = max(reached)[1] if reached else None
+        classes.update((name, name == on) for _, name in breakpoints)
+    return classes
+
+
 def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
     """A step's record: the training numbers given, validation measured now."""
     val_loss, val_acc = trainer.evaluate(trainer.val_split)
@@ -320,6 +335,13 @@ class MicrogradApp(App[int]):
     # ------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
+        # Textual sets the breakpoint classes on the first resize, after the first layout:
+        # that layout (the first frame) would be the wrong one, e.g. at 80x24 every side
+        # panel stacked and the loss curve off screen. Set them before anything is laid out.
+        self.screen.update_classes(
+            size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),
+            animate=False,
+        )
         splits = self.trainer.train_split, self.trainer.val_split, self.trainer.test_split
         with Horizontal(id="main"):
             with Vertical(id="plot-box") as box:
