@@ -117,6 +117,20 @@ async def test_the_save_message_at_80x24_fits_one_row_and_the_loss_curve_stays(
         assert len(curve.lines()) == curve.size.height  # the curve, not an empty box
 
 
+@pytest.mark.parametrize(
+    ("width", "keys"), [(80, "s takes one step, r resets, ? explains"), (60, "s steps")]
+)
+async def test_the_paused_hint_fits_the_width_whole(width: int, keys: str) -> None:
+    """At 60 columns the hint ended in an ellipsis: a shorter wording fits instead."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(width, 24)) as pilot:
+        for _ in range(12):  # a two-digit step
+            await step(pilot, app)
+        shown = message(app)
+        assert shown.startswith("Paused at step 12.") and keys in shown and "space trains" in shown
+        assert len(shown) <= app.query_one("#message", Static).content_size.width
+
+
 async def test_a_long_error_message_is_cut_not_wrapped(tmp_path: Path) -> None:
     """A failed save into a deep folder: the message keeps to its row, the layout holds."""
     deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "gone"

@@ -389,7 +389,7 @@ class MicrogradApp(App[int]):
         self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
-        self.show_message(self.hint())
+        self.show_message(*self.hint())
         heartbeat = os.environ.get(HEARTBEAT_ENV)
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
@@ -412,10 +412,13 @@ class MicrogradApp(App[int]):
         """One line per timer tick: benchmarks read the event loop's liveness from it."""
         self._heartbeat.write(f"{time.monotonic()}\n")
 
-    def hint(self) -> str:
+    def hint(self) -> tuple[str, ...]:
+        """What the keys do while paused, longest wording first (see show_message)."""
+        paused = f"Paused at step {self.step_count}."
         return (
-            f"Paused at step {self.step_count}. "
-            "space trains, s takes one step, r resets, ? explains."
+            f"{paused} space trains, s takes one step, r resets, ? explains.",
+            f"{paused} space trains, s steps, ? help.",  # 60 columns
+            paused,
         )
 
     def show_message(self, *texts: str, error: bool = False) -> None:
@@ -591,7 +594,7 @@ class MicrogradApp(App[int]):
     def pause(self) -> None:
         self._keep_training.clear()  # the worker abandons its step within a few samples
         self.state = "paused"
-        self.show_message(self.hint())
+        self.show_message(*self.hint())
 
     # ------------------------------------------------------------- worker
 
@@ -765,7 +768,7 @@ class MicrogradApp(App[int]):
             self.schedule_plots()
             self._plots_due = now + PLOT_INTERVAL
         if self.state not in ("running", "diverged"):  # keep what divergence said
-            self.show_message(self.hint())
+            self.show_message(*self.hint())
 
     @on(RunSaved)
     def on_run_saved(self, message: RunSaved) -> None:
