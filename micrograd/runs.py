@@ -20,10 +20,8 @@ load_run() checks everything and reports any problem as one RunFileError line.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
-import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,6 +89,9 @@ def save_run(path: str | os.PathLike[str], trainer: Trainer, history: list[Recor
     path, so path always holds either the old run or the whole new one. Raises OSError
     if the file cannot be written (the old file and the folder are left as they were).
     """
+    import json  # here, not at the top: the app's first frame does without json and
+    import secrets  # secrets (~7 ms of imports)
+
     path = Path(path)
     text = json.dumps(run_to_json(trainer, history), allow_nan=False, separators=(",", ":"))
     folder = path.parent
@@ -176,6 +177,8 @@ def _read_json(path: str | os.PathLike[str]) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RunFileError(f"is not UTF-8 text (bad byte at offset {e.start})") from None
+    import json  # see save_run
+
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
