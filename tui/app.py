@@ -224,6 +224,24 @@ class DaemonThreads(ThreadPoolExecutor):
         """Nothing to wait for: the threads are daemons."""
 
 
+class MainScreen(Screen):
+    """The app's main screen, which takes a size's classes (the app's breakpoints) before
+    it is laid out for that size.
+
+    Textual's own resize handler lays a screen out for the new size first and sets the new
+    size's classes after: a frame showed the old size's layout at the new size, e.g. at
+    130x44 a 34-column side column with three panels. This handler runs before Textual's.
+    """
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.take_size_classes(event.size)
+
+    def take_size_classes(self, size: tuple[int, int]) -> None:
+        app = self.app
+        classes = size_classes(size, app.HORIZONTAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS)
+        self.update_classes(classes, animate=False)
+
+
 class MicrogradApp(App[int]):
     """Train micrograd's MLP on the taichi data live: watch the boundary form."""
 
@@ -338,10 +356,9 @@ class MicrogradApp(App[int]):
         # Textual sets the breakpoint classes on the first resize, after the first layout:
         # that layout (the first frame) would be the wrong one, e.g. at 80x24 every side
         # panel stacked and the loss curve off screen. Set them before anything is laid out.
-        self.screen.update_classes(
-            size_classes(self.size, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),
-            animate=False,
-        )
+        main = self.screen
+        assert isinstance(main, MainScreen)
+        main.take_size_classes(self.size)
         splits = self.trainer.train_split, self.trainer.val_split, self.trainer.test_split
         with Horizontal(id="main"):
             with Vertical(id="plot-box") as box:
@@ -370,6 +387,9 @@ class MicrogradApp(App[int]):
             id="too-small",
         )
         yield Footer(compact=True, show_command_palette=False)  # every key fits in 80 columns
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.first_frame_shown)
@@ -560,6 +580,13 @@ class MicrogradApp(App[int]):
         self.sync_side()
 
     def on_resize(self) -> None:
+        # This handler runs before Textual's own App._on_resize, which stores the new
+        # size: until then self.size is the old one (the hints, the class view and the
+        # message followed the size before last). Fit the new size after it.
+        self.call_next(self.fit_to_size)
+
+    def fit_to_size(self) -> None:
+        """The side column's hints and views, and the message's wording, for self.size."""
         self.sync_side()
         texts, error = self._message
         if texts:  # the wording that fits the new width

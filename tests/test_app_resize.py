@@ -1,0 +1,99 @@
+"""The app after the terminal is resized: every panel, hint and message follows the new
+size, and no frame is laid out for the old one."""
+
+from __future__ import annotations
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import Static
+
+from micrograd.training import Config
+from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tui.app import MicrogradApp
+from tui.widgets import ClassView
+
+SHORT, TALL = SIZE, (130, 44)
+
+
+def hints(app: MicrogradApp) -> dict[str, str]:
+    """The `v` hint on each slot panel's bottom edge."""
+    return {name: str(app.query_one(f"#{name}").border_subtitle) for name in app_slots()}
+
+
+def app_slots() -> tuple[str, ...]:
+    return ("probe", "classes", "model")
+
+
+def message(app: MicrogradApp) -> str:
+    return str(app.query_one("#message", Static).render())
+
+
+async def test_growing_tall_shows_the_class_view_with_the_current_step() -> None:
+    """Grown from 80x24 to a tall terminal the class view appeared, but the worker was
+    never asked for it: it kept step 0's matrix while the step count went on."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SHORT) as pilot:
+        await step(pilot, app)
+        await pilot.resize_terminal(*TALL)
+        await settle(pilot)
+        view = app.query_one(ClassView)
+        assert view.display and view.region.height > 0
+        await wait_until(pilot, lambda: view.snapshot is not None and view.snapshot.step == 1)
+        for _ in range(2):
+            await step(pilot, app)
+        await wait_until(pilot, lambda: view.snapshot is not None and view.snapshot.step == 3)
+        assert hints(app) == {name: "" for name in app_slots()}  # all shown: nothing to cycle
+
+
+async def test_shrinking_back_names_the_next_panel_again() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=TALL) as pilot:
+        await settle(pilot)
+        assert hints(app) == {name: "" for name in app_slots()}
+        await pilot.resize_terminal(*SHORT)
+        await settle(pilot)
+        assert hints(app)["probe"] == "v classes"
+        await step(pilot, app)  # the class view, hidden again, is no longer computed
+        assert "classes" not in app._open_views
+
+
+@pytest.mark.parametrize(("start", "end"), [((60, 20), (100, 30)), ((100, 30), (60, 20))])
+async def test_the_paused_hint_is_reworded_for_the_new_width(
+    start: tuple[int, int], end: tuple[int, int]
+) -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=start) as pilot:
+        await settle(pilot)
+        await pilot.resize_terminal(*end)
+        await settle(pilot)
+        shown = message(app)
+        line = app.query_one("#message", Static)
+        assert len(shown) <= line.content_size.width
+        full = "space trains, s takes one step, r resets, ? explains."
+        assert (full in shown) == (end[0] >= 80), shown
+
+
+async def test_no_layout_after_a_resize_uses_the_old_sizes_classes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual lays a screen out for its new size before it sets the new size's classes:
+    one frame showed the old layout at the new size (e.g. a 34-column side column and
+    only three panels at 130x44)."""
+    widths: list[tuple[int, int]] = []
+    refresh_layout = Screen._refresh_layout
+
+    def recording(self: Screen, *args: object, **kwargs: object) -> None:
+        refresh_layout(self, *args, **kwargs)
+        if isinstance(self.app, MicrogradApp) and self is self.app.screen_stack[0]:
+            widths.append((self.size.width, self.query_one("#side").region.width))
+
+    monkeypatch.setattr(Screen, "_refresh_layout", recording)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SHORT) as pilot:
+        await settle(pilot)
+        for size in (TALL, SHORT, TALL):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+    expected = {SHORT[0]: 34, TALL[0]: 56}
+    assert {w for w, _ in widths} == set(expected)
+    assert all(side == expected[w] for w, side in widths), widths
