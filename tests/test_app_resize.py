@@ -1,5 +1,5 @@
-"""The app after the terminal is resized: every panel, hint and message follows the new
-size, and no frame is laid out for the old one."""
+"""The app at each terminal size and after a resize: every panel, hint and message fits
+the size, and no frame is laid out for an old one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.widgets import Static
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
-from tui.widgets import ClassView
+from tui.widgets import ClassView, LossCurve
 
 SHORT, TALL = SIZE, (130, 44)
 
@@ -97,3 +97,32 @@ async def test_no_layout_after_a_resize_uses_the_old_sizes_classes(
     expected = {SHORT[0]: 34, TALL[0]: 56}
     assert {w for w, _ in widths} == set(expected)
     assert all(side == expected[w] for w, side in widths), widths
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 23)])
+async def test_a_cramped_terminal_keeps_the_loss_curve_whole(size: tuple[int, int]) -> None:
+    """Under 24 rows the probe panel left the loss curve no room: at 60x20 the loss panel
+    was cut off at the bottom and said "too short"; at 80x23 it was a row short."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=size) as pilot:
+        await step(pilot, app)
+        side = [w.id for w in app.query("#side > *") if w.display]
+        assert side == ["metrics", "loss"]
+        loss = app.query_one("#loss")
+        assert loss.region.bottom <= app.query_one("#main").region.bottom
+        curve = app.query_one(LossCurve)
+        assert len(curve.lines()) == curve.size.height
+        assert "┤" in curve.drawing.text.plain  # a curve with its axis, not "too short"
+        assert hints(app) == {name: "" for name in app_slots()}
+        await pilot.press("v")
+        assert "24 rows" in message(app)
+        assert [w.id for w in app.query("#side > *") if w.display] == side
+
+
+async def test_v_in_a_tall_terminal_says_every_panel_is_shown() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=TALL) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        assert "all shown" in message(app)
+        assert app.slot == "probe"

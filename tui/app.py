@@ -91,6 +91,10 @@ tenth of this spaces them further, so training keeps at least 90% of the worker.
 SLOTS = ("probe", "classes", "model")
 """The panels that share the side column's slot in short terminals, in `v` order."""
 
+SLOT_ROWS = 24
+"""From this many rows the side column has room for one of SLOTS above the loss curve;
+below, it shows the training panel and the loss curve only."""
+
 TALL = 40
 """From this many rows the side column shows all of SLOTS at once."""
 
@@ -279,8 +283,9 @@ class MicrogradApp(App[int]):
     ]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-too-short"),
-        (MIN_SIZE[1], "-short"),
-        (40, "-tall"),
+        (MIN_SIZE[1], "-cramped"),
+        (SLOT_ROWS, "-short"),
+        (TALL, "-tall"),
     ]
 
     # The app's own reactives repaint nothing: a repaint of the app is one of the whole
@@ -525,6 +530,13 @@ class MicrogradApp(App[int]):
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
+        rows = self.size.height
+        if rows < SLOT_ROWS:
+            self.show_message(f"No room for the side panels: v shows them from {SLOT_ROWS} rows.")
+            return
+        if rows >= TALL:
+            self.show_message("The side panels are all shown (v cycles them in short terminals).")
+            return
         self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
 
     def action_probe(self, dx: int, dy: int) -> None:
@@ -595,11 +607,13 @@ class MicrogradApp(App[int]):
     def sync_side(self) -> None:
         """Name the next panel `v` shows (short terminals only); the class view is open
         while it shows: in its slot, or in a tall terminal."""
-        tall = self.size.height >= TALL
+        rows = self.size.height
+        tall = rows >= TALL
+        cycles = SLOT_ROWS <= rows < TALL
         following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
         for name in SLOTS:
-            self.query_one(f"#{name}").border_subtitle = "" if tall else f"v {following}"
-        shown = self.slot == "classes" or tall
+            self.query_one(f"#{name}").border_subtitle = f"v {following}" if cycles else ""
+        shown = (self.slot == "classes" and cycles) or tall
         if shown and "classes" not in self._open_views:
             self.set_views(self._open_views | {"classes"}, "classes")
         elif not shown and "classes" in self._open_views:
