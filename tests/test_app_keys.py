@@ -184,16 +184,43 @@ async def test_the_help_footer_names_the_keys_that_work_there() -> None:
 
 
 async def test_a_tiny_terminal_asks_to_be_enlarged_and_recovers() -> None:
+    """Too small, the app shows only its request; keys other than quit would change what
+    cannot be seen (space started training out of sight), so they wait."""
     app = MicrogradApp(Config())
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause()
         assert app.query_one("#too-small").display
         assert not app.query_one("#main").display
-        await step(pilot, app)  # keys still work
+        await pilot.press("space", "s", "r", "v", "question_mark")
+        await pilot.pause(0.2)
+        assert app.state == "paused" and app.step_count == 0 and app.slot == "probe"
+        assert app.screen is app.screen_stack[0]
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not app.query_one("#too-small").display
         assert app.query_one("#main").display
+        await step(pilot, app)  # keys work again, and the footer shows them again
+        assert "space" in footer_keys(app) and "q" in footer_keys(app)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert footer_keys(app) == ["q"]
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+def footer_keys(app: MicrogradApp) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [key.key_display for key in app.screen.query(FooterKey)]
+
+
+async def test_q_quits_a_tiny_terminal() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
 
 
 async def test_the_boundary_follows_a_resize_while_paused() -> None:

@@ -243,7 +243,15 @@ class MainScreen(Screen):
     def take_size_classes(self, size: tuple[int, int]) -> None:
         app = self.app
         classes = size_classes(size, app.HORIZONTAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS)
+        was_too_small = self.too_small
         self.update_classes(classes, animate=False)
+        if self.too_small != was_too_small:
+            app.refresh_bindings()  # the keys a too-small screen ignores come or go
+
+    @property
+    def too_small(self) -> bool:
+        """Too small to show the app: it asks to be enlarged (see app.tcss)."""
+        return self.has_class("-too-narrow") or self.has_class("-too-short")
 
 
 class MicrogradApp(App[int]):
@@ -552,7 +560,12 @@ class MicrogradApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The probe's keys and v act on the main screen only; the views open from the
-        main screen or from another view, not from the help."""
+        main screen or from another view, not from the help. While the terminal is too
+        small for the main screen (it asks to be enlarged) only quitting works: a key
+        there would change what cannot be seen."""
+        main = self.screen_stack[0]
+        if self.screen is main and isinstance(main, MainScreen) and main.too_small:
+            return action == "quit"
         if action in PROBE_ACTIONS:
             return self.screen is self.screen_stack[0]
         if action in ("graph", "params", "gradcheck"):
