@@ -126,3 +126,15 @@ async def test_v_in_a_tall_terminal_says_every_panel_is_shown() -> None:
         await pilot.press("v")
         assert "all shown" in message(app)
         assert app.slot == "probe"
+
+
+async def test_at_60_columns_the_footer_still_shows_help_and_quit() -> None:
+    """The footer takes 78 columns: at 60, ? Help and q Quit (last) were cut off."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        from textual.widgets._footer import FooterKey
+
+        right = app.screen.size.width
+        seen = [k.key_display for k in app.screen.query(FooterKey) if k.region.right <= right]
+        assert seen[:3] == ["space", "?", "q"]

@@ -262,6 +262,9 @@ class MicrogradApp(App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle", "Train/Pause"),
+        # help and quit next: a footer narrower than its 78 columns keeps them in sight
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
         Binding("s", "step", "Step"),
         Binding("r", "reset", "Reset"),
         Binding("w", "save", "Save"),
@@ -277,8 +280,6 @@ class MicrogradApp(App[int]):
         Binding("0", "label(0)", "Label 0", show=False),
         Binding("1", "label(1)", "Label 1", show=False),
         Binding("2", "label(2)", "Label 2", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
