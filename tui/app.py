@@ -239,6 +239,9 @@ class MainScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.take_size_classes(event.size)
+        app = self.app
+        if isinstance(app, MicrogradApp):
+            app.fit_to_size()
 
     def take_size_classes(self, size: tuple[int, int]) -> None:
         app = self.app
@@ -605,14 +608,13 @@ class MicrogradApp(App[int]):
         self.query_one("#side").set_classes(f"-show-{slot}")
         self.sync_side()
 
-    def on_resize(self) -> None:
-        # This handler runs before Textual's own App._on_resize, which stores the new
-        # size: until then self.size is the old one (the hints, the class view and the
-        # message followed the size before last). Fit the new size after it.
-        self.call_next(self.fit_to_size)
-
     def fit_to_size(self) -> None:
-        """The side column's hints and views, and the message's wording, for self.size."""
+        """The side column's hints and views, and the message's wording, for self.size.
+
+        Called by the main screen as it is resized, before it is laid out for the new
+        size. (On the app's own resize, self.size was still the old one; and an update
+        made then was drawn before the screen's new layout: shrunk from 130x44 to 80x24,
+        a frame showed the 130-column layout cut off at 80.)"""
         self.sync_side()
         texts, error = self._message
         if texts:  # the wording that fits the new width
