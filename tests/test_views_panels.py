@@ -114,3 +114,11 @@ def test_class_view_with_an_empty_class():
     snap = ClassSnapshot(0, ((3, 0, 0), (0, 0, 0), (1, 0, 2)))
     text = render_text(matrix_table(snap))
     assert "—" in text and "100%" in text and "83%" in text
+
+
+def test_class_view_columns_stay_put_as_accuracies_reach_100_percent():
+    """The acc column widened by one when a row first showed 100%, moving its header."""
+    before = render_text(matrix_table(ClassSnapshot(1, ((2, 1, 0), (0, 2, 1), (1, 0, 3)))))
+    after = render_text(matrix_table(ClassSnapshot(2, ((3, 0, 0), (0, 3, 0), (0, 0, 4)))))
+    assert "100%" in after and "100%" not in before
+    assert before.splitlines()[0] == after.splitlines()[0]  # the header row

@@ -67,7 +67,8 @@ def matrix_table(snapshot: ClassSnapshot) -> Table:
     table.add_column(Text("true\\pred", style="dim"), no_wrap=True)
     for j in range(k):
         table.add_column(class_name(j), justify="right", no_wrap=True)
-    table.add_column(Text("acc", style="dim"), justify="right", no_wrap=True)
+    # as wide as "100%" from the start, so the columns stay put as the accuracies rise
+    table.add_column(Text("acc", style="dim"), justify="right", no_wrap=True, min_width=4)
     for i, (row, acc) in enumerate(zip(snapshot.counts, snapshot.accuracy)):
         cells: list[Text] = []
         for j, n in enumerate(row):
