@@ -138,3 +138,36 @@ async def test_at_60_columns_the_footer_still_shows_help_and_quit() -> None:
         right = app.screen.size.width
         seen = [k.key_display for k in app.screen.query(FooterKey) if k.region.right <= right]
         assert seen[:3] == ["space", "?", "q"]
+
+
+def legend_fits(app: MicrogradApp, numbered: bool) -> None:
+    box = app.query_one("#plot-box")
+    shown = box._border_subtitle.plain  # the Content Textual draws (the property gives markup)
+    assert len(shown) <= box.region.width - 6, shown  # corners, lines, spaces
+    assert all(mark in shown for mark in ("o", "x", "+", "wrong")), shown
+    assert ("2" in shown) == numbered, shown
+
+
+LEGENDS = [((60, 20), False), (SHORT, True), (TALL, True)]
+
+
+@pytest.mark.parametrize(("size", "numbered"), LEGENDS)
+async def test_the_plot_legend_fits_its_frame(size: tuple[int, int], numbered: bool) -> None:
+    """At 60 columns the legend was cut to `o ██ 0  x ██ 1  + …`: class 2 and the mark of
+    a wrong prediction were lost. Narrow, it drops the class numbers instead."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        legend_fits(app, numbered)
+
+
+@pytest.mark.parametrize(("size", "numbered"), LEGENDS)
+async def test_the_plot_legend_fits_its_frame_after_a_resize(
+    size: tuple[int, int], numbered: bool
+) -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=TALL if size == SHORT else SHORT) as pilot:
+        await settle(pilot)
+        await pilot.resize_terminal(*size)
+        await settle(pilot)
+        legend_fits(app, numbered)

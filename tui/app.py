@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -380,7 +381,6 @@ class MicrogradApp(App[int]):
         with Horizontal(id="main"):
             with Vertical(id="plot-box") as box:
                 box.border_title = "decision boundary"
-                box.border_subtitle = legend(self.no_color)
                 yield BoundaryPlot(self.trainer.train_split, self.snapshot.weights, id="boundary")
             with Vertical(id="side"):
                 yield MetricsPanel(id="metrics").data_bind(MicrogradApp.state)
@@ -422,6 +422,7 @@ class MicrogradApp(App[int]):
         self.query_one("#classes").border_title = "validation classes"
         self.query_one(ProbePanel).sample = self.sample
         self.watch_slot(self.slot)
+        self.query_one("#plot-box").border_subtitle = self.plot_legend()
         self.query_one("#loss").border_title = "loss"
         self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
         self.query_one(MetricsPanel).record = self.history[-1]
@@ -608,14 +609,23 @@ class MicrogradApp(App[int]):
         self.query_one("#side").set_classes(f"-show-{slot}")
         self.sync_side()
 
+    def plot_legend(self) -> Text:
+        """The plot's legend, as much of it as fits on the plot's frame."""
+        side = self.query_one("#side").styles.width
+        side_width = int(side.value) if side is not None else 0
+        # a frame's subtitle has its two corners and a line and a space on either side
+        return legend(self.no_color, width=self.size.width - side_width - 6)
+
     def fit_to_size(self) -> None:
-        """The side column's hints and views, and the message's wording, for self.size.
+        """The side column's hints and views, the plot's legend and the message's
+        wording, for self.size.
 
         Called by the main screen as it is resized, before it is laid out for the new
         size. (On the app's own resize, self.size was still the old one; and an update
         made then was drawn before the screen's new layout: shrunk from 130x44 to 80x24,
         a frame showed the 130-column layout cut off at 80.)"""
         self.sync_side()
+        self.query_one("#plot-box").border_subtitle = self.plot_legend()
         texts, error = self._message
         if texts:  # the wording that fits the new width
             self.show_message(*texts, error=error)

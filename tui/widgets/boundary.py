@@ -365,19 +365,27 @@ class BoundaryPlot(ThreadDrawnPlot):
         return drawing.with_cursor(self.cursor)
 
 
-def legend(no_color: bool = False) -> Text:
-    """One line that names the glyphs: what a learner needs to read the plot without colour."""
+def legend(no_color: bool = False, width: int | None = None) -> Text:
+    """One line that names the glyphs: what a learner needs to read the plot without colour.
+
+    Within width cells if given: narrower than the whole legend, it drops the class
+    numbers and the spaces around each swatch (the glyphs and shades still tell the
+    classes apart, and the side panels name them).
+    """
     regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
-    text = Text()
-    for k in range(3):
-        color = "" if no_color else CLASS_COLORS[k]
-        text.append(f" {POINT_MARKERS[k]}", style=f"bold {color}")
-        text.append(" ")
-        text.append(regions[k] * 2, style=color)
-        text.append(f" {k} ")
-    text.append(" ")
-    text.append(POINT_MARKERS[0], style=WRONG_STYLE)
-    text.append(" wrong ")
+    for whole in (True, False):
+        text = Text()
+        for k in range(3):
+            color = "" if no_color else CLASS_COLORS[k]
+            text.append(f" {POINT_MARKERS[k]}" if whole else POINT_MARKERS[k], f"bold {color}")
+            text.append(" " if whole else "")
+            text.append(regions[k] * 2, style=color)
+            text.append(f" {k} " if whole else " ")
+        text.append(" " if whole else "")
+        text.append(POINT_MARKERS[0], style=WRONG_STYLE)
+        text.append(" wrong " if whole else " wrong")
+        if width is None or text.cell_len <= width:
+            break
     return text
 
 
