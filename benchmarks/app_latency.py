@@ -278,16 +278,22 @@ def measure_floor(result: Result, presses: int = 10) -> None:
         result.floor_ms = statistics.median(times)
 
 
+def whole_first_frame(screen: str) -> bool:
+    """Our first frame, all of it but the plots (drawn by a thread): the run state in the
+    training panel and the footer's keys."""
+    return bool(state_of(screen)) and "q Quit" in screen
+
+
 def measure_first_frames(exe: Path, launches: int, result: Result) -> None:
     """The default launch's first frame and the smallest Textual app's, launched in turn
     (ours, hello, ours, ...) so that the machine's swings hit both alike."""
     for _ in range(launches):
-        for argv, out in (
-            ([str(exe)], result.default_frames_s),
-            ([sys.executable, str(HELLO)], result.hello_frames_s),
+        for argv, out, shown in (
+            ([str(exe)], result.default_frames_s, whole_first_frame),
+            ([sys.executable, str(HELLO)], result.hello_frames_s, lambda s: bool(state_of(s))),
         ):
             with Tmux(argv, {}) as app:
-                if app.wait_for(lambda s: bool(state_of(s)), timeout=10.0, poll=START_POLL):
+                if app.wait_for(shown, timeout=10.0, poll=START_POLL):
                     out.append(time.monotonic() - app.started)
             time.sleep(0.2)
 
@@ -417,8 +423,9 @@ def print_report(r: Result) -> None:
     if r.default_frames_s:
         ms = statistics.median(r.default_frames_s) * 1e3
         print(
-            f"First frame of `micrograd-tui` (the default run) in tmux, median of"
-            f" {len(r.default_frames_s)} launches: {ms:.0f} ms (target < 500 ms: {ok(ms < 500)})"
+            f"First frame of `micrograd-tui` (the default run; its panels and footer) in tmux,"
+            f" median of {len(r.default_frames_s)} launches: {ms:.0f} ms"
+            f" (target < 500 ms: {ok(ms < 500)})"
         )
     if r.hello_frames_s:
         hello = statistics.median(r.hello_frames_s) * 1e3

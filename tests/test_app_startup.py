@@ -218,3 +218,25 @@ def test_size_classes_follow_textuals_rule_on_resize(width: int, height: int) ->
     textuals = rule(width, h) | rule(height, v)
     assert {name for name, on in ours.items() if on} == textuals
     assert set(ours) == {name for _, name in h + v}
+
+
+async def test_the_footers_keys_are_in_the_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's footer composes its keys once the screen first publishes its bindings,
+    after the first frame: the keys came ~0.15 s after the rest of the screen."""
+    from textual.widgets._footer import FooterKey
+
+    first: list[list[str]] = []
+    refresh_layout = Screen._refresh_layout
+
+    def recording(self: Screen, *args: object, **kwargs: object) -> None:
+        refresh_layout(self, *args, **kwargs)
+        if not first and isinstance(self.app, MicrogradApp):
+            first.append([key.key_display for key in self.query(FooterKey)])
+
+    monkeypatch.setattr(Screen, "_refresh_layout", recording)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        settled = [key.key_display for key in app.screen.query(FooterKey)]
+    assert first == [settled]
+    assert settled[:3] == ["space", "?", "q"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -258,6 +258,19 @@ class MainScreen(Screen):
         return self.has_class("-too-narrow") or self.has_class("-too-short")
 
 
+class KeysFooter(Footer):
+    """Textual's footer, with its keys in the app's first frame.
+
+    Textual's composes its keys only once the screen first publishes its bindings,
+    after the first frame: the keys came ~0.15 s after the rest of the screen (while the
+    drawing thread was importing numpy and plotext). This one composes them at once;
+    later binding changes recompose it as before."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_reactive(Footer._bindings_ready, True)
+
+
 class MicrogradApp(App[int]):
     """Train micrograd's MLP on the taichi data live: watch the boundary form."""
 
@@ -403,7 +416,7 @@ class MicrogradApp(App[int]):
             f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (q quits)",
             id="too-small",
         )
-        yield Footer(compact=True, show_command_palette=False)  # every key fits in 80 columns
+        yield KeysFooter(compact=True, show_command_palette=False)  # every key fits in 80 columns
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")
