@@ -556,14 +556,18 @@ class MicrogradApp(App[int]):
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
-        rows = self.size.height
-        if rows < SLOT_ROWS:
+        shown = self.slots_shown()
+        if shown == "none":
             self.show_message(f"No room for the side panels: v shows them from {SLOT_ROWS} rows.")
-            return
-        if rows >= TALL:
+        elif shown == "all":
             self.show_message("The side panels are all shown (v cycles them in short terminals).")
-            return
-        self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+        else:
+            self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+
+    def slots_shown(self) -> Literal["none", "one", "all"]:
+        """How many of SLOTS the side column has room for at self.size (see app.tcss)."""
+        rows = self.size.height
+        return "none" if rows < SLOT_ROWS else "all" if rows >= TALL else "one"
 
     def action_probe(self, dx: int, dy: int) -> None:
         """Move the probe's crosshair one plot cell."""
@@ -585,7 +589,7 @@ class MicrogradApp(App[int]):
         if self.screen is main and isinstance(main, MainScreen) and main.too_small:
             return action == "quit"
         if action in PROBE_ACTIONS:
-            return self.screen is self.screen_stack[0]
+            return self.screen is main
         if action in ("graph", "params", "gradcheck"):
             return not isinstance(self.screen, HelpScreen)
         return True
@@ -646,13 +650,11 @@ class MicrogradApp(App[int]):
     def sync_side(self) -> None:
         """Name the next panel `v` shows (short terminals only); the class view is open
         while it shows: in its slot, or in a tall terminal."""
-        rows = self.size.height
-        tall = rows >= TALL
-        cycles = SLOT_ROWS <= rows < TALL
+        slots = self.slots_shown()
         following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
         for name in SLOTS:
-            self.query_one(f"#{name}").border_subtitle = f"v {following}" if cycles else ""
-        shown = (self.slot == "classes" and cycles) or tall
+            self.query_one(f"#{name}").border_subtitle = f"v {following}" if slots == "one" else ""
+        shown = (self.slot == "classes" and slots == "one") or slots == "all"
         if shown and "classes" not in self._open_views:
             self.set_views(self._open_views | {"classes"}, "classes")
         elif not shown and "classes" in self._open_views:

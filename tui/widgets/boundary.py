@@ -373,20 +373,20 @@ def legend(no_color: bool = False, width: int | None = None) -> Text:
     classes apart, and the side panels name them).
     """
     regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
-    for whole in (True, False):
-        text = Text()
-        for k in range(3):
-            color = "" if no_color else CLASS_COLORS[k]
-            text.append(f" {POINT_MARKERS[k]}" if whole else POINT_MARKERS[k], f"bold {color}")
-            text.append(" " if whole else "")
-            text.append(regions[k] * 2, style=color)
-            text.append(f" {k} " if whole else " ")
-        text.append(" " if whole else "")
-        text.append(POINT_MARKERS[0], style=WRONG_STYLE)
-        text.append(" wrong " if whole else " wrong")
-        if width is None or text.cell_len <= width:
-            break
-    return text
+    colors = [""] * 3 if no_color else list(CLASS_COLORS)
+    marks = [(POINT_MARKERS[k], f"bold {colors[k]}") for k in range(3)]
+    swatches = [(regions[k] * 2, colors[k]) for k in range(3)]
+    wrong = (POINT_MARKERS[0], WRONG_STYLE)
+    whole = Text()  # " o ██ 0  x ██ 1  + ██ 2  o wrong "
+    for k, ((glyph, style), swatch) in enumerate(zip(marks, swatches)):
+        whole.append(f" {glyph}", style).append(" ").append(*swatch).append(f" {k} ")
+    whole.append(" ").append(*wrong).append(" wrong ")
+    if width is None or whole.cell_len <= width:
+        return whole
+    short = Text()  # "o██ x██ +██ o wrong"
+    for mark, swatch in zip(marks, swatches):
+        short.append(*mark).append(*swatch).append(" ")
+    return short.append(*wrong).append(" wrong")
 
 
 __all__ = [
