@@ -128,16 +128,50 @@ async def test_v_in_a_tall_terminal_says_every_panel_is_shown() -> None:
         assert app.slot == "probe"
 
 
-async def test_at_60_columns_the_footer_still_shows_help_and_quit() -> None:
-    """The footer takes 78 columns: at 60, ? Help and q Quit (last) were cut off."""
+def footer_shown(app: MicrogradApp) -> list[str]:
+    """The keys the footer shows, each checked to be whole on screen."""
+    from textual.widgets._footer import FooterKey
+
+    shown = [k for k in app.screen.query(FooterKey) if k.display]
+    for key in shown:
+        text = f"{key.key_display} {key.description}"
+        assert key.region.right <= app.screen.size.width, (text, key.region)
+        assert key.region.width >= len(text), (text, key.region)
+    return [k.key_display for k in shown]
+
+
+EVERY_KEY = ["space", "?", "q", "s", "r", "w", "g", "p", "c"]
+
+
+async def test_a_narrow_footer_shows_whole_keys_only() -> None:
+    """From 60 to 77 columns the footer's last key was cut off mid-word ("g Grap")."""
     app = MicrogradApp(Config())
     async with app.run_test(size=(60, 20)) as pilot:
         await settle(pilot)
-        from textual.widgets._footer import FooterKey
+        assert footer_shown(app) == ["space", "?", "q", "s", "r", "w"]  # 60 columns exactly
+        await pilot.resize_terminal(61, 20)  # and g Graph in 61 (no blank after the last)
+        await settle(pilot)
+        assert footer_shown(app) == EVERY_KEY[:7]
+        await pilot.resize_terminal(*SHORT)
+        await settle(pilot)
+        assert footer_shown(app) == EVERY_KEY
+        await pilot.resize_terminal(70, 20)
+        await settle(pilot)
+        assert footer_shown(app) == EVERY_KEY[:8]
 
-        right = app.screen.size.width
-        seen = [k.key_display for k in app.screen.query(FooterKey) if k.region.right <= right]
-        assert seen[:3] == ["space", "?", "q"]
+
+@pytest.mark.parametrize("key", ["g", "p", "c", "question_mark"])
+async def test_a_view_footer_at_60_columns_shows_whole_keys(key: str) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        assert footer_shown(app)[0] == "esc"  # back to the main screen's keys
+        hidden = [k for k in app.screen.query(FooterKey) if not k.display]
+        assert all(k.region.width == 0 for k in hidden)
 
 
 def legend_fits(app: MicrogradApp, numbered: bool) -> None:

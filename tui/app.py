@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from micrograd.runs import save_run
@@ -41,6 +41,7 @@ from tui.messages import (
 )
 from tui.widgets.boundary import LIMIT, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
+from tui.widgets.footer import KeysFooter
 from tui.widgets.help import HelpScreen
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
@@ -240,6 +241,7 @@ class MainScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.take_size_classes(event.size)
+        self.query_one(KeysFooter).fit(event.size.width)  # its own resize comes a frame later
         app = self.app
         if isinstance(app, MicrogradApp):
             app.fit_to_size()
@@ -256,19 +258,6 @@ class MainScreen(Screen):
     def too_small(self) -> bool:
         """Too small to show the app: it asks to be enlarged (see app.tcss)."""
         return self.has_class("-too-narrow") or self.has_class("-too-short")
-
-
-class KeysFooter(Footer):
-    """Textual's footer, with its keys in the app's first frame.
-
-    Textual's composes its keys only once the screen first publishes its bindings,
-    after the first frame: the keys came ~0.15 s after the rest of the screen (while the
-    drawing thread was importing numpy and plotext). This one composes them at once;
-    later binding changes recompose it as before."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.set_reactive(Footer._bindings_ready, True)
 
 
 class MicrogradApp(App[int]):
@@ -416,7 +405,7 @@ class MicrogradApp(App[int]):
             f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (q quits)",
             id="too-small",
         )
-        yield KeysFooter(compact=True, show_command_palette=False)  # every key fits in 80 columns
+        yield KeysFooter()  # every key fits in 80 columns
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")

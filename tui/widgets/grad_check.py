@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from micrograd.introspect import GradCheck, gradient_check
 from micrograd.training import Trainer
+from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
@@ -79,7 +80,7 @@ class GradCheckScreen(Screen[None]):
         yield Static(id="gradcheck-title")
         yield Static(id="gradcheck-summary")
         yield DataTable(id="gradcheck-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
+        yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:
         table = self.table

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from micrograd.introspect import GraphNode, sample_graph
 from micrograd.training import Trainer
+from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num
 
@@ -210,7 +211,7 @@ class GraphScreen(Screen[None]):
         yield Static(id="graph-detail")
         yield Static(id="graph-status")
         yield Input(placeholder="name, e.g. layer1.neuron3.w0 (enter jumps)", id="graph-search")
-        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
+        yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:
         tree = self.tree

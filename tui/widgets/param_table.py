@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from micrograd.training import Trainer
+from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
@@ -115,7 +116,7 @@ class ParamTableScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="params-title")
         yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
+        yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:
         table = self.table
