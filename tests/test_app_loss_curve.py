@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from tests.pilot_helpers import wait_until
 from tui.messages import Record
 from tui.widgets import LossCurve
-from tui.widgets.loss_curve import thin
+from tui.widgets.loss_curve import thin, y_label, y_ticks
 
 
 class CurveHost(App[None]):
@@ -23,24 +23,88 @@ def records(losses: list[float]) -> list[Record]:
     return [Record(k, loss, 0.5, loss, 0.5) for k, loss in enumerate(losses)]
 
 
+def y_labels(text: str) -> dict[str, int]:
+    """Each y label of a drawn curve and its row."""
+    return {
+        line.split("┤")[0].strip(): i for i, line in enumerate(text.splitlines()) if "┤" in line
+    }
+
+
 async def test_the_loss_axis_is_logarithmic_with_decade_labels() -> None:
     app = CurveHost()
     async with app.run_test(size=(60, 20)) as pilot:
         curve = app.query_one(LossCurve)
-        curve.history = records([1.0 * 0.9**k for k in range(60)])  # 1 down to ~0.002
+        curve.history = records([5.0 * 0.9**k for k in range(93)])  # 5 down to ~0.0003
         await wait_until(pilot, lambda: curve.drawn)
-        text = curve.drawing.text.plain
-        for label in ("1", "0.1", "0.01", "0.001"):
-            assert any(line.strip().startswith(label + "┤") for line in text.splitlines()), label
-        rows = {
-            label: i
-            for i, line in enumerate(text.splitlines())
-            for label in ("1", "0.1", "0.01", "0.001")
-            if line.strip().startswith(label + "┤")
-        }
+        rows = y_labels(curve.drawing.text.plain)
+        # the ends are the largest and smallest loss drawn; whole decades between them
+        assert list(rows) == ["5.00", "1", "0.1", "0.01", "0.001", "3.1e-4"], rows
         # equal decades get equal heights: a log axis, not a linear one
         gaps = [rows["0.1"] - rows["1"], rows["0.01"] - rows["0.1"], rows["0.001"] - rows["0.01"]]
         assert max(gaps) - min(gaps) <= 1 and min(gaps) > 0
+        # the first loss is drawn on the top label's row, the last on the bottom's
+        lines = curve.drawing.text.plain.splitlines()
+        assert lines[rows["5.00"]].split("┤")[1].strip()[0] != " "
+        assert lines[rows["3.1e-4"]].split("┤")[1].rstrip()[-1] != " "
+
+
+@pytest.mark.parametrize(
+    ("losses", "top", "bottom"),
+    [
+        ([1.0684, 1.0122], "1.07", "1.01"),  # the tutorial's first two steps
+        ([1.0684, 0.0002], "1.07", "2.0e-4"),
+    ],
+)
+async def test_a_short_panel_labels_the_largest_and_smallest_loss(
+    losses: list[float], top: str, bottom: str
+) -> None:
+    """The loss panel at 80x24 has two rows: labelled with the two decades that happened
+    to fall on them, the first step read as a loss of 10 and the next as 0.1."""
+    app = CurveHost()
+    async with app.run_test(size=(40, 5)) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records(losses)
+        await wait_until(pilot, lambda: curve.drawn)
+        assert list(y_labels(curve.drawing.text.plain)) == [top, bottom]
+
+
+async def test_the_curve_keeps_its_left_edge_as_the_loss_falls() -> None:
+    """The labels' width changed with the loss (0.0001, then 1e-05): the curve moved."""
+    app = CurveHost()
+    async with app.run_test(size=(40, 8)) as pilot:
+        curve = app.query_one(LossCurve)
+        edges = set()
+        for last in (1.0, 0.5, 0.05, 0.0002, 1e-5, 3e-7):
+            curve.history = records([2.0, last])
+            await wait_until(pilot, lambda: curve.drawn)
+            text = curve.drawing.text.plain
+            edges |= {line.index("┤") for line in text.splitlines() if "┤" in line}
+        assert len(edges) == 1, edges
+
+
+def test_y_labels_take_six_columns_and_round_honestly() -> None:
+    for loss, shown in [
+        (12345, "1.2e4"),
+        (123.4, "123"),
+        (12.34, "12.3"),
+        (1.0684, "1.07"),
+        (0.9999, "1.00"),
+        (0.152, "0.152"),
+        (0.0152, "0.0152"),
+        (0.00143, "0.0014"),
+        (0.000143, "1.4e-4"),
+    ]:
+        assert y_label(math.log10(loss), end=True) == shown.rjust(6)
+    for decade, shown in [(-5, "1e-5"), (-3, "0.001"), (0, "1"), (2, "100"), (5, "1e5")]:
+        assert y_label(decade, end=False) == shown.rjust(6)
+
+
+def test_decades_too_close_to_a_label_are_left_out() -> None:
+    low, high = math.log10(0.003), math.log10(1.5)
+    assert y_ticks(low, high, rows=2) == [low, high]  # two rows: the ends only
+    assert y_ticks(low, high, rows=40) == [low, -2, -1, 0, high]  # room for every decade
+    # on 20 rows, 1 (0) is 1.2 rows below 1.5: too close to its label
+    assert y_ticks(low, high, rows=20) == [low, -2, -1, high]
 
 
 @pytest.mark.parametrize("last", [0, 1, 11, 4837])

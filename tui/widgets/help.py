@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.widgets.boundary import legend
+from tui.widgets.footer import KeysFooter
 
 KEYS = [
     ("space", "train / pause"),
@@ -38,7 +39,9 @@ ABOUT = (
     "The glyphs o x + are the training points, one glyph per true class; a reversed "
     "glyph is a point the model misclassifies.\n\n"
     "The probe panel shows the model's three probabilities at the crosshair; the class "
-    "panel, the validation split's confusion matrix (rows true, columns predicted)."
+    "panel, the validation split's confusion matrix (rows true, columns predicted). "
+    "The loss panel plots the training and validation loss on a log scale, from the "
+    "largest loss so far (its top label) to the smallest (its bottom label)."
 )
 
 
@@ -90,7 +93,7 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "↑↓ scroll · esc to close"  # 80x24 shows only part of it
             yield Static(help_text(self.app.no_color), id="help-text")
         # Its own footer: the main screen's would list keys that do nothing here.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
 
 __all__ = ["HelpScreen", "quiet_app_keys"]

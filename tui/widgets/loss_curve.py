@@ -44,6 +44,53 @@ def positive(x: float) -> bool:
     return math.isfinite(x) and x > 0
 
 
+def y_ticks(low: float, high: float, rows: int) -> list[float]:
+    """Where the log axis from low to high (log10 of a loss) is labelled: at both ends,
+    which are the smallest and largest loss drawn, and at the whole decades between
+    them that are at least two rows from every other label."""
+    ticks = [low, high]
+    if rows < 2:
+        return ticks
+
+    def row(y: float) -> int:
+        return round((y - low) / (high - low) * (rows - 1))
+
+    taken = {row(low), row(high)}
+    for decade in range(math.ceil(low), math.floor(high) + 1):
+        r = row(decade)
+        if low < decade < high and all(abs(r - t) >= 2 for t in taken):
+            ticks.append(decade)
+            taken.add(r)
+    return sorted(ticks)
+
+
+LABEL_WIDTH = 6
+"""Columns of every loss label, so the curve's left edge stays put as the loss falls."""
+
+
+def y_label(y: float, end: bool) -> str:
+    """The loss 10**y as the axis shows it, in LABEL_WIDTH columns: an end of the axis to
+    two or three significant digits (1.07, 0.152, 0.0014, 3.1e-5), a decade plainly
+    (1, 0.01, 1e-4)."""
+    loss = 10.0**y
+    if not end:
+        text = f"{loss:g}" if -3 <= y <= 4 else f"1e{round(y)}"
+    elif not 0.001 <= loss < 10_000:
+        mantissa, exponent = f"{loss:.1e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    elif loss >= 100:
+        text = f"{loss:.0f}"
+    elif loss >= 10:
+        text = f"{loss:.1f}"
+    elif loss >= 0.995:  # 1.00, not the 1 that 3 significant digits would round it to
+        text = f"{loss:.2f}"
+    elif loss >= 0.01:
+        text = f"{loss:.3g}"
+    else:
+        text = f"{loss:.2g}"
+    return text.rjust(LABEL_WIDTH)
+
+
 @dataclass(frozen=True)
 class CurveCanvas:
     """What a drawing of the curve depends on besides the records (read on the event loop)."""
@@ -70,18 +117,20 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
         val = [(r.step, math.log10(r.val_loss)) for r in records if positive(r.val_loss)]
         if train or val:
             logs = [y for _, y in train + val]
-            low, high = math.floor(min(logs)), math.ceil(max(logs))
-            if high - low < 1:
-                high = low + 1
             last = max(records[-1].step, 1)
             plt.xlim(0, last)
             ticks = sorted({0, round(last / 2), last})  # whole steps: no "5.5"
             plt.xticks(ticks, [str(t) for t in ticks])
-            plt.ylim(low, high)
-            decades = list(range(low, high + 1))
-            step = max(1, math.ceil(len(decades) / (2 if height < 12 else 4)))
-            shown = decades[::step]
-            plt.yticks(shown, [f"{10.0**k:g}" for k in shown])
+            # The axis spans the losses drawn, labelled at both ends: the curve starts at
+            # one label and ends at the other, whatever the panel's height.
+            low, high = min(logs), max(logs)
+            if high > low:
+                plt.ylim(low, high)
+                ys = y_ticks(low, high, rows=height - 3)  # less the frame and step labels
+            else:  # one loss so far: it, half a decade from either edge
+                plt.ylim(low - 0.5, high + 0.5)
+                ys = [low]
+            plt.yticks(ys, [y_label(y, end=y in (low, high)) for y in ys])
             for series, color, marker in (
                 (train, TRAIN_COLOR, "braille"),
                 (val, VAL_COLOR, "•" if canvas.no_color else "braille"),
