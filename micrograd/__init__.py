@@ -6,10 +6,11 @@ from micrograd.losses import cross_entropy
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import AdamW
 from micrograd.runs import RunFileError, load_run, save_run
-from micrograd.training import MAX_N, Config, Diverged, StepResult, Trainer, predict_grid
+from micrograd.training import MAX_N, MIN_N, Config, Diverged, StepResult, Trainer, predict_grid
 
 __all__ = [
     "MAX_N",
+    "MIN_N",
     "MLP",
     "RNG",
     "AdamW",

@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame 
     import numpy as np
     from numpy.typing import ArrayLike
 
+MIN_N = 6
+"""The smallest dataset we accept: the 80/10/10 split gives each part a point (at 5 the
+validation split was empty, and evaluating it divided by zero)."""
+
 MAX_N = 20_000
 """The largest dataset we accept: a step then takes about a second; beyond, minutes."""
 
@@ -58,8 +62,8 @@ class Config:
         ):
             # xorshift maps 0 to 0 forever: the dataset would never find a point
             return f"seed must be an integer from 1 to 2**64 - 1, got {self.seed!r}"
-        if not isinstance(self.n, int) or isinstance(self.n, bool) or not 3 <= self.n <= MAX_N:
-            return f"n must be an integer from 3 to {MAX_N}, got {self.n!r}"
+        if not isinstance(self.n, int) or isinstance(self.n, bool) or not MIN_N <= self.n <= MAX_N:
+            return f"n must be an integer from {MIN_N} to {MAX_N}, got {self.n!r}"
         if not self.hidden or any(
             not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 1024 for h in self.hidden
         ):

@@ -142,6 +142,7 @@ def test_headless_run_does_not_import_textual():
 
 BAD_ARGS = [
     ["--n", "2"],
+    ["--n", "5"],  # an empty validation split: a ZeroDivisionError traceback
     ["--n", "0"],
     ["--n", "10000000"],
     ["--lr", "0"],
@@ -173,8 +174,21 @@ def test_bad_arguments_exit_2_with_one_line_and_no_traceback(args):
     assert lines[0].strip()
 
 
+def test_the_smallest_n_trains_and_evaluates():
+    """At --n 5 the validation split was empty: evaluating it raised ZeroDivisionError."""
+    from micrograd import MIN_N, RNG, taichi
+
+    for n in range(MIN_N, 40):
+        assert all(taichi(RNG(42), n)), n  # train, validation and test each hold a point
+    proc = run("--headless", "--steps", "2", "--eval-every", "1", "--n", str(MIN_N))
+    assert proc.returncode == 0, proc.stderr
+    last = records(proc.stdout)[-1]
+    assert last["step"] == 2 and last["val_acc"] in (0.0, 1.0)  # its one validation point
+
+
 def test_bad_argument_message_names_the_argument():
-    assert "lr" in run("--headless", "--lr", "0").stderr
+    assert "argument --lr:" in run("--headless", "--lr", "0").stderr
+    assert "argument --weight-decay:" in run("--headless", "--weight-decay", "-1").stderr
     assert "--n" in run("--headless", "--n", "2").stderr
     assert "hidden" in run("--headless", "--hidden", "8,,8").stderr
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from micrograd.data import MASK64
-from micrograd.training import MAX_N, Config
+from micrograd.training import MAX_N, MIN_N, Config
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
@@ -71,7 +71,7 @@ def build_parser() -> ArgumentParser:
         "--steps", type=positive_int, default=100, help="headless: how many updates (default 100)"
     )
     p.add_argument("--seed", type=positive_int, help="RNG seed, 1 to 2**64 - 1 (default 42)")
-    p.add_argument("--n", type=positive_int, help=f"dataset size, 3 to {MAX_N} (default 100)")
+    p.add_argument("--n", type=positive_int, help=f"dataset size, {MIN_N} to {MAX_N} (default 100)")
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
@@ -135,8 +135,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
             setattr(args, key, getattr(defaults, key))
     if args.eval_every < 1:
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
-    if not 3 <= args.n <= MAX_N:
-        parser.error(f"argument --n: must be from 3 to {MAX_N}, got {args.n}")
+    if not MIN_N <= args.n <= MAX_N:
+        parser.error(f"argument --n: must be from {MIN_N} to {MAX_N}, got {args.n}")
+    if args.lr <= 0:
+        parser.error(f"argument --lr: must be above 0, got {args.lr:g}")
+    if args.weight_decay < 0:
+        parser.error(f"argument --weight-decay: must not be negative, got {args.weight_decay:g}")
     if args.seed >= 2**64:
         parser.error(f"argument --seed: must be below 2**64, got {args.seed}")
     if args.seed & MASK64 == 0:
