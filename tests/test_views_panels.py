@@ -1,4 +1,5 @@
-"""The probe and the class view: the model's probabilities at a point, the confusion matrix."""
+"""The probe, the class view and the metrics: the model's probabilities at a point, the
+confusion matrix, the numbers of a step."""
 
 import math
 
@@ -122,3 +123,32 @@ def test_class_view_columns_stay_put_as_accuracies_reach_100_percent():
     after = render_text(matrix_table(ClassSnapshot(2, ((3, 0, 0), (0, 3, 0), (0, 0, 4)))))
     assert "100%" in after and "100%" not in before
     assert before.splitlines()[0] == after.splitlines()[0]  # the header row
+
+
+def metrics_lines(train_loss: float, val_loss: float) -> list[str]:
+    from tui.messages import Record
+    from tui.widgets.metrics import MetricsPanel
+
+    panel = MetricsPanel()
+    panel.record = Record(853, train_loss, 1.0, val_loss, 0.425)
+    console = Console(width=40, record=True, color_system=None)
+    console.print(panel.render())
+    return console.export_text().splitlines()
+
+
+def test_the_metrics_show_a_tiny_loss_as_itself_not_zero():
+    """Late in a run the panel read `train 0.0000 100.0%` while the loss was 3e-7."""
+    lines = metrics_lines(3.04e-7, 0.00099)
+    assert "train  3.0e-07  100.0%" in lines
+    assert "val    9.9e-04   42.5%" in lines
+    assert "train   1.0122  100.0%" in metrics_lines(1.0122, 0.0)  # the tutorial's digits
+    assert "val     0.0000   42.5%" in metrics_lines(1.0122, 0.0)  # exactly 0 reads as 0
+
+
+def test_the_accuracy_column_stays_put_whatever_the_loss():
+    """A diverging run's loss of 138.6456 pushed the accuracy one column right."""
+    columns = set()
+    for loss in (1.0122, 138.6456, 99.99996, 3e-7, 0.0, math.inf, math.nan):
+        train = next(line for line in metrics_lines(loss, loss) if line.startswith("train"))
+        columns.add(train.index("%"))
+    assert len(columns) == 1, columns

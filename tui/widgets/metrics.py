@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from rich.text import Text
@@ -19,6 +20,15 @@ STATE_STYLES: dict[str, tuple[str, str]] = {
     "stepping": ("→ stepping", "bold"),
     "diverged": ("✗ diverged", "bold red"),
 }
+
+
+def loss_text(loss: float) -> str:
+    """A loss in 7 columns: 4 decimals (the tutorial's 1.0122), or 2 significant digits
+    in scientific notation where those would read 0.0000 or overflow the column."""
+    text = f"{loss:>7.4f}"
+    if len(text) > 7 or (math.isfinite(loss) and 0 < abs(loss) < 0.001):
+        return f"{loss:>7.1e}"
+    return text
 
 
 class MetricsPanel(Widget):
@@ -42,8 +52,8 @@ class MetricsPanel(Widget):
             return text
         text.append("\nstep   ", "dim").append(f"{r.step:>6}").append(f"  epoch {r.step}", "dim")
         text.append("\n          loss     acc", "dim")
-        text.append("\ntrain  ", "dim").append(f"{r.train_loss:>7.4f}  {r.train_acc:>6.1%}")
-        text.append("\nval    ", "dim").append(f"{r.val_loss:>7.4f}  {r.val_acc:>6.1%}")
+        text.append("\ntrain  ", "dim").append(f"{loss_text(r.train_loss)}  {r.train_acc:>6.1%}")
+        text.append("\nval    ", "dim").append(f"{loss_text(r.val_loss)}  {r.val_acc:>6.1%}")
         speed = "     —" if self.steps_per_sec is None else f"{self.steps_per_sec:>6.0f}"
         text.append("\nspeed  ", "dim").append(speed).append("  steps/s", "dim")
         return text
