@@ -186,6 +186,24 @@ def test_the_smallest_n_trains_and_evaluates():
     assert last["step"] == 2 and last["val_acc"] in (0.0, 1.0)  # its one validation point
 
 
+@pytest.mark.parametrize("args", [["--steps", "5"], ["--eval-every", "3"]])
+def test_headless_only_flags_without_headless_are_an_error(args, capsys):
+    """The app ignored --steps and --eval-every; --save and --log were already refused."""
+    from tui.cli import parse_args
+
+    with pytest.raises(SystemExit) as exit:
+        parse_args(args)
+    assert exit.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"micrograd-tui: error: argument {args[0]}: works only with --headless (see --help)"
+    ]
+    parsed, _ = parse_args(["--headless", *args])
+    assert (parsed.steps, parsed.eval_every) == ((5, 10) if args[0] == "--steps" else (100, 3))
+    parsed, _ = parse_args([])  # the defaults, for the app too
+    assert (parsed.steps, parsed.eval_every) == (100, 10)
+
+
 def test_bad_argument_message_names_the_argument():
     assert "argument --lr:" in run("--headless", "--lr", "0").stderr
     assert "argument --weight-decay:" in run("--headless", "--weight-decay", "-1").stderr

@@ -68,7 +68,7 @@ def build_parser() -> ArgumentParser:
         help="train without a UI, printing one JSON object per update",
     )
     p.add_argument(
-        "--steps", type=positive_int, default=100, help="headless: how many updates (default 100)"
+        "--steps", type=positive_int, help="headless: how many updates (default 100)"
     )
     p.add_argument("--seed", type=positive_int, help="RNG seed, 1 to 2**64 - 1 (default 42)")
     p.add_argument("--n", type=positive_int, help=f"dataset size, {MIN_N} to {MAX_N} (default 100)")
@@ -86,7 +86,6 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--eval-every",
         type=positive_int,
-        default=10,
         help="headless: validation every K updates and at the last (default 10)",
     )
     p.add_argument(
@@ -122,6 +121,9 @@ RUN_FIXED = ("seed", "n", "hidden")
 TUNABLE = ("lr", "weight_decay")
 """Flags that, with --load, replace the saved run's value."""
 
+HEADLESS_ONLY = {"steps": 100, "eval_every": 10}
+"""Flags only a headless run reads, and their defaults."""
+
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Config]:
     """The parsed arguments and the run's Config; exits 2 with one line if any is bad."""
@@ -133,6 +135,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
     for key in (*RUN_FIXED, *TUNABLE):
         if key not in args.explicit:
             setattr(args, key, getattr(defaults, key))
+    for flag, default in HEADLESS_ONLY.items():  # the app would ignore them: say so
+        if getattr(args, flag) is None:
+            setattr(args, flag, default)
+        elif not args.headless:
+            parser.error(f"argument --{flag.replace('_', '-')}: works only with --headless")
     if args.eval_every < 1:
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
     if not MIN_N <= args.n <= MAX_N:
