@@ -65,6 +65,23 @@ async def test_g_shows_the_first_samples_graph_and_follows_each_step() -> None:
         assert "graph" not in app._open_views
 
 
+async def test_the_graph_trees_lines_show_off_the_cursors_branch() -> None:
+    """With ANSI colours Textual's guide colour is transparent, and Tree hides transparent
+    guides: once the cursor left the root, the other branches' lines were blanks."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause(0.3)
+        tree = app.screen.query_one("#graph-tree")
+        await pilot.press("down")  # the cursor on log#156: the const's line is off its branch
+        await pilot.pause(0.1)
+        lines = [tree.render_line(y).text for y in range(4)]
+        assert lines[1].startswith("├ ▼ log#156"), lines
+        assert lines[2].startswith("│ └ "), lines
+        assert lines[3].startswith("└ · const"), lines
+
+
 async def test_p_lists_every_parameter_with_the_last_steps_grads() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
