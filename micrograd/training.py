@@ -147,9 +147,10 @@ class Trainer:
         )
         self.step_count = 0
         self._graphs: dict[int, FusedGraph] = {}  # the fast path's graph per split
-        n_params = len(self.optimizer.params)
-        self.last_grads: list[float] = [0.0] * n_params  # each parameter's last gradient
-        self.last_update: list[float] = [0.0] * n_params  # and how much the step moved it
+        # each parameter's gradient in the last step, and how much the step moved it;
+        # None until this Trainer takes a step (a loaded run's last step is not saved)
+        self.last_grads: list[float] | None = None
+        self.last_update: list[float] | None = None
 
     @property
     def parameters(self) -> list[Value]:

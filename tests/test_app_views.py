@@ -215,7 +215,57 @@ async def test_reset_drops_the_views_stale_numbers() -> None:
         await wait_until(pilot, lambda: app.step_count == 0)
         await settle(pilot)
         assert screen.snapshot.step == 0
-        assert [r.grad for r in screen.snapshot.rows] == [0.0] * 51
+        assert [r.grad for r in screen.snapshot.rows] == [None] * 51
+        assert_no_step_shown(screen)
+
+
+def assert_no_step_shown(screen: ParamTableScreen) -> None:
+    """Grad and update read as dashes, not as +0.0000 (a step that moved nothing)."""
+    table = screen.table
+    columns = [str(c.label) for c in table.columns.values()]
+    grad, update = columns.index("grad"), columns.index("update")
+    for i in range(table.row_count):
+        row = table.get_row_at(i)
+        assert str(row[grad]) == str(row[update]) == "—", row
+    title = str(screen.query_one("#params-title").render())
+    assert "grad, update: — until a step" in title, title
+
+
+async def test_p_before_the_first_step_shows_no_grads() -> None:
+    """At step 0 every grad and update read +0.0000, and after --load too; c showed the
+    real gradients meanwhile."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert_no_step_shown(screen)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 1)
+        assert [r.grad for r in screen.snapshot.rows] == app.trainer.last_grads
+        assert "grad, update: step 1's" in str(screen.query_one("#params-title").render())
+
+
+async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
+    from micrograd.runs import load_run, save_run
+
+    trainer = Trainer(Config())
+    trainer.step()
+    trainer.step()
+    path = tmp_path / "run.json"
+    save_run(path, trainer, [])
+    loaded, history = load_run(path)
+    app = MicrogradApp(loaded.config, trainer=loaded, history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert screen.snapshot.step == 2
+        assert_no_step_shown(screen)
 
 
 async def test_quit_while_training_with_the_gradient_check_open() -> None:

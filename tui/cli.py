@@ -67,9 +67,7 @@ def build_parser() -> ArgumentParser:
         action="store_true",
         help="train without a UI, printing one JSON object per update",
     )
-    p.add_argument(
-        "--steps", type=positive_int, help="headless: how many updates (default 100)"
-    )
+    p.add_argument("--steps", type=positive_int, help="headless: how many updates (default 100)")
     p.add_argument("--seed", type=positive_int, help="RNG seed, 1 to 2**64 - 1 (default 42)")
     p.add_argument("--n", type=positive_int, help=f"dataset size, {MIN_N} to {MAX_N} (default 100)")
     p.add_argument(

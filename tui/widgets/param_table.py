@@ -23,6 +23,9 @@ SortKey = Literal["place", "grad", "update"]
 COLUMNS = ("name", "value", "grad", "m", "v", "update")
 """The table's column keys, left to right."""
 
+NONE = "—"
+"""A grad or an update before the first step."""
+
 
 @dataclass(frozen=True)
 class ParamRow:
@@ -30,14 +33,14 @@ class ParamRow:
 
     name: str
     value: float
-    grad: float
-    """Its gradient of the mean training loss in the last step."""
+    grad: float | None
+    """Its gradient of the mean training loss in the last step (None: no step taken)."""
     m: float
     """AdamW's first moment."""
     v: float
     """AdamW's second moment."""
-    update: float
-    """How much the last step moved it (new value - old value)."""
+    update: float | None
+    """How much the last step moved it, new value - old value (None: no step taken)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,12 @@ class ParamSnapshot:
 
     step: int
     rows: tuple[ParamRow, ...]
+
+    @property
+    def stepped(self) -> bool:
+        """Whether the rows hold a step's grads and updates (not before the first step
+        since the start, a reset or a load)."""
+        return all(r.grad is not None for r in self.rows)
 
     @classmethod
     def of(cls, trainer: Trainer) -> ParamSnapshot:
@@ -68,29 +77,34 @@ class ParamSnapshot:
         step: int,
         names: Sequence[str],
         values: Sequence[float],
-        grads: Sequence[float],
+        grads: Sequence[float] | None,
         m: Sequence[float],
         v: Sequence[float],
-        updates: Sequence[float],
+        updates: Sequence[float] | None,
     ) -> ParamSnapshot:
-        """From aligned sequences (lists or numpy arrays) in named_parameters() order."""
-        columns = (names, values, grads, m, v, updates)
+        """From aligned sequences (lists or numpy arrays) in named_parameters() order;
+        grads and updates None if no step has been taken."""
+        unknown = [None] * len(names)
+        columns = (names, values, unknown if grads is None else grads, m, v)
+        columns += (unknown if updates is None else updates,)
         if len({len(c) for c in columns}) != 1:
             raise ValueError(f"ParamSnapshot: lengths differ: {[len(c) for c in columns]}")
         rows = tuple(
-            ParamRow(n, float(a), float(g), float(mm), float(vv), float(u))
+            ParamRow(n, float(a), maybe(g), float(mm), float(vv), maybe(u))
             for n, a, g, mm, vv, u in zip(*columns)
         )
         return cls(step, rows)
 
 
-def sort_key(key: SortKey, row: ParamRow, place: int) -> float:
-    """What the rows are ordered by, largest first (place: the row's parameter order)."""
-    if key == "grad":
-        return abs(row.grad)
-    if key == "update":
-        return abs(row.update)
-    return -place
+def maybe(x: float | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def sort_key(key: SortKey, row: ParamRow, place: int) -> tuple[float, float]:
+    """What the rows are ordered by, largest first (place: the row's parameter order,
+    which also orders equals, e.g. before the first step)."""
+    value = {"grad": row.grad, "update": row.update}.get(key)
+    return (0.0 if value is None else abs(value), -place)
 
 
 class ParamTableScreen(Screen[None]):
@@ -146,10 +160,10 @@ class ParamTableScreen(Screen[None]):
         return {
             "name": row.name,
             "value": Text(num(row.value), justify="right"),
-            "grad": Text(num(row.grad), justify="right"),
+            "grad": Text(NONE if row.grad is None else num(row.grad), justify="right"),
             "m": Text(num(row.m), justify="right"),
             "v": Text(sci(row.v), justify="right"),
-            "update": Text(num(row.update), justify="right"),
+            "update": Text(NONE if row.update is None else num(row.update), justify="right"),
         }
 
     def _fill(self, rebuild: bool) -> None:
@@ -189,11 +203,16 @@ class ParamTableScreen(Screen[None]):
     def _show_title(self) -> None:
         snap = self.snapshot
         order = {"place": "model order", "grad": "|grad| first", "update": "|update| first"}
-        text = (
-            " · waiting for the trainer"
-            if snap is None
-            else f" · {len(snap.rows)} · step {snap.step} · {order[self.sort_by]}"
-        )
+        if snap is None:
+            text = " · waiting for the trainer"
+        else:
+            text = f" · {len(snap.rows)} · step {snap.step} · {order[self.sort_by]} · "
+            # the grads are the last update's, taken before it: c checks the current weights
+            text += (
+                f"grad, update: step {snap.step}'s"
+                if snap.stepped
+                else "grad, update: — until a step"
+            )
         self.query_one("#params-title", Static).update(Text.assemble(("parameters", "bold"), text))
 
     def watch_sort_by(self) -> None:
