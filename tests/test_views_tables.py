@@ -1,5 +1,8 @@
 """The parameter table and the gradient check: every parameter, sorted, checked, flagged."""
 
+import math
+
+import pytest
 from views_host import ViewsHost
 
 from micrograd.introspect import GradCheck
@@ -120,6 +123,30 @@ async def test_grad_check_flags_a_wrong_gradient_and_sorts_it_first():
         assert cell_text(screen.table, 0, 0) == "layer2.neuron2.b"
         rel = [screen.snapshot.checks[i].rel_error for i in range(51)]
         assert sum(r > TOLERANCE for r in rel) == 1
+
+
+async def test_grad_check_at_a_diverged_runs_weights_blames_the_loss_not_autograd():
+    """After --lr 50 diverged, every row read nan and ✗: as if backprop were broken.
+    The loss at the weights kept is inf, so central differences have nothing to give."""
+    from micrograd.training import Config, Diverged, Trainer
+
+    trainer = Trainer(Config(lr=50))
+    with pytest.raises(Diverged):
+        for _ in range(20):
+            trainer.step()
+    snap = GradCheckSnapshot.of(trainer)
+    assert snap is not None and snap.loss == math.inf and not snap.flagged
+    app = ViewsHost("gradcheck")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.update_snapshot(snap)
+        await pilot.pause()
+        summary = str(screen.query_one("#gradcheck-summary").render())
+        assert "training loss inf at these weights" in summary, summary
+        assert "51 of 51 marked ?" in summary and "r resets" in summary
+        assert not screen.query_one("#gradcheck-summary").has_class("-bad")
+        assert {cell_text(screen.table, r, 4) for r in range(51)} == {"?"}
 
 
 async def test_grad_check_while_computing():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -33,6 +34,8 @@ class GradCheckSnapshot:
     checks: tuple[GradCheck, ...]
     split_size: int
     """How many training samples the mean loss was taken over."""
+    loss: float = 0.0
+    """The mean training loss at the weights checked."""
 
     @classmethod
     def of(
@@ -43,7 +46,8 @@ class GradCheckSnapshot:
         checks = gradient_check(trainer, should_stop=should_stop)
         if checks is None:
             return None
-        return cls(trainer.step_count, tuple(checks), len(trainer.train_split))
+        loss = trainer.evaluate(trainer.train_split)[0]
+        return cls(trainer.step_count, tuple(checks), len(trainer.train_split), loss)
 
     @property
     def worst(self) -> GradCheck | None:
@@ -54,8 +58,19 @@ class GradCheckSnapshot:
 
     @property
     def flagged(self) -> list[GradCheck]:
-        """Checks over the tolerance (or NaN)."""
-        return [c for c in self.checks if not c.rel_error <= TOLERANCE]
+        """Checks over the tolerance (or NaN), central differences permitting."""
+        return [c for c in self.checks if not c.rel_error <= TOLERANCE and checkable(c)]
+
+    @property
+    def uncheckable(self) -> list[GradCheck]:
+        """Checks whose central difference is not a number: the loss was not finite
+        around the weight (e.g. the last weights of a diverged run), so there is
+        nothing to compare the autograd gradient with."""
+        return [c for c in self.checks if not checkable(c)]
+
+
+def checkable(c: GradCheck) -> bool:
+    return math.isfinite(c.numeric)
 
 
 class GradCheckScreen(Screen[None]):
@@ -126,12 +141,15 @@ class GradCheckScreen(Screen[None]):
         for c in checks:
             bad = not c.rel_error <= TOLERANCE
             style = "bold red" if bad else ""
+            flag = Text("✗" if bad else "✓", justify="right", style=style or "green")
+            if not checkable(c):  # nothing to compare with: no verdict
+                style, flag = "dim", Text("?", justify="right", style="dim")
             table.add_row(
                 Text(c.name, style=style),
                 Text(num(c.autograd), justify="right"),
                 Text(num(c.numeric), justify="right"),
                 Text(sci(c.rel_error), justify="right", style=style),
-                Text("✗" if bad else "✓", justify="right", style=style or "green"),
+                flag,
                 key=c.name,
             )
 
@@ -141,6 +159,12 @@ class GradCheckScreen(Screen[None]):
         if snap is None or snap.worst is None:
             return ""
         worst, flagged = snap.worst, snap.flagged
+        if snap.uncheckable:  # not autograd's failure: say what is wrong instead
+            return (
+                f"training loss {snap.loss:g} at these weights: no central differences to "
+                f"compare with ({len(snap.uncheckable)} of {len(snap.checks)} marked ?). "
+                "r resets the run."
+            )
         head = f"max rel error {sci(worst.rel_error)} ({worst.name})"
         if not flagged:
             return f"{head} · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"
