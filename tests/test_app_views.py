@@ -133,7 +133,9 @@ async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> N
         await pilot.pause()
         cols, rows = plot.canvas_size
         x, y = probe.cursor
-        assert x == pytest.approx(2 * 4 / (cols - 1)) and y == pytest.approx(4 / (rows - 1))
+        start = drawn_cell(plot, (0.0, 0.0))
+        assert drawn_cell(plot, (x, y)) == (start[0] + 2, start[1] + 1)
+        assert x == pytest.approx(-2 + 4 * (start[0] + 2) / (cols - 1))  # a cell's centre
         assert plot.cursor == probe.cursor
         assert probe.probabilities() == app.trainer.probabilities([x, y])
         assert probe.predicted() == app.trainer.predict([x, y])
@@ -141,6 +143,37 @@ async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> N
         assert probe.cursor[0] == -2.0  # clamped to the plot
         await step(pilot, app)  # the probe follows the new weights
         assert probe.probabilities() == app.trainer.probabilities(list(probe.cursor))
+
+
+def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int]:
+    """The (column, row from the bottom) of the plot cell where point is drawn."""
+    import numpy as np
+
+    from tui.widgets.boundary import to_cells
+
+    ((c, r),) = to_cells(np.array([point]), *plot.canvas_size).tolist()
+    return c, r
+
+
+async def test_each_arrow_moves_the_crosshair_one_drawn_cell() -> None:
+    """From (0, 0), between two columns at 80x24, the first press skipped a column."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        probe = app.query_one(ProbePanel)
+        plot = app.query_one(BoundaryPlot)
+        cols, rows = plot.canvas_size
+        assert cols % 2 == 0  # so 0 lies between two columns: the case that skipped
+        for key, (dc, dr) in (("left", (-1, 0)), ("right", (1, 0)), ("up", (0, 1))):
+            await pilot.press("r")  # back to (0, 0)
+            await settle(pilot)
+            probe.cursor = (0.0, 0.0)
+            cells = [drawn_cell(plot, probe.cursor)]
+            for _ in range(5):
+                await pilot.press(key)
+                cells.append(drawn_cell(plot, probe.cursor))
+            steps = {(b[0] - a[0], b[1] - a[1]) for a, b in zip(cells, cells[1:])}
+            assert steps == {(dc, dr)}, (key, cells)
 
 
 async def test_enter_selects_a_sample_and_g_explains_it() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -44,8 +45,17 @@ def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int |
     return best
 
 
-def clamp(v: float) -> float:
-    return min(LIMIT, max(-LIMIT, v))
+def next_centre(v: float, cells: int, step: float) -> float:
+    """The centre of the plot cell `cells` cells from v's, on an axis of cells `step`
+    apart from -LIMIT to LIMIT (the rule boundary.to_cells draws by); v itself if 0.
+
+    Adding step to v instead skipped a cell from a point between two cells: from 0 in
+    an even number of columns, the first press moved the crosshair two columns."""
+    if not cells:
+        return v
+    n = max(1, round(2 * LIMIT / step))  # the axis has n + 1 cells
+    cell = math.floor(0.5 + n * (v + LIMIT) / (2 * LIMIT)) + cells
+    return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell)) / n, 10)
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,7 @@ class ProbePanel(Widget, can_focus=True):
 
     def action_move(self, dx: int, dy: int) -> None:
         x, y = self.cursor
-        self.cursor = (clamp(round(x + dx * self.step, 10)), clamp(round(y + dy * self.step_y, 10)))
+        self.cursor = (next_centre(x, dx, self.step), next_centre(y, dy, self.step_y))
 
     def watch_cursor(self, cursor: tuple[float, float]) -> None:
         self.post_message(self.Moved(cursor))
