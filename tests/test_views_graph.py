@@ -157,6 +157,9 @@ async def test_search_jumps_to_a_parameter_by_name():
         assert screen.tree.cursor_node is not first
         await pilot.press("N")
         assert screen.tree.cursor_node is first
+        await pilot.press("slash", *"zzz", "enter")  # it read "0 matches · n next, N back"
+        await pilot.pause()
+        assert str(screen.query_one("#graph-status").render()) == "/zzz: no match"
 
 
 async def test_escape_closes_the_search_then_the_view():

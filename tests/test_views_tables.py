@@ -119,8 +119,10 @@ async def test_grad_check_flags_a_wrong_gradient_and_sorts_it_first():
         assert "1 of 51" in summary
         assert screen.query_one("#gradcheck-summary").has_class("-bad")
         assert cell_text(screen.table, 41, 4) == "✗"
+        assert "worst first" not in str(screen.query_one("#gradcheck-title").render())
         await pilot.press("e")
         assert cell_text(screen.table, 0, 0) == "layer2.neuron2.b"
+        assert str(screen.query_one("#gradcheck-title").render()).endswith("· worst first")
         rel = [screen.snapshot.checks[i].rel_error for i in range(51)]
         assert sum(r > TOLERANCE for r in rel) == 1
 

@@ -129,6 +129,7 @@ class GradCheckScreen(Screen[None]):
             Text.assemble(
                 ("gradient check", "bold"),
                 f" · step {snap.step} · mean loss over {snap.split_size} training samples",
+                " · worst first" if self.worst_first else "",
                 no_wrap=True,
                 overflow="ellipsis",
             )

@@ -318,7 +318,7 @@ class GraphScreen(Screen[None]):
         title.update(
             Text.assemble(
                 ("graph ", "bold"),
-                f"x ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
+                f"at ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
                 f"{len(snap.nodes)} nodes · loss {num(loss.data)}",
                 no_wrap=True,
                 overflow="ellipsis",
@@ -395,6 +395,9 @@ class GraphScreen(Screen[None]):
         status.display = bool(self.search_text)
         found = len(self.matches())
         where = f"{at + 1}/{found}" if at is not None and found else f"{found}"
+        if not found:
+            status.update(f"/{self.search_text}: no match")
+            return
         status.update(
             f"/{self.search_text}: {where} match{'es' if found != 1 else ''} · n next, N back"
         )

@@ -22,11 +22,11 @@ KEYS = [
     ("w", "save the run as JSON; --load FILE resumes it"),
     ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
     ("enter", "select the data point under ╋, else a probe point"),
-    ("0 1 2", "label the selected point: now a probe point"),
+    ("0 1 2", "set the selected point's class; g shows its loss"),
     ("g", "one sample's loss graph (m compact, / search)"),
     ("p", "all parameters, grads, AdamW m v, updates"),
     ("c", "gradient check against central differences"),
-    ("v", "80x24: probe, classes or model in the side slot"),
+    ("v", "side slot (24-39 rows): probe, classes or model"),
     ("?", "this help"),
     ("q", "quit (also ctrl+q, ctrl+c)"),
 ]
