@@ -202,6 +202,27 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         assert screen.snapshot.point == (1.9, -1.9) and screen.snapshot.target == 2
 
 
+async def test_selecting_says_so_where_the_probe_panel_is_hidden() -> None:
+    """At 60x20 the probe panel, which names the selected sample, is hidden: enter and
+    0 1 2 changed nothing visible, and the line below still read "No room …"."""
+    from tests.test_app_resize import message
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert not app.query_one(ProbePanel).region.height  # hidden
+        probe = app.query_one(ProbePanel)
+        (px, py), label = app.trainer.train_split[7]
+        probe.cursor = (px, py)
+        await pilot.press("enter")
+        assert message(app).startswith(f"Selected sample #7 ({px:+.2f}, {py:+.2f})"), message(app)
+        await pilot.press("2")
+        assert message(app) == f"Selected probe point ({px:+.2f}, {py:+.2f}) + 2: g graphs it."
+        await pilot.resize_terminal(130, 44)
+        await settle(pilot)
+        assert "0 1 2 change its class" in message(app)  # the whole wording where it fits
+
+
 async def test_the_class_view_is_the_validation_confusion_matrix() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

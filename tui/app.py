@@ -39,7 +39,7 @@ from tui.messages import (
     TrainingStopped,
     ViewSnapshots,
 )
-from tui.widgets.boundary import LIMIT, BoundaryPlot, legend
+from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import HelpScreen
@@ -941,7 +941,19 @@ class MicrogradApp(App[int]):
 
     @on(ProbePanel.Selected)
     def on_probe_selected(self, message: ProbePanel.Selected) -> None:
-        self.sample = message.sample
+        self.sample = sample = message.sample
+        if self.state == "diverged":  # keep what divergence said
+            return
+        # said on the message line too: at 60x20 the probe panel, which shows it, is hidden
+        (x, y), k = sample.point, sample.target
+        what = "probe point" if sample.index is None else f"sample #{sample.index}"
+        glyph = POINT_MARKERS[k]
+        self.show_message(
+            f"Selected {what} at ({x:+.2f}, {y:+.2f}), class {glyph} {k}: g shows its loss "
+            "graph, 0 1 2 change its class.",
+            f"Selected {what} ({x:+.2f}, {y:+.2f}) {glyph} {k}: g graphs it.",
+            f"Selected {what}, class {k}: g graphs it.",
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "trainer" and event.state == WorkerState.ERROR:

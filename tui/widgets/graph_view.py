@@ -319,7 +319,7 @@ class GraphScreen(Screen[None]):
             Text.assemble(
                 ("graph ", "bold"),
                 f"at ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
-                f"{len(snap.nodes)} nodes · loss {num(loss.data)}",
+                f"loss {num(loss.data)} · {len(snap.nodes)} nodes",  # narrow: the count goes
                 no_wrap=True,
                 overflow="ellipsis",
             )
