@@ -8,7 +8,7 @@ from views_host import ViewsHost
 from micrograd.introspect import GradCheck
 from tui.widgets.grad_check import TOLERANCE, GradCheckScreen, GradCheckSnapshot
 from tui.widgets.numfmt import num
-from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
+from tui.widgets.param_table import COLUMNS, ParamSnapshot, ParamTableScreen
 
 SIZE = (80, 24)
 
@@ -57,6 +57,28 @@ async def test_sorting_by_grad_and_update_is_descending_in_magnitude():
         assert mags == sorted(mags, reverse=True)
         await pilot.press("o")
         assert screen.row_names() == names
+
+
+async def test_param_table_at_60_columns_leaves_out_m_and_v_without_scrolling():
+    """At 60x20 the update column sat behind a horizontal scroll."""
+    app = ViewsHost("params")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.table
+        assert [str(c.label) for c in table.columns.values()] == ["name", "value", "grad", "update"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.press("d", "down", "down")
+        chosen = screen.row_names()[2]
+        await pilot.resize_terminal(*SIZE)  # wide enough for all six, order and cursor kept
+        await pilot.pause()
+        assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert str(table.get_row_at(table.cursor_row)[0]) == chosen
+        t = app.trainer
+        row = table.get_row_at(table.cursor_row)
+        place = [name for name, _ in t.model.named_parameters()].index(chosen)
+        assert str(row[5]) == num(t.last_update[place])
 
 
 async def test_param_table_keeps_its_order_and_cursor_across_snapshots():

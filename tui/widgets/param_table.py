@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -22,6 +23,17 @@ SortKey = Literal["place", "grad", "update"]
 
 COLUMNS = ("name", "value", "grad", "m", "v", "update")
 """The table's column keys, left to right."""
+
+WIDTHS = {"name": 18, "value": 10, "grad": 10, "m": 10, "v": 8, "update": 10}
+
+NARROW = 80
+"""Below this many columns the table leaves out AdamW's m and v: all six, with the cells'
+padding and the scroll bar, take 80; without them the rest fit 60."""
+
+
+def columns_for(width: int) -> tuple[str, ...]:
+    """The columns shown in a screen this wide."""
+    return COLUMNS if width >= NARROW else tuple(k for k in COLUMNS if k not in ("m", "v"))
 
 NONE = "—"
 """A grad or an update before the first step."""
@@ -133,13 +145,20 @@ class ParamTableScreen(Screen[None]):
         yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:
-        table = self.table
-        widths = {"name": 18, "value": 10, "grad": 10, "m": 10, "v": 8, "update": 10}
-        for key in COLUMNS:
-            label = Text(key, justify="left" if key == "name" else "right")
-            table.add_column(label, key=key, width=widths[key])
+        self.columns: tuple[str, ...] = ()
+        """The columns shown (see columns_for)."""
+        self._fit_columns(self.app.size.width)
+        self.table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        columns = columns_for(width)
+        if columns == self.columns:
+            return
+        self.columns = columns
         self._fill(rebuild=True)
-        table.focus()
 
     @property
     def table(self) -> DataTable:
@@ -173,15 +192,21 @@ class ParamTableScreen(Screen[None]):
         if table.row_count:
             cursor_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         if rebuild:
-            table.clear()
+            if tuple(key.value for key in table.columns) == self.columns:
+                table.clear()
+            else:
+                table.clear(columns=True)
+                for key in self.columns:
+                    label = Text(key, justify="left" if key == "name" else "right")
+                    table.add_column(label, key=key, width=WIDTHS[key])
             for row in snap.rows if snap else ():
                 cells = self._cells(row)
-                table.add_row(*(cells[k] for k in COLUMNS), key=row.name)
+                table.add_row(*(cells[k] for k in self.columns), key=row.name)
         else:
             assert snap is not None
             for row in snap.rows:
                 for key, cell in self._cells(row).items():
-                    if key != "name":
+                    if key != "name" and key in self.columns:
                         table.update_cell(row.name, key, cell)
         self._sort()
         if cursor_key is not None and cursor_key.value in table.rows:
@@ -206,7 +231,8 @@ class ParamTableScreen(Screen[None]):
         if snap is None:
             text = " · waiting for the trainer"
         else:
-            text = f" · {len(snap.rows)} · step {snap.step} · {order[self.sort_by]} · "
+            count = f" · {len(snap.rows)}" if len(self.columns) == len(COLUMNS) else ""
+            text = f"{count} · step {snap.step} · {order[self.sort_by]} · "
             # the grads are the last update's, taken before it: c checks the current weights
             text += (
                 f"grad, update: step {snap.step}'s"
