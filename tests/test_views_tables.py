@@ -173,6 +173,23 @@ async def test_grad_check_at_a_diverged_runs_weights_blames_the_loss_not_autogra
         assert {cell_text(screen.table, r, 4) for r in range(51)} == {"?"}
 
 
+async def test_grad_check_at_60_columns_fits_without_scrolling_or_wrapping():
+    """At 60x20 the ✓ column sat behind a horizontal scroll and the summary's ✓ wrapped
+    onto a line of its own."""
+    app = ViewsHost("gradcheck")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.table
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        summary = screen.query_one("#gradcheck-summary")
+        assert summary.region.height == 1, str(summary.render())
+        assert str(summary.render()).endswith("≤ 1e-06 ✓")
+        await pilot.resize_terminal(*SIZE)  # room for the worst parameter's name
+        await pilot.pause()
+        assert f"({screen.snapshot.worst.name})" in str(summary.render())
+
+
 async def test_grad_check_while_computing():
     app = ViewsHost("panels")
     async with app.run_test(size=SIZE) as pilot:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -23,7 +24,8 @@ from tui.widgets.numfmt import num, sci
 TOLERANCE = 1e-6
 """A parameter whose relative error exceeds this is flagged."""
 
-COLUMNS = (("name", 18), ("autograd", 10), ("numeric", 10), ("rel error", 9), ("", 4))
+COLUMNS = (("name", 18), ("autograd", 10), ("numeric", 10), ("rel error", 9), ("", 1))
+"""Labels and widths: with the cells' padding and the scroll bar they take 60 columns."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class GradCheckScreen(Screen[None]):
                 overflow="ellipsis",
             )
         )
-        summary.update(self.summary())
+        summary.update(self.summary(self.app.size.width - 2))
         summary.set_class(bool(snap.flagged), "-bad")
         checks = list(snap.checks)
         if self.worst_first:
@@ -154,8 +156,13 @@ class GradCheckScreen(Screen[None]):
                 key=c.name,
             )
 
-    def summary(self) -> str:
-        """The largest relative error and how many parameters are over the tolerance."""
+    def on_resize(self, event: events.Resize) -> None:
+        if self.snapshot is not None:
+            self.query_one("#gradcheck-summary", Static).update(self.summary(event.size.width - 2))
+
+    def summary(self, width: int = 80) -> str:
+        """The largest relative error and how many parameters are over the tolerance, in
+        width columns if it can (the parameter's name goes first)."""
         snap = self.snapshot
         if snap is None or snap.worst is None:
             return ""
@@ -166,10 +173,14 @@ class GradCheckScreen(Screen[None]):
                 f"compare with ({len(snap.uncheckable)} of {len(snap.checks)} marked ?). "
                 "r resets the run."
             )
-        head = f"max rel error {sci(worst.rel_error)} ({worst.name})"
         if not flagged:
-            return f"{head} · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"
-        return f"{head} · {len(flagged)} of {len(snap.checks)} > {TOLERANCE:g} ✗"
+            tail = f" · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"
+        else:
+            tail = f" · {len(flagged)} of {len(snap.checks)} > {TOLERANCE:g} ✗"
+        head = f"max rel error {sci(worst.rel_error)} ({worst.name})"
+        if len(head + tail) > width:
+            head = f"max rel error {sci(worst.rel_error)}"
+        return head + tail
 
     def watch_worst_first(self) -> None:
         self._fill()

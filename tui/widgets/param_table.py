@@ -35,6 +35,7 @@ def columns_for(width: int) -> tuple[str, ...]:
     """The columns shown in a screen this wide."""
     return COLUMNS if width >= NARROW else tuple(k for k in COLUMNS if k not in ("m", "v"))
 
+
 NONE = "—"
 """A grad or an update before the first step."""
 
