@@ -79,6 +79,13 @@ class Config:
         return None
 
     @property
+    def decay_overshoots(self) -> bool:
+        """Is weight decay the likelier cause of a divergence? It alone pushes every
+        weight past zero each step when lr x weight decay is above 1, so the weights grow;
+        and it is the larger of the two (a huge lr diverges with any decay)."""
+        return self.lr * self.weight_decay > 1 and self.weight_decay > self.lr
+
+    @property
     def sizes(self) -> list[int]:
         """Layer sizes from input to logits, e.g. [2, 8, 3]."""
         return [2, *self.hidden, NUM_CLASSES]
@@ -96,13 +103,16 @@ class StepResult:
 class Diverged(ArithmeticError):
     """A step would have made the loss or the weights non-finite; nothing was changed."""
 
-    def __init__(self, step: int, what: str, lr: float) -> None:
+    def __init__(self, step: int, what: str, config: Config) -> None:
         self.step = step
         self.what = what
-        super().__init__(
-            f"diverged at step {step}: {what}; the update was not applied. "
-            f"Try a lower learning rate (now {lr:g})."
+        lr, wd = config.lr, config.weight_decay
+        advice = (
+            f"Try a lower weight decay (now {wd:g}; with lr {lr:g} it overshoots zero)"
+            if config.decay_overshoots
+            else f"Try a lower learning rate (now {lr:g})"
         )
+        super().__init__(f"diverged at step {step}: {what}; the update was not applied. {advice}.")
 
 
 @contextmanager
@@ -237,12 +247,12 @@ class Trainer:
         try:
             built = self.loss_graph(split, should_stop)
         except (ArithmeticError, ValueError) as e:  # e.g. log(0), exp overflow in a graph op
-            raise Diverged(k, f"the forward pass failed ({e})", self.config.lr) from None
+            raise Diverged(k, f"the forward pass failed ({e})", self.config) from None
         if built is None or (should_stop is not None and should_stop()):
             return None
         loss, logits, graph = built
         if not math.isfinite(loss.data):
-            raise Diverged(k, f"the training loss is {loss.data}", self.config.lr)
+            raise Diverged(k, f"the training loss is {loss.data}", self.config)
         if not self.backward(loss, graph, should_stop):
             self.optimizer.zero_grad()
             return None
@@ -253,7 +263,7 @@ class Trainer:
             self.optimizer.step()
         except FloatingPointError:
             raise Diverged(
-                k, "the update would make a weight NaN or infinite", self.config.lr
+                k, "the update would make a weight NaN or infinite", self.config
             ) from None
         finally:
             self.optimizer.zero_grad()

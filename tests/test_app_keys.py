@@ -135,6 +135,15 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: idle(app))
 
 
+async def test_divergence_from_weight_decay_says_so() -> None:
+    app = MicrogradApp(Config(weight_decay=50.0))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.state == "diverged")
+        message = str(app.query_one("#message", Static).render())
+        assert "weight decay 50 too high for lr 0.1; press r" in message, message
+
+
 async def test_divergence_while_training_keeps_its_message() -> None:
     """space at lr 50 diverges a few steps in, before the worker's next panel update: the
     steps it still posts must not replace the divergence message with the paused hint."""

@@ -209,6 +209,13 @@ def test_help_documents_the_load_rule():
 # -------------------------------------------------------- divergence and signals
 
 
+def test_divergence_from_weight_decay_blames_weight_decay():
+    """lr x weight decay above 1 flips and grows every weight each step: the advice was
+    to lower the learning rate, which was not the cause."""
+    err = one_line_error(run("--headless", "--weight-decay", "50", "--steps", "50"), 3)
+    assert "Try a lower weight decay (now 50" in err and "learning rate" not in err
+
+
 def test_divergence_exits_3_and_saves_the_last_good_step(tmp_path):
     path = tmp_path / "r.json"
     proc = run("--headless", "--lr", "1e6", "--steps", "50", "--save", path)

@@ -860,16 +860,30 @@ class MicrogradApp(App[int]):
             return
         self._keep_training.clear()
         self.state = "diverged"
-        step, lr = message.step, self.config.lr
-        self.show_message(
+        step, lr, wd = message.step, self.config.lr, self.config.weight_decay
+        kept = (
             f"Diverged at step {step}: {message.what}, so that update was not applied (the "
-            f"weights of step {step - 1} are kept). The learning rate {lr:g} is too high: "
-            f"press r to start over, or quit and rerun with a lower --lr (say {lr / 10:g}).",
+            f"weights of step {step - 1} are kept)."
+        )
+        if self.config.decay_overshoots:  # decay alone flips the weights' sign and grows them
+            self.show_message(
+                f"{kept} The weight decay {wd:g} is too high for the learning rate {lr:g}: "
+                "press r to start over, or quit and rerun with a lower --weight-decay.",
+                f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; press "
+                "r, or lower it.",
+                f"Diverged at step {step}: weight decay too high; r resets.",
+                error=True,
+            )
+            return
+        self.show_message(
+            f"{kept} The learning rate {lr:g} is too high: press r to start over, or quit "
+            f"and rerun with a lower --lr (say {lr / 10:g}).",
             f"Diverged at step {step}: learning rate {lr:g} too high; press r, or rerun with "
             f"--lr {lr / 10:g}.",
             f"Diverged at step {step}: learning rate too high; press r, or rerun with "
             f"--lr {lr / 10:g}.",
             f"Diverged at step {step}: learning rate too high; press r, or lower --lr.",
+            f"Diverged at step {step}: lr too high; r resets, or lower --lr.",
             error=True,
         )
 
