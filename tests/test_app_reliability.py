@@ -148,6 +148,20 @@ async def test_a_long_error_message_is_cut_not_wrapped(tmp_path: Path) -> None:
         assert line.region.height == 1
 
 
+async def test_a_save_in_a_deep_folder_names_the_file_whole(tmp_path: Path) -> None:
+    """At 60 columns the path ran off the line: "Saved /tmp/…/micrograd-run-…: --loa…"."""
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 2)
+    deep.mkdir()
+    app = MicrogradApp(Config(), save_dir=deep)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app))
+        shown = message(app)
+        assert "micrograd-run-seed42-step1.json" in shown and "…" not in shown, shown
+        assert len(shown) <= app.query_one("#message", Static).content_size.width
+
+
 async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

@@ -205,3 +205,36 @@ async def test_the_plot_legend_fits_its_frame_after_a_resize(
         await pilot.resize_terminal(*size)
         await settle(pilot)
         legend_fits(app, numbered)
+
+
+def title_of(app: MicrogradApp, name: str) -> str:
+    widget = app.screen.query_one(f"#{name}-title")
+    text = str(widget.render())
+    assert len(text) <= widget.content_region.width, text  # whole, not cut
+    return text
+
+
+async def test_view_titles_at_60_columns_keep_what_matters() -> None:
+    """At 60 columns the views' titles were cut at the end: the parameters view lost
+    whose grads it shows, the gradient check its sort order, the graph its node count
+    (leaving a dangling ·)."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await step(pilot, app)
+        await pilot.press("p", "d")
+        await wait_until(pilot, lambda: getattr(app.screen, "snapshot", None) is not None)
+        await pilot.pause(0.1)
+        assert title_of(app, "params").endswith("|grad| first · grads: step 1's")
+        await pilot.press("escape", "c")
+        await wait_until(pilot, lambda: getattr(app.screen, "snapshot", None) is not None)
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        assert title_of(app, "gradcheck").endswith("· worst first")
+        await pilot.press("escape", "g")
+        await wait_until(pilot, lambda: getattr(app.screen, "snapshot", None) is not None)
+        await pilot.pause(0.1)
+        title = title_of(app, "graph")
+        assert "loss +" in title and not title.endswith("·"), title
+        await pilot.resize_terminal(*SHORT)  # room again: the longest wording comes back
+        await pilot.pause(0.2)
+        assert title_of(app, "graph").endswith(" nodes")

@@ -167,8 +167,7 @@ async def test_grad_check_at_a_diverged_runs_weights_blames_the_loss_not_autogra
         screen.update_snapshot(snap)
         await pilot.pause()
         summary = str(screen.query_one("#gradcheck-summary").render())
-        assert "training loss inf at these weights" in summary, summary
-        assert "51 of 51 marked ?" in summary and "r resets" in summary
+        assert summary == "training loss inf here: nothing to compare with (51 marked ?); r resets."
         assert not screen.query_one("#gradcheck-summary").has_class("-bad")
         assert {cell_text(screen.table, r, 4) for r in range(51)} == {"?"}
 

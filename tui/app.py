@@ -16,7 +16,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -41,6 +40,7 @@ from tui.messages import (
 )
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
+from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import HelpScreen
 from tui.widgets.loss_curve import LossCurve
@@ -467,8 +467,7 @@ class MicrogradApp(App[int]):
         that fits the line, else the last, cut with an ellipsis (see app.tcss)."""
         self._message = texts, error
         message = self.query_one("#message", Static)
-        width = self.size.width - message.styles.gutter.width
-        text = next((t for t in texts if cell_len(t) <= width), texts[-1])
+        text = fitting(texts, self.size.width - message.styles.gutter.width)
         message.update(Content(text), layout=False)  # Content: a path is not markup
         message.set_class(error, "-error")
 
@@ -847,11 +846,15 @@ class MicrogradApp(App[int]):
             self.show_message(f"Not saved: {message.error}.", error=True)
         else:
             path = message.path
+            name = os.path.basename(path)
             self.show_message(
                 f"Saved {path}; resume with: micrograd-tui --load {path}",
                 f"Saved {path}; resume with --load {path}",
                 f"Saved {path}: micrograd-tui --load it to resume.",
                 f"Saved {path}: --load it to resume.",
+                f"Saved {name}: --load it to resume.",
+                f"Saved {name} (--load resumes it)",
+                f"Saved {name}",
             )
 
     @on(TrainingDiverged)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 from micrograd.introspect import GradCheck, gradient_check
 from micrograd.training import Trainer
+from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
@@ -127,15 +128,7 @@ class GradCheckScreen(Screen[None]):
             title.update(Text.assemble(("gradient check", "bold"), " · computing…"))
             summary.update("")
             return
-        title.update(
-            Text.assemble(
-                ("gradient check", "bold"),
-                f" · step {snap.step} · mean loss over {snap.split_size} training samples",
-                " · worst first" if self.worst_first else "",
-                no_wrap=True,
-                overflow="ellipsis",
-            )
-        )
+        self._show_title()
         summary.update(self.summary(self.app.size.width - 2))
         summary.set_class(bool(snap.flagged), "-bad")
         checks = list(snap.checks)
@@ -159,6 +152,24 @@ class GradCheckScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         if self.snapshot is not None:
             self.query_one("#gradcheck-summary", Static).update(self.summary(event.size.width - 2))
+            self._show_title()
+
+    def _show_title(self) -> None:
+        snap = self.snapshot
+        assert snap is not None
+        step, n = f" · step {snap.step}", snap.split_size
+        order = " · worst first" if self.worst_first else ""
+        text = fitting(
+            [
+                f"{step} · mean loss over {n} training samples{order}",
+                f"{step} · {n} training samples{order}",
+                f"{step}{order}",
+            ],
+            self.app.size.width - len("gradient check") - 2,
+        )
+        self.query_one("#gradcheck-title", Static).update(
+            Text.assemble(("gradient check", "bold"), text, no_wrap=True, overflow="ellipsis")
+        )
 
     def summary(self, width: int = 80) -> str:
         """The largest relative error and how many parameters are over the tolerance, in
@@ -168,10 +179,16 @@ class GradCheckScreen(Screen[None]):
             return ""
         worst, flagged = snap.worst, snap.flagged
         if snap.uncheckable:  # not autograd's failure: say what is wrong instead
-            return (
-                f"training loss {snap.loss:g} at these weights: no central differences to "
-                f"compare with ({len(snap.uncheckable)} of {len(snap.checks)} marked ?). "
-                "r resets the run."
+            marked, loss = len(snap.uncheckable), f"{snap.loss:g}"
+            return fitting(
+                [
+                    f"training loss {loss} at these weights: no central differences to compare "
+                    f"with ({marked} of {len(snap.checks)} marked ?). r resets the run.",
+                    f"training loss {loss} here: nothing to compare with ({marked} marked ?); "
+                    "r resets.",
+                    f"loss {loss}: {marked} unchecked (?); r resets.",
+                ],
+                width,
             )
         if not flagged:
             tail = f" · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"

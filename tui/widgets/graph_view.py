@@ -18,6 +18,7 @@ from textual.widgets.tree import TreeNode
 
 from micrograd.introspect import GraphNode, sample_graph
 from micrograd.training import Trainer
+from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num
@@ -315,15 +316,13 @@ class GraphScreen(Screen[None]):
             title.update("graph of one sample · waiting for the trainer")
             return
         (x, y), loss = snap.point, snap.nodes[-1]
-        title.update(
-            Text.assemble(
-                ("graph ", "bold"),
-                f"at ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · ",
-                f"loss {num(loss.data)} · {len(snap.nodes)} nodes",  # narrow: the count goes
-                no_wrap=True,
-                overflow="ellipsis",
-            )
-        )
+        head = f"at ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · "
+        head += f"loss {num(loss.data)}"
+        rest = fitting([f"{head} · {len(snap.nodes)} nodes", head], self.size.width - 8)
+        title.update(Text.assemble(("graph ", "bold"), rest, no_wrap=True, overflow="ellipsis"))
+
+    def on_resize(self) -> None:
+        self._show_title()
 
     def _show_detail(self) -> None:
         """The cursor's node in full: its formula, numbers, and the chain rule to its inputs."""

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from micrograd.training import Trainer
+from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
@@ -153,6 +154,7 @@ class ParamTableScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_columns(event.size.width)
+        self._show_title()
 
     def _fit_columns(self, width: int) -> None:
         columns = columns_for(width)
@@ -232,13 +234,17 @@ class ParamTableScreen(Screen[None]):
         if snap is None:
             text = " · waiting for the trainer"
         else:
-            count = f" · {len(snap.rows)}" if len(self.columns) == len(COLUMNS) else ""
-            text = f"{count} · step {snap.step} · {order[self.sort_by]} · "
+            head = f" · step {snap.step} · {order[self.sort_by]}"
             # the grads are the last update's, taken before it: c checks the current weights
-            text += (
-                f"grad, update: step {snap.step}'s"
-                if snap.stepped
-                else "grad, update: — until a step"
+            whose = f"step {snap.step}'s" if snap.stepped else "— until a step"
+            text = fitting(
+                [
+                    f" · {len(snap.rows)}{head} · grad, update: {whose}",
+                    f"{head} · grad, update: {whose}",
+                    f"{head} · grads: {whose}",
+                    head,
+                ],
+                self.app.size.width - len("parameters") - 2,
             )
         self.query_one("#params-title", Static).update(Text.assemble(("parameters", "bold"), text))
 
