@@ -171,6 +171,32 @@ async def test_help_opens_and_closes() -> None:
         assert app.state == "paused" and app.step_count == 0
 
 
+def test_the_help_names_every_key_of_the_views() -> None:
+    """? showed the main screen's keys only: a view's n N e E d u o, left out of its
+    footer or hidden from a narrow one, were nowhere."""
+    import re
+
+    from rich.console import Console
+    from textual.binding import Binding
+
+    from tui.widgets.grad_check import GradCheckScreen
+    from tui.widgets.graph_view import GraphScreen
+    from tui.widgets.help import help_text
+    from tui.widgets.param_table import ParamTableScreen
+
+    console = Console(width=80, record=True, color_system=None)
+    console.print(help_text())
+    text = console.export_text()
+    for screen in (GraphScreen, ParamTableScreen, GradCheckScreen):
+        for binding in screen.BINDINGS:
+            assert isinstance(binding, Binding)
+            action = binding.action
+            if action == "close" or action.startswith(("app.", "cursor_", "toggle_node")):
+                continue  # esc closes (its footer says so); the app's keys; the tree's arrows
+            key = binding.key_display or binding.key
+            assert re.search(rf"(?<![\w|]){re.escape(key)}(?![\w|])", text), (screen, key)
+
+
 async def test_the_help_footer_names_the_keys_that_work_there() -> None:
     """The main screen's footer showed through the help: keys that do nothing there (s) or
     only close it (space, q), and not esc."""

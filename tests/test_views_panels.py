@@ -143,6 +143,7 @@ def test_the_metrics_show_a_tiny_loss_as_itself_not_zero():
     assert "val    9.9e-04   42.5%" in lines
     assert "train   1.0122  100.0%" in metrics_lines(1.0122, 0.0)  # the tutorial's digits
     assert "val     0.0000   42.5%" in metrics_lines(1.0122, 0.0)  # exactly 0 reads as 0
+    assert "train  138.646  100.0%" in metrics_lines(138.6456, 0.0)  # not 1.4e+02
 
 
 def test_the_accuracy_column_stays_put_whatever_the_loss():

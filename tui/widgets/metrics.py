@@ -23,12 +23,16 @@ STATE_STYLES: dict[str, tuple[str, str]] = {
 
 
 def loss_text(loss: float) -> str:
-    """A loss in 7 columns: 4 decimals (the tutorial's 1.0122), or 2 significant digits
-    in scientific notation where those would read 0.0000 or overflow the column."""
-    text = f"{loss:>7.4f}"
-    if len(text) > 7 or (math.isfinite(loss) and 0 < abs(loss) < 0.001):
+    """A loss in 7 columns: 4 decimals (the tutorial's 1.0122), fewer for a large loss
+    (138.65), 2 significant digits in scientific notation where 4 decimals would read
+    0.0000 or no decimals would fit."""
+    if math.isfinite(loss) and 0 < abs(loss) < 0.001:
         return f"{loss:>7.1e}"
-    return text
+    for decimals in (4, 3, 2, 1, 0):
+        text = f"{loss:>7.{decimals}f}"
+        if len(text) <= 7:
+            return text
+    return f"{loss:>7.1e}"
 
 
 class MetricsPanel(Widget):
