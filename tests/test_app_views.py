@@ -202,6 +202,25 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         assert screen.snapshot.point == (1.9, -1.9) and screen.snapshot.target == 2
 
 
+async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_back() -> None:
+    """A new probe point took whatever class was pressed last (2, say), and a data point
+    relabelled and then given its own class again stayed a probe point."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        probe = app.query_one(ProbePanel)
+        (px, py), label = app.trainer.train_split[7]
+        probe.cursor = (px, py)
+        await pilot.press("enter", str((label + 1) % 3))
+        assert app.sample.index is None  # relabelled: a probe point
+        await pilot.press(str(label))
+        assert app.sample.index == 7 and app.sample.target == label  # sample #7 again
+        probe.cursor = (1.9, -1.9)  # no data there
+        await pilot.press("2", "enter")
+        assert app.sample.index is None
+        assert app.sample.target == app.trainer.predict([1.9, -1.9])
+
+
 async def test_selecting_says_so_where_the_probe_panel_is_hidden() -> None:
     """At 60x20 the probe panel, which names the selected sample, is hidden: enter and
     0 1 2 changed nothing visible, and the line below still read "No room …"."""

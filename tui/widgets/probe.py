@@ -168,18 +168,22 @@ class ProbePanel(Widget, can_focus=True):
         if i is not None:
             (px, py), cls = self.points[i]
             self.select(Sample((float(px), float(py)), cls, i))
-        else:
-            target = self.sample.target if self.sample is not None else 0
-            self.select(Sample((x, y), target))
+        else:  # labelled as the model sees it there (0 1 2 change that)
+            predicted = self.predicted()
+            self.select(Sample((x, y), 0 if predicted is None else predicted))
 
     def action_label(self, target: int) -> None:
-        """Give the selected point this label (a data point becomes a probe point)."""
+        """Give the selected point this label: a data point becomes a probe point, and
+        a probe point given back a data point's own class there becomes that point."""
         if not 0 <= target < NUM_CLASSES:
             return
         s = self.sample
         if s is not None and s.target == target:
             return
-        self.select(Sample(s.point if s is not None else self.cursor, target))
+        point = s.point if s is not None else self.cursor
+        i = nearest(self.points, *point, radius=0.0)  # a data point exactly there
+        own = i is not None and self.points[i][1] == target
+        self.select(Sample(point, target, i if own else None))
 
     def select(self, sample: Sample) -> None:
         self.sample = sample
@@ -211,11 +215,12 @@ class ProbePanel(Widget, can_focus=True):
             lines.append(bars)
         s = self.sample
         if s is not None:
-            what = f"#{s.index}" if s.index is not None else "at"  # a data point, or not
+            what = "sample " if s.index is not None else "probe point "
+            index = f"#{s.index} " if s.index is not None else ""
             lines.append(
                 Text.assemble(
-                    ("sample ", "dim"),
-                    f"{what} ({s.point[0]:+.2f}, {s.point[1]:+.2f}) ",
+                    (what, "dim"),
+                    f"{index}({s.point[0]:+.2f}, {s.point[1]:+.2f}) ",
                     class_name(s.target),
                     no_wrap=True,
                     overflow="ellipsis",
