@@ -155,6 +155,30 @@ def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int
     return c, r
 
 
+async def test_the_crosshair_shows_on_a_wrong_point() -> None:
+    """On a misclassified (reversed) point the crosshair reversed it back: only an
+    underline was left to find it by."""
+    from tui.widgets.boundary import ON_POINT_STYLE, POINT_MARKERS
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        probe, plot = app.query_one(ProbePanel), app.query_one(BoundaryPlot)
+        wrong = [
+            (x, y) for (x, y), k in app.trainer.train_split if app.trainer.predict([x, y]) != k
+        ]
+        probe.cursor = tuple(wrong[0])
+        await settle(pilot)
+        cols, rows = plot.canvas_size
+        c, r = drawn_cell(plot, probe.cursor)
+        left, _, top, _ = plot.drawing.box
+        line = plot.render_line(top + rows - 1 - r)
+        cells = [(ch, seg.style) for seg in line for ch in seg.text]
+        glyph, style = cells[left + c]
+        assert glyph in POINT_MARKERS  # the point stays readable
+        assert style.bgcolor == ON_POINT_STYLE.bgcolor and not style.reverse, style
+
+
 async def test_each_arrow_moves_the_crosshair_one_drawn_cell() -> None:
     """From (0, 0), between two columns at 80x24, the first press skipped a column."""
     app = MicrogradApp(Config())

@@ -36,7 +36,13 @@ CIRCLE_MARKER = "·"
 """The circle of radius 2 that bounds the data."""
 
 CURSOR_MARKER = "╋"
-"""The probe's crosshair on an empty cell (on a data point, the point's glyph reversed)."""
+"""The probe's crosshair on an empty cell (on a data point, the point's glyph in
+ON_POINT_STYLE)."""
+
+ON_POINT_STYLE = Style(color="black", bgcolor="bright_white", bold=True, underline=True)
+"""The crosshair on a data point: a colour no class has, so it shows on a point shown
+right or wrong alike (reversing the point's style hid it on a reversed, wrong point);
+without colour, bold and underlined."""
 
 WRONG_STYLE = Style(reverse=True)
 """Misclassified training points: their glyph in reverse video (reads without colour)."""
@@ -217,10 +223,11 @@ class Drawing:
         ((c, r),) = to_cells(np.array([cursor], dtype=float), cols, rows).tolist()
         i = rows - 1 - r
         glyphs, styles = self.cells[0][i][:], self.cells[1][i][:]
-        on_point = glyphs[c] in POINT_MARKERS
-        glyphs[c] = glyphs[c] if on_point else CURSOR_MARKER
-        mark = Style(bold=True, underline=True, reverse=not styles[c].reverse)
-        styles[c] = styles[c] + mark
+        if glyphs[c] in POINT_MARKERS:
+            styles[c] = styles[c] + ON_POINT_STYLE + Style(reverse=False)
+        else:
+            glyphs[c] = CURSOR_MARKER
+            styles[c] = styles[c] + Style(bold=True, underline=True, reverse=not styles[c].reverse)
         lines = list(self.lines)
         lines[self.box[2] + i] = self.row(i, glyphs, styles)
         return lines
