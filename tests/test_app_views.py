@@ -200,13 +200,19 @@ async def test_each_arrow_moves_the_crosshair_one_drawn_cell() -> None:
             assert steps == {(dc, dr)}, (key, cells)
 
 
+async def on_sample(pilot: Pilot, app: MicrogradApp, i: int) -> tuple[float, float, int]:
+    """After one step, the crosshair on training sample i: its x, y and class."""
+    await step(pilot, app)
+    (px, py), label = app.trainer.train_split[i]
+    app.query_one(ProbePanel).cursor = (px, py)
+    return px, py, label
+
+
 async def test_enter_selects_a_sample_and_g_explains_it() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
-        await step(pilot, app)
+        px, py, label = await on_sample(pilot, app, 7)
         probe = app.query_one(ProbePanel)
-        (px, py), label = app.trainer.train_split[7]
-        probe.cursor = (px, py)
         await pilot.press("enter")
         assert app.sample.index == 7 and app.sample.point == (px, py)
         await pilot.press("g")
@@ -231,10 +237,8 @@ async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_
     relabelled and then given its own class again stayed a probe point."""
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
-        await step(pilot, app)
+        _, _, label = await on_sample(pilot, app, 7)
         probe = app.query_one(ProbePanel)
-        (px, py), label = app.trainer.train_split[7]
-        probe.cursor = (px, py)
         await pilot.press("enter", str((label + 1) % 3))
         assert app.sample.index is None  # relabelled: a probe point
         await pilot.press(str(label))
@@ -328,16 +332,22 @@ def assert_no_step_shown(screen: ParamTableScreen) -> None:
     assert "grad, update: — until a step" in title, title
 
 
+async def open_params(pilot: Pilot, app: MicrogradApp) -> ParamTableScreen:
+    """Press p once the app is idle; the parameters view with its first numbers."""
+    await settle(pilot)
+    await pilot.press("p")
+    screen = app.screen
+    assert isinstance(screen, ParamTableScreen)
+    await wait_until(pilot, lambda: screen.snapshot is not None)
+    return screen
+
+
 async def test_p_before_the_first_step_shows_no_grads() -> None:
     """At step 0 every grad and update read +0.0000, and after --load too; c showed the
     real gradients meanwhile."""
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        screen = app.screen
-        assert isinstance(screen, ParamTableScreen)
-        await wait_until(pilot, lambda: screen.snapshot is not None)
+        screen = await open_params(pilot, app)
         assert_no_step_shown(screen)
         await step(pilot, app)
         await wait_until(pilot, lambda: screen.snapshot.step == 1)
@@ -356,11 +366,7 @@ async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
     loaded, history = load_run(path)
     app = MicrogradApp(loaded.config, trainer=loaded, history=history)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        screen = app.screen
-        assert isinstance(screen, ParamTableScreen)
-        await wait_until(pilot, lambda: screen.snapshot is not None)
+        screen = await open_params(pilot, app)
         assert screen.snapshot.step == 2
         assert_no_step_shown(screen)
 
