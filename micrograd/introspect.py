@@ -91,7 +91,10 @@ class GradCheck:
 
 
 def gradient_check(
-    trainer: Trainer, h: float = 1e-5, should_stop: Callable[[], bool] | None = None
+    trainer: Trainer,
+    h: float = 1e-5,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[GradCheck] | None:
     """Every parameter's gradient of the mean training loss, autograd vs central
     differences (L(p + h) - L(p - h)) / 2h. Leaves the model as it found it.
@@ -99,7 +102,8 @@ def gradient_check(
     The relative error is |autograd - numeric| / max(|autograd|, |numeric|, FLOOR):
     gradients below FLOOR are compared on an absolute scale, where the differences'
     rounding noise (~1e-16 L / h) would swamp a relative one. Returns None if
-    should_stop() turns true (it is polled between parameters).
+    should_stop() turns true (it is polled between parameters); progress(done, total)
+    is told after each parameter.
     """
     split = trainer.train_split
     auto = trainer.gradients(split)
@@ -116,6 +120,8 @@ def gradient_check(
         num = (up - down) / (2 * h)
         scale = max(abs(a), abs(num), FLOOR)
         checks.append(GradCheck(name, a, num, abs(a - num) / scale))
+        if progress is not None:
+            progress(len(checks), len(auto))
     return checks
 
 

@@ -371,6 +371,34 @@ async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
         assert_no_step_shown(screen)
 
 
+async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> None:
+    """With a bigger model the check took seconds and its view said only "computing…"."""
+    import tui.app
+    from tui.widgets.grad_check import GradCheckScreen
+
+    monkeypatch.setattr(tui.app, "PROGRESS_INTERVAL", 0.0)  # report every parameter
+    shown: list[tuple[int, int]] = []
+    show = GradCheckScreen.show_progress
+
+    def record(self: GradCheckScreen, done: int, total: int) -> None:
+        shown.append((done, total))
+        show(self, done, total)
+
+    monkeypatch.setattr(GradCheckScreen, "show_progress", record)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        counted = [done for done, total in shown if total]
+        assert counted and all(total == 51 for _, total in shown if total)
+        assert counted == sorted(counted) and counted[-1] <= 51
+        title = str(screen.query_one("#gradcheck-title").render())
+        assert "computing" not in title  # the check itself replaced it
+
+
 async def test_quit_while_training_with_the_gradient_check_open() -> None:
     app = MicrogradApp(Config(n=1000))  # one check takes most of a second here
     async with app.run_test(size=SIZE) as pilot:

@@ -137,3 +137,11 @@ def test_gradient_check_stops_when_asked():
     assert gradient_check(t, should_stop=stop_on_third) is None
     assert len(calls) == 3
     assert [p.data for p in t.model.parameters()] == before
+
+
+def test_gradient_check_reports_progress_per_parameter():
+    t = Trainer(Config(n=30))
+    seen: list[tuple[int, int]] = []
+    checks = gradient_check(t, progress=lambda done, total: seen.append((done, total)))
+    n = len(t.parameters)
+    assert seen == [(k, n) for k in range(1, n + 1)] and len(checks) == n

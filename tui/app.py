@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from micrograd.runs import save_run
 from micrograd.training import Config, Diverged, Trainer
 from tui.messages import (
+    CheckProgress,
     Progress,
     Record,
     RunSaved,
@@ -85,6 +86,9 @@ Mode = Literal["train", "step", "reset"]
 
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
+
+PROGRESS_INTERVAL = 0.2
+"""Seconds between the gradient check's progress reports while its view waits."""
 
 GRADCHECK_INTERVAL = 1.0
 """Least seconds between gradient checks while training; a check that costs more than a
@@ -792,10 +796,32 @@ class MicrogradApp(App[int]):
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
             from tui.widgets.grad_check import GradCheckSnapshot
 
-            check = GradCheckSnapshot.of(trainer, should_stop)
+            check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
             cost = time.monotonic() - now  # 0.1 s for n = 100, 0.8 s for n = 1000
             self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
+
+    def check_progress(self, generation: int) -> Callable[[int, int], None]:
+        """A progress callback for the gradient check (worker side): posts how far it has
+        got every PROGRESS_INTERVAL s, so a long first check shows it is under way."""
+        last = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_INTERVAL:
+                last = now
+                self.post_message(CheckProgress(generation, done, total))
+
+        return progress
+
+    @on(CheckProgress)
+    def on_check_progress(self, message: CheckProgress) -> None:
+        from tui.widgets.grad_check import GradCheckScreen  # loaded: its view is open
+
+        screen = self._view_screens.get("gradcheck")
+        if message.generation == self._generation and isinstance(screen, GradCheckScreen):
+            screen.show_progress(message.done, message.total)
 
     @work(thread=True, exit_on_error=False, group="save")
     def save_between_steps(self) -> None:

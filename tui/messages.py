@@ -80,6 +80,15 @@ class ViewSnapshots(Message):
 
 
 @dataclass
+class CheckProgress(Message):
+    """How far the gradient check under way has got, while its view waits for it."""
+
+    generation: int
+    done: int
+    total: int
+
+
+@dataclass
 class TrainingDiverged(Message):
     """A step would have made the loss or the weights non-finite; nothing was applied."""
 

@@ -42,11 +42,14 @@ class GradCheckSnapshot:
 
     @classmethod
     def of(
-        cls, trainer: Trainer, should_stop: Callable[[], bool] | None = None
+        cls,
+        trainer: Trainer,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> GradCheckSnapshot | None:
         """Run the check (about 0.1 s for the defaults; call it where the trainer lives);
-        None if should_stop() turned true first."""
-        checks = gradient_check(trainer, should_stop=should_stop)
+        None if should_stop() turned true first. progress(done, total) counts parameters."""
+        checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
         if checks is None:
             return None
         loss = trainer.evaluate(trainer.train_split)[0]
@@ -113,6 +116,15 @@ class GradCheckScreen(Screen[None]):
     def table(self) -> DataTable:
         return self.query_one("#gradcheck-table", DataTable)
 
+    def show_progress(self, done: int, total: int) -> None:
+        """While the first check is computed: how far it has got (total 0: not known)."""
+        if self.snapshot is not None:
+            return
+        counted = f" {done} of {total} parameters" if total else ""
+        self.query_one("#gradcheck-title", Static).update(
+            Text.assemble(("gradient check", "bold"), f" · computing…{counted}")
+        )
+
     def update_snapshot(self, snapshot: GradCheckSnapshot) -> None:
         """Show a newer check."""
         self.snapshot = snapshot
@@ -122,10 +134,9 @@ class GradCheckScreen(Screen[None]):
         snap = self.snapshot
         table = self.table
         table.clear()
-        title = self.query_one("#gradcheck-title", Static)
         summary = self.query_one("#gradcheck-summary", Static)
         if snap is None:
-            title.update(Text.assemble(("gradient check", "bold"), " · computing…"))
+            self.show_progress(0, 0)
             summary.update("")
             return
         self._show_title()
