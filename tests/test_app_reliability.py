@@ -162,6 +162,19 @@ async def test_a_save_in_a_deep_folder_names_the_file_whole(tmp_path: Path) -> N
         assert len(shown) <= app.query_one("#message", Static).content_size.width
 
 
+async def test_s_presses_beyond_the_queue_say_they_were_dropped() -> None:
+    """A dropped s press only rang the bell, which tmux and SSH often do not pass on."""
+    from tui.app import MAX_PENDING_STEPS
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        with app._trainer_lock:  # the worker waits: the presses queue up
+            await pilot.press(*["s"] * (MAX_PENDING_STEPS + 8))
+            assert "dropped" in message(app)
+        await wait_until(pilot, lambda: idle(app), timeout=60)
+        assert app.step_count == MAX_PENDING_STEPS
+
+
 async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

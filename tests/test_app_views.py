@@ -380,9 +380,9 @@ async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> No
     shown: list[tuple[int, int]] = []
     show = GradCheckScreen.show_progress
 
-    def record(self: GradCheckScreen, done: int, total: int) -> None:
+    def record(self: GradCheckScreen, done: int, total: int, waits: float = 0.0) -> None:
         shown.append((done, total))
-        show(self, done, total)
+        show(self, done, total, waits)
 
     monkeypatch.setattr(GradCheckScreen, "show_progress", record)
     app = MicrogradApp(Config())
@@ -397,6 +397,54 @@ async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> No
         assert counted == sorted(counted) and counted[-1] <= 51
         title = str(screen.query_one("#gradcheck-title").render())
         assert "computing" not in title  # the check itself replaced it
+
+
+async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> None:
+    """A big model's views (hundreds of rows or tree nodes) were refreshed every 0.1 s:
+    training slowed to a crawl and esc took over a second. Now a view's snapshots are
+    spaced by ten times what they cost."""
+    calls: list[float] = []
+    fill = ParamTableScreen.update_snapshot
+
+    def slow(self: ParamTableScreen, snapshot) -> None:  # a view that takes 50 ms to show
+        calls.append(time.monotonic())
+        time.sleep(0.05)
+        fill(self, snapshot)
+
+    monkeypatch.setattr(ParamTableScreen, "update_snapshot", slow)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "space")
+        await wait_until(pilot, lambda: app.step_count >= 5)
+        start = time.monotonic()
+        await pilot.pause(1.5)
+        await pilot.press("space")
+        recent = [t for t in calls if start <= t <= start + 1.5]
+        assert len(recent) <= 4, len(recent)  # 0.05 s each: every 0.5 s or more, not 0.1
+
+
+async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypatch) -> None:
+    """With --hidden 16,16 --n 1000 a check takes ~30 s: run between two steps it stalled
+    training, and its view said "computing…" all along."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "CHECK_BUDGET", 0.0)  # every check is too long
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 3)
+        await pilot.press("c")
+        screen = app.screen
+        title = screen.query_one("#gradcheck-title")
+        await wait_until(pilot, lambda: "runs when training pauses" in str(title.render()))
+        steps = app.step_count
+        await wait_until(pilot, lambda: app.step_count > steps + 5)  # training goes on
+        assert screen.snapshot is None
+        await pilot.press("space")
+        await wait_until(pilot, lambda: screen.snapshot is not None)  # checked at the pause
+        assert screen.snapshot.step == app.step_count
 
 
 async def test_quit_while_training_with_the_gradient_check_open() -> None:

@@ -73,8 +73,9 @@ PLOT_INTERVAL = 0.3
 """Seconds between redraws of the boundary and the loss curve while running, however fast
 the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
 
-MAX_PENDING_STEPS = 8
-"""Single-step presses queued beyond this are dropped, so holding `s` never runs away."""
+MAX_PENDING_STEPS = 32
+"""Single-step presses queued beyond this are dropped (with a bell and a message), so
+holding `s` never runs away; tapping at ten a second loses none."""
 
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
@@ -89,6 +90,15 @@ View = Literal["graph", "params", "gradcheck", "classes"]
 
 PROGRESS_INTERVAL = 0.2
 """Seconds between the gradient check's progress reports while its view waits."""
+
+VIEW_SHARE = 0.1
+"""While training, the open views may take about this share of the time: their next
+snapshots wait ten times what the last ones cost to make (worker) and show (event loop),
+so a big model's views stay live without stalling training or keys."""
+
+CHECK_BUDGET = 0.5
+"""Seconds a gradient check may take between two training steps; a longer one (a bigger
+model) waits for a pause, and its view says so."""
 
 GRADCHECK_INTERVAL = 1.0
 """Least seconds between gradient checks while training; a check that costs more than a
@@ -121,6 +131,14 @@ def size_classes(
         on = max(reached)[1] if reached else None
         classes.update((name, name == on) for _, name in breakpoints)
     return classes
+
+
+def check_cost(trainer: Trainer) -> float:
+    """About how many seconds a gradient check of trainer takes: two evaluations of the
+    training split per parameter (one evaluation is timed here)."""
+    started = time.perf_counter()
+    trainer.evaluate(trainer.train_split)
+    return 2 * len(trainer.optimizer.params) * (time.perf_counter() - started)
 
 
 def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
@@ -367,6 +385,12 @@ class MicrogradApp(App[int]):
         """Views the worker computes snapshots for: replaced whole, never mutated, so the
         worker reads a consistent set without a lock."""
         self._gradcheck_due = 0.0
+        self._views_due = 0.0
+        """While training: when the views' next snapshots are due (see VIEW_SHARE)."""
+        self._check_costs: dict[tuple[int, int], float] = {}
+        """A gradient check's estimated seconds, by parameter count and split size."""
+        self._view_show_cost = 0.0
+        """Seconds the event loop took to show the views' last snapshots."""
         self._class_counts = ClassSnapshot.of(self.trainer)
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
@@ -491,6 +515,10 @@ class MicrogradApp(App[int]):
         with self._pending_lock:
             if self._pending_steps >= MAX_PENDING_STEPS:
                 self.bell()
+                self.show_message(
+                    f"{MAX_PENDING_STEPS} steps are queued: this s press was dropped.",
+                    "Steps queued: this s was dropped.",
+                )
                 return
             self._pending_steps += 1
         self.state = "stepping"
@@ -727,8 +755,10 @@ class MicrogradApp(App[int]):
                             )
                         )
                         records, last_post, steps_since_post = [], now, 0
-                        if mode == "train":  # single steps: the views once they are done
+                        if mode == "train" and now >= self._views_due:  # single steps: once done
                             self.post_views(trainer, generation, should_stop=should_stop)
+                            made = time.monotonic() - now
+                            self._views_due = now + (made + self._view_show_cost) / VIEW_SHARE
             except Diverged as e:
                 self.post_message(TrainingDiverged(generation, e.step, e.what))
             finally:
@@ -736,7 +766,12 @@ class MicrogradApp(App[int]):
                     self.post_message(Progress(generation, records, Snapshot.of(trainer), None))
                 self.save_if_requested(trainer)
                 if not stale():  # a pause still gets the views of where it stopped
-                    self.post_views(trainer, generation, force=True, should_stop=stale)
+                    self.post_views(
+                        trainer,
+                        generation,
+                        force=True,
+                        should_stop=lambda: stale() or self.steps_wanted(),
+                    )
                 self.post_message(TrainingStopped(generation))
 
     @contextmanager
@@ -762,7 +797,17 @@ class MicrogradApp(App[int]):
         with self.holding_trainer():
             if worker.is_cancelled or generation != self._generation:
                 return
-            self.post_views(self.trainer, generation, only=view)
+            self.post_views(
+                self.trainer,
+                generation,
+                only=view,
+                should_stop=lambda: generation != self._generation or self.steps_wanted(),
+            )
+
+    def steps_wanted(self) -> bool:
+        """Has a key asked for training or steps (any thread)? A paused view's long
+        gradient check then gives way: it runs again at the next pause."""
+        return self._keep_training.is_set() or self._pending_steps > 0
 
     def post_views(
         self,
@@ -796,9 +841,19 @@ class MicrogradApp(App[int]):
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
             from tui.widgets.grad_check import GradCheckSnapshot
 
-            check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
-            cost = time.monotonic() - now  # 0.1 s for n = 100, 0.8 s for n = 1000
-            self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
+            training = not (force or only)
+            key = (len(trainer.optimizer.params), len(trainer.train_split))
+            if training and key not in self._check_costs:
+                self._check_costs[key] = check_cost(trainer)
+            estimate = self._check_costs.get(key, 0.0) if training else 0.0
+            if estimate > CHECK_BUDGET:  # too long between two steps: at the next pause
+                self.post_message(CheckProgress(generation, 0, 0, estimate))
+                self._gradcheck_due = now + GRADCHECK_INTERVAL
+            else:
+                started = time.monotonic()
+                check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
+                cost = time.monotonic() - started  # 0.1 s for n = 100, 0.8 s for n = 1000
+                self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
 
     def check_progress(self, generation: int) -> Callable[[int, int], None]:
@@ -821,7 +876,7 @@ class MicrogradApp(App[int]):
 
         screen = self._view_screens.get("gradcheck")
         if message.generation == self._generation and isinstance(screen, GradCheckScreen):
-            screen.show_progress(message.done, message.total)
+            screen.show_progress(message.done, message.total, message.waits_for_pause)
 
     @work(thread=True, exit_on_error=False, group="save")
     def save_between_steps(self) -> None:
@@ -954,9 +1009,15 @@ class MicrogradApp(App[int]):
 
     @on(ViewSnapshots)
     def on_view_snapshots(self, message: ViewSnapshots) -> None:
-        """Hand each open view its new numbers; a graph of another sample is dropped."""
+        """Show the views' new numbers, timing it: the worker spaces the next ones by it."""
         if message.generation != self._generation:
             return
+        started = time.perf_counter()
+        self.show_views(message)
+        self._view_show_cost = time.perf_counter() - started
+
+    def show_views(self, message: ViewSnapshots) -> None:
+        """Hand each open view its new numbers; a graph of another sample is dropped."""
         graph = message.graph
         if graph is not None and self.explains(graph):
             self._last_graph = graph

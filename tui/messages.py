@@ -86,6 +86,9 @@ class CheckProgress(Message):
     generation: int
     done: int
     total: int
+    waits_for_pause: float = 0.0
+    """If above 0: the check would take about this many seconds, too long between two
+    training steps, so it runs at the next pause."""
 
 
 @dataclass

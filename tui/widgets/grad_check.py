@@ -116,13 +116,17 @@ class GradCheckScreen(Screen[None]):
     def table(self) -> DataTable:
         return self.query_one("#gradcheck-table", DataTable)
 
-    def show_progress(self, done: int, total: int) -> None:
-        """While the first check is computed: how far it has got (total 0: not known)."""
+    def show_progress(self, done: int, total: int, waits_for_pause: float = 0.0) -> None:
+        """While the first check is computed: how far it has got (total 0: not known), or
+        that it waits for a pause (it would take about waits_for_pause s)."""
         if self.snapshot is not None:
             return
-        counted = f" {done} of {total} parameters" if total else ""
+        if waits_for_pause:
+            text = f" · about {waits_for_pause:.0f} s: it runs when training pauses"
+        else:
+            text = " · computing…" + (f" {done} of {total} parameters" if total else "")
         self.query_one("#gradcheck-title", Static).update(
-            Text.assemble(("gradient check", "bold"), f" · computing…{counted}")
+            Text.assemble(("gradient check", "bold"), text)
         )
 
     def update_snapshot(self, snapshot: GradCheckSnapshot) -> None:
