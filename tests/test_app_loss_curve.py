@@ -53,6 +53,7 @@ async def test_the_loss_axis_is_logarithmic_with_decade_labels() -> None:
     [
         ([1.0684, 1.0122], "1.07", "1.01"),  # the tutorial's first two steps
         ([1.0684, 0.0002], "1.07", "2.0e-4"),
+        ([1.0684, 1.0664], "1.068", "1.066"),  # both read 1.07 (--hidden 16,16 --n 1000)
     ],
 )
 async def test_a_short_panel_labels_the_largest_and_smallest_loss(

@@ -130,7 +130,10 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
             else:  # one loss so far: it, half a decade from either edge
                 plt.ylim(low - 0.5, high + 0.5)
                 ys = [low]
-            plt.yticks(ys, [y_label(y, end=y in (low, high)) for y in ys])
+            labels = [y_label(y, end=y in (low, high)) for y in ys]
+            if len(ys) > 1 and labels[0] == labels[-1]:  # e.g. 1.0664 and 1.0684: 1.07 twice
+                labels[0], labels[-1] = (f"{10.0**y:.4g}".rjust(LABEL_WIDTH) for y in (low, high))
+            plt.yticks(ys, labels)
             for series, color, marker in (
                 (train, TRAIN_COLOR, "braille"),
                 (val, VAL_COLOR, "•" if canvas.no_color else "braille"),
