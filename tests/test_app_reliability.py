@@ -43,12 +43,15 @@ async def test_w_saves_a_run_that_resumes_to_the_uninterrupted_numbers(tmp_path:
     async with resumed.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert resumed.step_count == 3
-        assert [r.train_loss for r in resumed.history] == [e.train_loss for e in expected[:3]]
+        # step 0 too, from the seed: the loss curve starts where the unbroken run's did
+        assert [r.step for r in resumed.history] == [0, 1, 2, 3]
+        assert resumed.history[0] == MicrogradApp(Config()).history[0]
+        assert [r.train_loss for r in resumed.history[1:]] == [e.train_loss for e in expected[:3]]
         for _ in range(2):
             await step(pilot, resumed)
         assert resumed.step_count == 5
         # exactly the numbers of the run that was never interrupted
-        assert [r.train_loss for r in resumed.history] == [e.train_loss for e in expected]
+        assert [r.train_loss for r in resumed.history[1:]] == [e.train_loss for e in expected]
         assert [p.data for p in resumed.trainer.model.parameters()] == [
             p.data for p in reference.model.parameters()
         ]

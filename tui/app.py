@@ -363,6 +363,8 @@ class MicrogradApp(App[int]):
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
         self.history: list[Record] = list(self._run_history) or [initial_record(self.trainer)]
         """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
+        if self.history[0].step == 1:  # a loaded run's: its step 0 again, from the seed
+            self.history.insert(0, initial_record(Trainer(self.config)))
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
