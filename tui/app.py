@@ -389,8 +389,8 @@ class MicrogradApp(App[int]):
         self._gradcheck_due = 0.0
         self._views_due = 0.0
         """While training: when the views' next snapshots are due (see VIEW_SHARE)."""
-        self._check_costs: dict[tuple[int, int], float] = {}
-        """A gradient check's estimated seconds, by parameter count and split size."""
+        self._check_cost: float | None = None
+        """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
         self._view_show_cost = 0.0
         """Seconds the event loop took to show the views' last snapshots."""
         self._class_counts = ClassSnapshot.of(self.trainer)
@@ -758,8 +758,8 @@ class MicrogradApp(App[int]):
                         )
                         records, last_post, steps_since_post = [], now, 0
                         if mode == "train" and now >= self._views_due:  # single steps: once done
-                            self.post_views(trainer, generation, should_stop=should_stop)
-                            made = time.monotonic() - now
+                            made = self.post_views(trainer, generation, should_stop=should_stop)
+                            # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
                             self._views_due = now + (made + self._view_show_cost) / VIEW_SHARE
             except Diverged as e:
                 self.post_message(TrainingDiverged(generation, e.step, e.what))
@@ -818,17 +818,19 @@ class MicrogradApp(App[int]):
         force: bool = False,
         only: View | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> None:
-        """Post the open views' snapshots; call it with the trainer lock held.
+    ) -> float:
+        """Post the open views' snapshots; call it with the trainer lock held. Returns
+        the seconds it took, the gradient check's aside.
 
         The gradient check runs at most once per GRADCHECK_INTERVAL unless forced (after
         the last step of a run of steps, or when its view opens while paused).
         """
         views = self._open_views if only is None else self._open_views & {only}
         if not views:
-            return
+            return 0.0
         now = time.monotonic()
         graph = params = check = classes = None
+        check_seconds = 0.0
         if "graph" in views:
             from tui.widgets.graph_view import GraphSnapshot
 
@@ -843,20 +845,21 @@ class MicrogradApp(App[int]):
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
             from tui.widgets.grad_check import GradCheckSnapshot
 
-            training = not (force or only)
-            key = (len(trainer.optimizer.params), len(trainer.train_split))
-            if training and key not in self._check_costs:
-                self._check_costs[key] = check_cost(trainer)
-            estimate = self._check_costs.get(key, 0.0) if training else 0.0
+            estimate = 0.0
+            if not (force or only):  # training: is there time for it between two steps?
+                if self._check_cost is None:
+                    self._check_cost = check_cost(trainer)
+                estimate = self._check_cost
             if estimate > CHECK_BUDGET:  # too long between two steps: at the next pause
                 self.post_message(CheckProgress(generation, 0, 0, estimate))
                 self._gradcheck_due = now + GRADCHECK_INTERVAL
             else:
                 started = time.monotonic()
                 check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
-                cost = time.monotonic() - started  # 0.1 s for n = 100, 0.8 s for n = 1000
-                self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * cost)
+                check_seconds = time.monotonic() - started  # 0.1 s for n = 100, 0.8 for 1000
+                self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * check_seconds)
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
+        return time.monotonic() - now - check_seconds
 
     def check_progress(self, generation: int) -> Callable[[int, int], None]:
         """A progress callback for the gradient check (worker side): posts how far it has

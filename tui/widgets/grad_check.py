@@ -37,8 +37,9 @@ class GradCheckSnapshot:
     checks: tuple[GradCheck, ...]
     split_size: int
     """How many training samples the mean loss was taken over."""
-    loss: float = 0.0
-    """The mean training loss at the weights checked."""
+    loss: float | None = None
+    """The mean training loss at the weights checked, if some parameter could not be
+    checked (the summary then names it); else None, saving an evaluation a check."""
 
     @classmethod
     def of(
@@ -52,7 +53,9 @@ class GradCheckSnapshot:
         checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
         if checks is None:
             return None
-        loss = trainer.evaluate(trainer.train_split)[0]
+        loss = None
+        if not all(map(checkable, checks)):
+            loss = trainer.evaluate(trainer.train_split)[0]
         return cls(trainer.step_count, tuple(checks), len(trainer.train_split), loss)
 
     @property

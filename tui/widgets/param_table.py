@@ -140,6 +140,8 @@ class ParamTableScreen(Screen[None]):
         super().__init__()
         self.snapshot = snapshot
         """The numbers on screen (None until the worker has copied them)."""
+        self.columns: tuple[str, ...] = ()
+        """The columns shown (see columns_for); none until mounted."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="params-title")
@@ -147,8 +149,6 @@ class ParamTableScreen(Screen[None]):
         yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:
-        self.columns: tuple[str, ...] = ()
-        """The columns shown (see columns_for)."""
         self._fit_columns(self.app.size.width)
         self.table.focus()
 
