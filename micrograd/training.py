@@ -206,7 +206,7 @@ class Trainer:
         true midway (the fast path polls it; the parameter grads are then partial)."""
         loss.grad = 1
         if graph is None:
-            loss.backward()
+            loss.backward(free_graph=True)  # nothing reads the graph after: free it now
             return True
         return graph.backward(should_stop)
 

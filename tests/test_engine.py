@@ -316,6 +316,76 @@ def test_backprop_applies_each_kind_of_nodes_local_derivatives(seed):
     assert all(list(v._local) == derivatives[id(v)] for v in order)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_freeing_backprop_gives_the_same_grads_and_empties_the_order(seed):
+    # the same DAG twice (same draws): kept, and freed as the chain rule passes
+    kept, freed = (random_dag(random.Random(seed), 40) for _ in range(2))
+    kept_leaves = [v for v in kept if not v._prev]
+    freed_leaves = [v for v in freed if not v._prev]
+    for nodes in (kept, freed):
+        nodes[-1].grad = 1.5
+    backprop(topological_order(kept[-1]))
+    order = topological_order(freed[-1])
+    reached = {id(v) for v in order}
+    backprop(order, free=True)
+    assert order == []
+    assert [v.grad for v in freed_leaves] == [v.grad for v in kept_leaves]
+    assert [v.grad for v in freed] == [v.grad for v in kept]  # (nodes held by the list)
+    # every node the pass reached let go of its children; the others kept theirs
+    released = [id(v) in reached or not k._prev for v, k in zip(freed, kept)]
+    assert [v._prev == () for v in freed] == released
+
+
+class Witness(Value):
+    """A one-child node that, when the chain rule reaches it, records which of the
+    watched nodes are still alive."""
+
+    __slots__ = ("watched", "alive")
+
+    def __init__(self, child: Value, watched: list[weakref.ref]) -> None:
+        super().__init__(child.data, None, (child,), "witness", (1.0,))
+        self.watched, self.alive = watched, None
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        if self.alive is None:  # read by backprop, before the node lets go of its child
+            self.alive = [r() is not None for r in self.watched]
+        return (1.0,)
+
+
+def witnessed_chain() -> tuple[Value, Value, Value, Witness]:
+    """x * w under a Witness, under 50 tanh layers; the witness watches each tanh node
+    (the root last)."""
+    x, w = Value(0.5), Value(-1.5)
+    watched: list[weakref.ref] = []
+    witness = node = Witness(x * w, watched)
+    for _ in range(50):
+        node = (node * 0.9 + 0.1).tanh()  # (a slope far from 0 all the way)
+        watched.append(weakref.ref(node))
+    return x, w, node, witness
+
+
+def test_backward_free_graph_frees_each_node_as_the_chain_rule_passes_it():
+    was_enabled = gc.isenabled()
+    gc.disable()  # freed by reference counting alone, not by a collection after
+    try:
+        x, w, root, witness = witnessed_chain()
+        root.backward()
+        want = (root.data, x.grad, w.grad)
+        assert witness.alive == [True] * 50  # kept: the root holds the whole graph
+
+        x, w, root, witness = witnessed_chain()
+        root.backward(free_graph=True)
+        assert (root.data, x.grad, w.grad) == want
+        # when the chain rule reached the witness, every node above it but the root
+        # (held here) was gone already: freed as the pass went, not after it
+        assert witness.alive == [False] * 49 + [True]
+        assert root.grad == 1.0 and root._prev == ()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_topological_order_is_the_recursive_depth_first_order(seed):
     rng = random.Random(seed)

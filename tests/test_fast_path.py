@@ -216,3 +216,23 @@ def test_a_fused_graph_holds_no_reference_cycle():
     finally:
         if was:
             gc.enable()
+
+
+def test_the_textbook_step_frees_its_graph_during_backward():
+    # Trainer.backward frees the textbook graph as the chain rule passes (nothing reads
+    # it after): the loss keeps its value but no children, and the gradients are those
+    # of the whole graph kept
+    trainer = Trainer(Config(n=40), fast=False)
+    split = trainer.train_split
+    kept = trainer.loss_graph(split)
+    freed = trainer.loss_graph(split)
+    assert kept is not None and freed is not None
+    kept[0].grad = 1.0
+    kept[0].backward()
+    want = [p.grad for p in trainer.parameters]
+    trainer.optimizer.zero_grad()
+    loss = freed[0]
+    assert loss._prev != ()
+    assert Trainer.backward(loss, None)
+    assert loss._prev == () and loss.data == kept[0].data
+    assert [p.grad for p in trainer.parameters] == want
