@@ -3,6 +3,7 @@ so every number is compared exactly with the library's for the same seed."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -21,6 +22,7 @@ from tui.widgets import (
     ProbePanel,
 )
 from tui.widgets.grad_check import TOLERANCE
+from tui.widgets.probe import in_cell, next_centre
 
 
 def trained(steps: int) -> Trainer:
@@ -230,6 +232,35 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         assert isinstance(screen, GraphScreen)
         await wait_until(pilot, lambda: screen.snapshot is not None)
         assert screen.snapshot.point == (1.9, -1.9) and screen.snapshot.target == 2
+
+
+def centre(v: float, step: float) -> float:
+    """The centre of the plot cell v is drawn in."""
+    return next_centre(next_centre(v, 1, step), -1, step)
+
+
+async def test_enter_does_not_select_a_point_drawn_in_another_cell() -> None:
+    """Enter on an empty cell selected a sample drawn two columns away: the reach was
+    0.75 of a cell's height (0.19 at 80x24), nearly two cells' width."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        probe = app.fit_probe()
+        w, h = probe.step, probe.step_y
+        points = app.trainer.train_split
+        for (px, py), _ in points:  # an empty cell two columns left, within 0.75 h
+            x, y = next_centre(px, -2, w), centre(py, h)
+            near = math.dist((px, py), (x, y)) <= 0.75 * max(w, h)
+            if near and x > -2 and in_cell(points, x, y, w, h) is None:
+                break
+        else:
+            pytest.fail("no such point in the data")
+        probe.cursor = (x, y)
+        await pilot.press("enter")
+        assert app.sample.index is None and app.sample.point == (x, y)  # a probe point
+        probe.cursor = (centre(px, w), y)  # on the point's own cell
+        await pilot.press("enter")
+        assert app.sample.index == in_cell(points, *probe.cursor, w, h) is not None
 
 
 async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_back() -> None:

@@ -9,7 +9,7 @@ from views_host import ViewsHost
 from micrograd.introspect import confusion_matrix, per_class_accuracy
 from tui.messages import Snapshot
 from tui.widgets.class_view import ClassSnapshot, ClassView, matrix_table, misclassified
-from tui.widgets.probe import ProbePanel, Sample, nearest, probabilities
+from tui.widgets.probe import ProbePanel, Sample, in_cell, nearest, probabilities
 
 SIZE = (80, 24)
 
@@ -27,6 +27,18 @@ def test_nearest_point_within_radius():
     assert nearest(points, 1.04, 0.0, 0.1) == 2
     assert nearest(points, 0.5, 0.0, 0.1) is None
     assert nearest(points, 0.05, 0.05, 0.1) == 0
+
+
+def test_in_cell_finds_the_point_drawn_in_the_cursors_cell_only():
+    # cells 0.1 across and 0.25 tall, as at 80x24: a point two columns away is not
+    # under the cursor, though it is nearer than a cell's height
+    points = [([0.2, 0.0], 0), ([0.04, 0.1], 1), ([0.0, 0.12], 2)]
+    # both others are in the cell; (0, 0.12) is nearer its centre, counted in cells
+    assert in_cell(points, 0.0, 0.0, 0.1, 0.25) == 2
+    assert in_cell(points, 0.0, 0.0, 0.1, 0.05) is None  # now all three are a row off
+    assert in_cell(points, 0.1, 0.0, 0.1, 0.25) is None  # (0.2, 0) is the next column's
+    assert in_cell(points, 0.2, 0.0, 0.1, 0.25) == 0
+    assert nearest(points, 0.1, 0.0, 0.19) == 0  # the old rule's pick, two columns off
 
 
 async def test_probe_follows_the_cursor_and_predicts_like_the_library():
@@ -58,7 +70,7 @@ async def test_enter_selects_a_data_point_or_a_probe_point_with_a_label():
         t = app.trainer
         (px, py), cls = t.train_split[3]
         probe.cursor = (round(px, 1), round(py, 1))  # within one step of point 3
-        i = nearest(t.train_split, *probe.cursor, probe.radius)
+        i = in_cell(t.train_split, *probe.cursor, probe.step, probe.step_y)
         await pilot.press("enter")
         (qx, qy), qcls = t.train_split[i]
         assert probe.sample == Sample((qx, qy), qcls, i)

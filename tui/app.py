@@ -622,7 +622,6 @@ class MicrogradApp(App[int]):
         cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
         probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
         probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
-        probe.radius = 0.75 * max(probe.step, probe.step_y)
         return probe
 
     def open_view(self, view: View, screen: Screen) -> None:

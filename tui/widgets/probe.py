@@ -45,6 +45,18 @@ def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int |
     return best
 
 
+def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: float) -> int | None:
+    """The index of the data point drawn in the plot cell centred on (x, y), width
+    across and height tall: of the points in it, the one nearest its centre (counted
+    in cells, which are taller than wide), or None if the cell shows no point."""
+    best, best_d = None, math.inf
+    for i, ((px, py), _) in enumerate(points):
+        dx, dy = 2 * (px - x) / width, 2 * (py - y) / height  # -1..1 inside the cell
+        if abs(dx) <= 1 and abs(dy) <= 1 and dx * dx + dy * dy < best_d:
+            best, best_d = i, dx * dx + dy * dy
+    return best
+
+
 def next_centre(v: float, cells: int, step: float) -> float:
     """The centre of the plot cell `cells` cells from v's, on an axis of cells `step`
     apart from -LIMIT to LIMIT (the rule boundary.to_cells draws by); v itself if 0.
@@ -119,7 +131,6 @@ class ProbePanel(Widget, can_focus=True):
         *,
         step: float = STEP,
         step_y: float | None = None,
-        radius: float | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -130,8 +141,6 @@ class ProbePanel(Widget, can_focus=True):
         """The cursor's move per key press, across."""
         self.step_y = step if step_y is None else step_y
         """The cursor's move per key press, up or down (a plot cell is taller than wide)."""
-        self.radius = step if radius is None else radius
-        """How near the cursor a data point must be for enter to select it."""
         self.set_reactive(ProbePanel.weights, weights)
 
     # ------------------------------------------------------------- numbers
@@ -162,9 +171,10 @@ class ProbePanel(Widget, can_focus=True):
         self.post_message(self.Moved(cursor))
 
     def action_select(self) -> None:
-        """Select the data point under the cursor, else a probe point there."""
+        """Select the data point under the cursor (drawn in its cell), else a probe
+        point there."""
         x, y = self.cursor
-        i = nearest(self.points, x, y, self.radius)
+        i = in_cell(self.points, x, y, self.step, self.step_y)
         if i is not None:
             (px, py), cls = self.points[i]
             self.select(Sample((float(px), float(py)), cls, i))
@@ -229,4 +239,4 @@ class ProbePanel(Widget, can_focus=True):
         return Group(*lines)
 
 
-__all__ = ["ProbePanel", "Sample", "nearest", "probabilities"]
+__all__ = ["ProbePanel", "Sample", "in_cell", "nearest", "probabilities"]
