@@ -239,6 +239,31 @@ def test_output_survives_a_closed_pipe():
     assert b"Error" not in err
 
 
+FULL = Path("/dev/full")  # every write fails with ENOSPC, as on a full disk
+needs_full = pytest.mark.skipif(
+    not (FULL.exists() and FULL.is_char_device()), reason="needs Linux's /dev/full"
+)
+
+
+@needs_full
+@pytest.mark.parametrize("where", ["log", "output"])
+def test_a_failed_write_is_one_line_and_exit_1_and_the_run_is_still_saved(where, tmp_path):
+    # a full disk under --log, or under the output, ended in two tracebacks
+    save = tmp_path / "run.json"
+    args = [*MODULE, "--headless", "--steps", "3", "--n", "30", "--save", str(save)]
+    if where == "log":
+        args += ["--log", str(FULL)]
+    with open(FULL if where == "output" else os.devnull, "w") as out:
+        done = subprocess.run(
+            args, stdout=out, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+        )
+    want = "the log '/dev/full'" if where == "log" else "the output"
+    assert done.returncode == 1
+    assert done.stderr == f"micrograd-tui: error: cannot write {want}: No space left on device\n"
+    saved = json.loads(save.read_text())  # saved all the same, at the step it stopped
+    assert saved["step"] == 1
+
+
 def test_a_metric_that_is_not_finite_prints_as_null_not_infinity(monkeypatch, capsys):
     from micrograd.training import Trainer
     from tui.headless import run

@@ -6,6 +6,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,7 +38,15 @@ def headless(args: argparse.Namespace, config: Config) -> int:
     """The headless run, ended cleanly (128 + signum) by SIGTERM, SIGHUP or SIGINT."""
     from micrograd.training import Trainer
     from tui.cli import EXIT_USAGE, fail
-    from tui.headless import Interrupted, Stop, run, say, signal_name
+    from tui.headless import (
+        EXIT_WRITE_FAILED,
+        Interrupted,
+        Stop,
+        WriteFailed,
+        run,
+        say,
+        signal_name,
+    )
 
     stop = Stop()
     stop.install()
@@ -71,9 +80,13 @@ def headless(args: argparse.Namespace, config: Config) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+    except WriteFailed as e:  # the run is saved all the same, if --save asked
+        say(f"error: {e}")
+        return EXIT_WRITE_FAILED
     finally:
         if log is not None:
-            log.close()
+            with suppress(OSError):  # a failed write said so already; each line is flushed
+                log.close()
     if status == 0 and stop.signum is not None:  # arrived after the last step
         return stop.status
     return status

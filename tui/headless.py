@@ -16,11 +16,17 @@ from micrograd.training import Config, Diverged, Trainer
 
 EXIT_DIVERGED = 3
 EXIT_SAVE_FAILED = 1
+EXIT_WRITE_FAILED = 1
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
 )
 """SIGTERM (kill), SIGHUP (the terminal or SSH session closed), SIGINT (Ctrl-C)."""
+
+
+class WriteFailed(Exception):
+    """A line could not be written to the output or the log (e.g. a full disk); the
+    message says which and why."""
 
 
 class Interrupted(BaseException):
@@ -158,16 +164,21 @@ def train(
         history.append(record)
         # strict JSON: a metric that is not finite (an infinite val_loss) is null
         line = json.dumps({k: v if _finite(v) else None for k, v in record.items()}) + "\n"
-        try:
-            if log is not None:
+        if log is not None:
+            try:
                 log.write(line)
                 log.flush()
+            except OSError as e:
+                raise WriteFailed(f"cannot write the log {log.name!r}: {e.strerror or e}") from None
+        try:
             out.write(line)
             out.flush()
-        except OSError:
+        except BrokenPipeError:  # e.g. piped into `head`: the reader is done
+            raise
+        except OSError as e:
             if stop is not None and stop():  # e.g. SIGHUP closed the terminal
                 break
-            raise
+            raise WriteFailed(f"cannot write the output: {e.strerror or e}") from None
     if isinstance(stop, Stop) and stop.signum is not None:
         say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
         return stop.status
