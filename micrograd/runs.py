@@ -20,6 +20,7 @@ load_run() checks everything and reports any problem as one RunFileError line.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import stat
@@ -86,13 +87,19 @@ def save_run(path: str | os.PathLike[str], trainer: Trainer, history: list[Recor
     """Write the run to path atomically and durably; returns the path written.
 
     The JSON goes to a temporary file in the same folder, is fsynced, then renamed over
-    path, so path always holds either the old run or the whole new one. Raises OSError
-    if the file cannot be written (the old file and the folder are left as they were).
+    path, so path always holds either the old run or the whole new one. A symbolic link
+    is followed (the link stays, the file it names gets the run). Raises OSError if the
+    file cannot be written, or if path is something other than a file (a device, a
+    pipe: the rename would replace it); the old file and the folder are left as they were.
     """
     import json  # here, not at the top: the app's first frame does without json and
     import secrets  # secrets (~7 ms of imports)
 
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file, so not replaced by a run")
     text = json.dumps(run_to_json(trainer, history), allow_nan=False, separators=(",", ":"))
     folder = path.parent
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"

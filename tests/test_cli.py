@@ -264,6 +264,20 @@ def test_a_failed_write_is_one_line_and_exit_1_and_the_run_is_still_saved(where,
     assert saved["step"] == 1
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_save_refuses_a_pipe_before_training(tmp_path):
+    # (and a device: a pipe stands in for one, which a broken check would destroy)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done = run("--headless", "--steps", "1", "--save", str(fifo))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"micrograd-tui: error: argument --save: not a regular file, so not replaced by a "
+        f"run: {str(fifo)!r} (see --help)\n"
+    )
+    assert fifo.is_fifo()
+
+
 def test_a_metric_that_is_not_finite_prints_as_null_not_infinity(monkeypatch, capsys):
     from micrograd.training import Trainer
     from tui.headless import run

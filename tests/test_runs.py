@@ -216,6 +216,29 @@ def test_saving_into_a_missing_folder_raises_oserror(tmp_path):
         save_run(tmp_path / "nope" / "r.json", Trainer(), [])
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_saving_over_something_not_a_file_raises_and_leaves_it(tmp_path):
+    # the rename replaced whatever was there: --save /dev/full (as root) left a JSON file
+    # where the device had been
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        save_run(fifo, Trainer(), [])
+    assert fifo.is_fifo() and os.listdir(tmp_path) == ["fifo"]
+
+
+def test_saving_through_a_link_keeps_the_link_and_writes_its_file(tmp_path):
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    trainer = Trainer()
+    history = train(trainer, 2)
+    assert save_run(link, trainer, history) == target
+    assert link.is_symlink() and link.resolve() == target
+    loaded, _ = load_run(target)
+    assert state(loaded) == state(trainer)
+
+
 # -------------------------------------------------------------- rejections
 
 
