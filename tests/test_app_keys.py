@@ -127,7 +127,8 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
         assert "Diverged at step 2" in message
-        assert "learning rate" in message and "press r" in message
+        # the fix is a lower rate: r replays the run, which diverges again
+        assert "learning rate" in message and "rerun with --lr 100" in message, message
         assert app.step_count == 1 == app.trainer.step_count
         assert same_weights(app.trainer.weights(), reference.weights())
         await pilot.press("r")  # and r recovers
@@ -141,7 +142,7 @@ async def test_divergence_from_weight_decay_says_so() -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
-        assert "weight decay 50 too high for lr 0.1; press r" in message, message
+        assert "weight decay 50 too high for lr 0.1; rerun with less" in message, message
 
 
 async def test_divergence_while_training_keeps_its_message() -> None:

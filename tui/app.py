@@ -956,22 +956,22 @@ class MicrogradApp(App[int]):
         if self.config.decay_overshoots:  # decay alone flips the weights' sign and grows them
             self.show_message(
                 f"{kept} The weight decay {wd:g} is too high for the learning rate {lr:g}: "
-                "press r to start over, or quit and rerun with a lower --weight-decay.",
-                f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; press "
-                "r, or lower it.",
-                f"Diverged at step {step}: weight decay too high; r resets.",
+                "quit and rerun with a lower --weight-decay (r replays this run, which "
+                "diverges again).",
+                f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; rerun "
+                "with less.",
+                f"Diverged at step {step}: weight decay too high; rerun with less.",
                 error=True,
             )
             return
         self.show_message(
-            f"{kept} The learning rate {lr:g} is too high: press r to start over, or quit "
-            f"and rerun with a lower --lr (say {lr / 10:g}).",
-            f"Diverged at step {step}: learning rate {lr:g} too high; press r, or rerun with "
-            f"--lr {lr / 10:g}.",
-            f"Diverged at step {step}: learning rate too high; press r, or rerun with "
-            f"--lr {lr / 10:g}.",
-            f"Diverged at step {step}: learning rate too high; press r, or lower --lr.",
-            f"Diverged at step {step}: lr too high; r resets, or lower --lr.",
+            f"{kept} The learning rate {lr:g} is too high: quit and rerun with a lower --lr "
+            f"(say {lr / 10:g}); r replays this run, which diverges again.",
+            f"Diverged at step {step}: learning rate {lr:g} too high; rerun with "
+            f"--lr {lr / 10:g} (r replays it).",
+            f"Diverged at step {step}: learning rate too high; rerun with --lr {lr / 10:g}.",
+            f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
+            f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
             error=True,
         )
 
