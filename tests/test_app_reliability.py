@@ -173,9 +173,18 @@ async def test_s_presses_beyond_the_queue_say_they_were_dropped() -> None:
     async with app.run_test(size=SIZE) as pilot:
         with app._trainer_lock:  # the worker waits: the presses queue up
             await pilot.press(*["s"] * (MAX_PENDING_STEPS + 8))
-            assert "dropped" in message(app)
+            assert "8 s presses were dropped" in message(app)
         await wait_until(pilot, lambda: idle(app), timeout=60)
         assert app.step_count == MAX_PENDING_STEPS
+        # still said once the queue is done: each step's "Paused at step N" replaced it
+        # within ~50 ms, before anyone could read it
+        await pilot.pause(0.2)
+        assert message(app).startswith(
+            f"Paused at step {MAX_PENDING_STEPS}. 8 s presses were dropped: at most"
+        ), message(app)
+        await pilot.press("s")  # a new burst: the count is old news
+        await wait_until(pilot, lambda: idle(app) and app.step_count == MAX_PENDING_STEPS + 1)
+        assert "dropped" not in message(app)
 
 
 async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> None:

@@ -372,6 +372,8 @@ class MicrogradApp(App[int]):
         self._keep_training = threading.Event()
         self._pending_steps = 0
         self._pending_lock = threading.Lock()
+        self._dropped_steps = 0
+        """s presses dropped since the last burst of them began (the queue was full)."""
         self._trainer_lock = threading.Lock()
         self._reset_requested = threading.Event()
         self._key_until = 0.0
@@ -483,8 +485,16 @@ class MicrogradApp(App[int]):
         self._heartbeat.write(f"{time.monotonic()}\n")
 
     def hint(self) -> tuple[str, ...]:
-        """What the keys do while paused, longest wording first (see show_message)."""
+        """What the keys do while paused, longest wording first (see show_message); and
+        how many s presses the full queue dropped, until the next burst of them."""
         paused = f"Paused at step {self.step_count}."
+        if dropped := self._dropped_steps:
+            presses = "press was" if dropped == 1 else "presses were"
+            return (
+                f"{paused} {dropped} s {presses} dropped: at most {MAX_PENDING_STEPS} steps queue.",
+                f"{paused} {dropped} s dropped (queue full).",
+                paused,
+            )
         return (
             f"{paused} space trains, s takes one step, r resets, ? explains.",
             f"{paused} space trains, s steps, ? help.",  # 60 columns
@@ -517,11 +527,12 @@ class MicrogradApp(App[int]):
         with self._pending_lock:
             if self._pending_steps >= MAX_PENDING_STEPS:
                 self.bell()
-                self.show_message(
-                    f"{MAX_PENDING_STEPS} steps are queued: this s press was dropped.",
-                    "Steps queued: this s was dropped.",
-                )
+                # said until the next burst: each step's result shows the hint again
+                self._dropped_steps += 1
+                self.show_message(*self.hint())
                 return
+            if not self._pending_steps:  # a new burst
+                self._dropped_steps = 0
             self._pending_steps += 1
         self.state = "stepping"
         self.run_trainer("step", self._generation)
@@ -531,6 +542,7 @@ class MicrogradApp(App[int]):
         self._keep_training.clear()
         with self._pending_lock:
             self._pending_steps = 0
+            self._dropped_steps = 0
         self._generation += 1
         self._reset_requested.set()  # kept even if a later key cancels this worker
         self.state = "paused"
@@ -689,6 +701,7 @@ class MicrogradApp(App[int]):
     def play(self) -> None:
         with self._pending_lock:
             self._pending_steps = 0
+            self._dropped_steps = 0
         self._keep_training.set()
         self.state = "running"
         self.show_message("Training: space pauses, s pauses and takes one step.")
