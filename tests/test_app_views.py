@@ -430,6 +430,26 @@ async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> No
         assert "computing" not in title  # the check itself replaced it
 
 
+async def test_the_check_says_its_grads_are_the_next_steps_and_p_the_last_ones() -> None:
+    """After 3 steps, c and p both said "step 3" but showed different gradients: c's are
+    at the current weights (step 4 will use them), p's were taken before step 3."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await step(pilot, app)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        await pilot.pause(0.1)
+        title = str(screen.query_one("#gradcheck-title").render())
+        assert "at step 3's weights (step 4 uses these grads)" in title, title
+        await pilot.press("e")  # the sort order still fits beside it at 80 columns
+        await pilot.pause(0.1)
+        title = str(screen.query_one("#gradcheck-title").render())
+        assert title.endswith("(step 4 uses these grads) · worst first"), title
+
+
 async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> None:
     """A big model's views (hundreds of rows or tree nodes) were refreshed every 0.1 s:
     training slowed to a crawl and esc took over a second. Now a view's snapshots are

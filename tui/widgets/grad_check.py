@@ -175,13 +175,18 @@ class GradCheckScreen(Screen[None]):
     def _show_title(self) -> None:
         snap = self.snapshot
         assert snap is not None
-        step, n = f" · step {snap.step}", snap.split_size
+        # the gradients at the current weights: those the next step will use (the
+        # parameters view shows the last step's, taken before it)
+        at, n = f" · at step {snap.step}'s weights", snap.split_size
+        uses = f" (step {snap.step + 1} uses these grads)"
         order = " · worst first" if self.worst_first else ""
         text = fitting(
             [
-                f"{step} · mean loss over {n} training samples{order}",
-                f"{step} · {n} training samples{order}",
-                f"{step}{order}",
+                f"{at}{uses} · mean loss over {n} training samples{order}",
+                f"{at}{uses}{order}",
+                f"{at} · {n} training samples{order}",
+                f"{at}{order}",
+                f" · step {snap.step}{order}",
             ],
             self.app.size.width - len("gradient check") - 2,
         )
