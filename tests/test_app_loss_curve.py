@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from rich.style import Style
+from rich.text import Text
 from textual.app import App, ComposeResult
 
 from tests.pilot_helpers import wait_until
@@ -161,3 +163,34 @@ def test_thin_keeps_the_ends_and_at_most_that_many() -> None:
     rs = records([1.0] * 1000)
     kept = thin(rs, 50)
     assert len(kept) == 50 and kept[0] is rs[0] and kept[-1] is rs[-1]
+
+
+def curve_colours(text: Text) -> dict[str, int]:
+    """How many of the curve's glyphs (braille cells) each ANSI colour draws."""
+    names = {6: "cyan", 5: "magenta"}  # TRAIN_COLOR, VAL_COLOR
+    counts: dict[str, int] = {}
+    for span in text.spans:
+        color = span.style.color if isinstance(span.style, Style) else None
+        name = names.get(color.number) if color is not None else None
+        glyphs = sum("\u2800" <= c <= "\u28ff" for c in text.plain[span.start : span.end])
+        if name and glyphs:
+            counts[name] = counts.get(name, 0) + glyphs
+    return counts
+
+
+async def test_the_training_curve_is_drawn_over_validation_where_they_coincide() -> None:
+    """At 80x24 the two losses share most cells: the validation curve, drawn last, hid
+    the training curve (1 cell of 25 showed it after 886 steps)."""
+    app = CurveHost()
+    async with app.run_test(size=(40, 12)) as pilot:
+        curve = app.query_one(LossCurve)
+        curve.history = records([1.1 * 0.97**k for k in range(60)])  # val = train
+        await wait_until(pilot, lambda: curve.drawn)
+        colours = curve_colours(curve.drawing.text)
+        assert colours.get("cyan", 0) > 10 and "magenta" not in colours, colours
+        # where validation parts from training, it shows
+        parted = [Record(k, 1.1 * 0.97**k, 0.5, 1.1 * 0.99**k, 0.5) for k in range(60)]
+        curve.history = parted
+        await wait_until(pilot, lambda: curve.drawn)
+        colours = curve_colours(curve.drawing.text)
+        assert colours.get("cyan", 0) > 10 and colours.get("magenta", 0) > 5, colours
