@@ -167,11 +167,13 @@ async def test_escape_closes_the_search_then_the_view():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        await pilot.press("slash", "x")
+        await pilot.press("slash", *"relu")
         assert screen.query_one("#graph-search").display
-        await pilot.press("escape")
+        assert str(screen.query_one("#graph-status").render()) == "/relu: no match"
+        await pilot.press("escape")  # cancels the search: its status goes with it
         assert app.screen is screen
         assert not screen.query_one("#graph-search").display
+        assert not screen.query_one("#graph-status").display and not screen.matches()
         await pilot.press("escape")
         assert not isinstance(app.screen, GraphScreen)
 

@@ -467,10 +467,12 @@ class GraphScreen(Screen[None]):
         self.tree.move_cursor(self.tree.root)
 
     def action_close(self) -> None:
-        """Leave the search if it is open, else close the view."""
+        """Cancel the search if it is open (its query, highlights and status go too:
+        "/relu: no match" stayed under a tree with no search open), else close the view."""
         search = self.query_one("#graph-search", Input)
         if search.display and search.has_focus:
             self._close_search()
+            self.search_text = ""
         else:
             self.dismiss()
 
