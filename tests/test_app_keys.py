@@ -172,6 +172,27 @@ async def test_help_opens_and_closes() -> None:
         assert app.state == "paused" and app.step_count == 0
 
 
+async def test_the_help_says_why_step_1_shows_step_0s_training_loss() -> None:
+    """s from step 0 left train at 1.0122 / 47.5% and moved only val: a tester read it as
+    a step that did not help. The training numbers are the step's own forward pass."""
+    from rich.console import Console
+
+    from tui.widgets.help import help_text
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.history[-1]
+        await step(pilot, app)
+        after = app.history[-1]
+        assert (after.train_loss, after.train_acc) == (before.train_loss, before.train_acc)
+        assert after.val_loss != before.val_loss
+    console = Console(width=80, record=True, color_system=None)
+    console.print(help_text())
+    text = " ".join(console.export_text().split())
+    assert "at the weights before its update" in text and "step 1 shows step 0's" in text
+    assert "Validation is measured after the update" in text
+
+
 def test_the_help_names_every_key_of_the_views() -> None:
     """? showed the main screen's keys only: a view's n N e E d u o, left out of its
     footer or hidden from a narrow one, were nowhere."""

@@ -22,7 +22,7 @@ KEYS = [
     ("w", "save the run as JSON; --load FILE resumes it"),
     ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
     ("enter", "select the data point under ╋, else a probe point"),
-    ("0 1 2", "set the selected point's class; g shows its loss"),
+    ("0 1 2", "what if it were this class? (as a probe point)"),
     ("g", "one sample's loss graph (m compact, / search)"),
     ("", "  there: n N next/previous match, e E open/shut"),
     ("p", "all parameters, grads, AdamW m v, updates"),
@@ -44,7 +44,10 @@ ABOUT = (
     "The probe panel shows the model's three probabilities at the crosshair; the class "
     "panel, the validation split's confusion matrix (rows true, columns predicted). "
     "The loss panel plots the training and validation loss on a log scale, from the "
-    "largest loss so far (its top label) to the smallest (its bottom label)."
+    "largest loss so far (its top label) to the smallest (its bottom label).\n\n"
+    "A step's training loss and accuracy are those of its own forward pass, at the "
+    "weights before its update (as the tutorial prints them): step 1 shows step 0's. "
+    "Validation is measured after the update."
 )
 
 
