@@ -113,7 +113,8 @@ def run(
     trainer and history continue a loaded run (step numbers go on from it); log also
     receives every line; save names a file the run is saved to at the end, also when
     a signal, divergence or a closed pipe ends it early. Exit status: 0 done,
-    3 diverged, 128 + signum when stopped by a signal, 1 if saving failed.
+    3 diverged, 128 + signum when stopped by a signal, 1 if saving failed. Raises
+    WriteFailed if a line cannot be written (the run is saved first, if asked).
     """
     out = sys.stdout if out is None else out  # looked up now: tests may replace it
     if trainer is None:
@@ -169,7 +170,8 @@ def train(
                 log.write(line)
                 log.flush()
             except OSError as e:
-                raise WriteFailed(f"cannot write the log {log.name!r}: {e.strerror or e}") from None
+                name = getattr(log, "name", "")
+                raise WriteFailed(f"cannot write the log {name!r}: {e.strerror or e}") from None
         try:
             out.write(line)
             out.flush()
