@@ -973,6 +973,8 @@ class MicrogradApp(App[int]):
                 "diverges again).",
                 f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; rerun "
                 "with less.",
+                f"Diverged at step {step}, step {step - 1} kept: weight decay too high; rerun "
+                "with less.",
                 f"Diverged at step {step}: weight decay too high; rerun with less.",
                 error=True,
             )
@@ -982,6 +984,9 @@ class MicrogradApp(App[int]):
             f"(say {lr / 10:g}); r replays this run, which diverges again.",
             f"Diverged at step {step}: learning rate {lr:g} too high; rerun with "
             f"--lr {lr / 10:g} (r replays it).",
+            # the panel shows step - 1, the weights kept: say so where it fits
+            f"Diverged at step {step}, step {step - 1} kept: learning rate too high; rerun "
+            f"with --lr {lr / 10:g}.",
             f"Diverged at step {step}: learning rate too high; rerun with --lr {lr / 10:g}.",
             f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
             f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
