@@ -45,29 +45,37 @@ def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int |
     return best
 
 
+def cell_of(v: float, step: float) -> tuple[int, int]:
+    """(cell, n): the plot cell v is drawn in, on an axis of n + 1 cells `step` apart from
+    -LIMIT to LIMIT (cell 0 at -LIMIT): the rule boundary.to_cells draws points by."""
+    n = max(1, round(2 * LIMIT / step))
+    cell = math.floor(0.5 + n * (v + LIMIT) / (2 * LIMIT))
+    return min(n, max(0, cell)), n
+
+
 def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: float) -> int | None:
-    """The index of the data point drawn in the plot cell centred on (x, y), width
-    across and height tall: of the points in it, the one nearest its centre (counted
-    in cells, which are taller than wide), or None if the cell shows no point."""
+    """The index of the data point drawn in the plot cell of (x, y), cells width across
+    and height tall: of the points drawn there, the one nearest (x, y) (counted in cells,
+    which are taller than wide), or None if the cell shows no point."""
+    here = cell_of(x, width)[0], cell_of(y, height)[0]
     best, best_d = None, math.inf
     for i, ((px, py), _) in enumerate(points):
-        dx, dy = 2 * (px - x) / width, 2 * (py - y) / height  # -1..1 inside the cell
-        if abs(dx) <= 1 and abs(dy) <= 1 and dx * dx + dy * dy < best_d:
-            best, best_d = i, dx * dx + dy * dy
+        if (cell_of(px, width)[0], cell_of(py, height)[0]) == here:
+            dx, dy = (px - x) / width, (py - y) / height
+            if dx * dx + dy * dy < best_d:
+                best, best_d = i, dx * dx + dy * dy
     return best
 
 
 def next_centre(v: float, cells: int, step: float) -> float:
-    """The centre of the plot cell `cells` cells from v's, on an axis of cells `step`
-    apart from -LIMIT to LIMIT (the rule boundary.to_cells draws by); v itself if 0.
+    """The centre of the plot cell `cells` cells from v's (see cell_of); v itself if 0.
 
     Adding step to v instead skipped a cell from a point between two cells: from 0 in
     an even number of columns, the first press moved the crosshair two columns."""
     if not cells:
         return v
-    n = max(1, round(2 * LIMIT / step))  # the axis has n + 1 cells
-    cell = math.floor(0.5 + n * (v + LIMIT) / (2 * LIMIT)) + cells
-    return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell)) / n, 10)
+    cell, n = cell_of(v, step)
+    return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell + cells)) / n, 10)
 
 
 @dataclass(frozen=True)
