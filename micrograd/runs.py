@@ -83,6 +83,15 @@ def _json_metric(x: Any) -> Any:
     return x
 
 
+NOT_REPLACEABLE = "not a regular file, so not replaced by a run"
+
+
+def replaceable(path: str | os.PathLike[str]) -> bool:
+    """Can save_run write a run at path: nothing there yet, or a regular file (a link to
+    one is followed)? Not a device or a pipe, which its rename would replace."""
+    return not os.path.exists(path) or os.path.isfile(path)
+
+
 def save_run(path: str | os.PathLike[str], trainer: Trainer, history: list[Record]) -> Path:
     """Write the run to path atomically and durably; returns the path written.
 
@@ -98,8 +107,8 @@ def save_run(path: str | os.PathLike[str], trainer: Trainer, history: list[Recor
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
-    if path.exists() and not path.is_file():
-        raise OSError(errno.EINVAL, "not a regular file, so not replaced by a run")
+    if not replaceable(path):
+        raise OSError(errno.EINVAL, NOT_REPLACEABLE)
     text = json.dumps(run_to_json(trainer, history), allow_nan=False, separators=(",", ":"))
     folder = path.parent
     tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -379,10 +388,12 @@ def _kind(x: Any) -> str:
 __all__ = [
     "FORMAT",
     "MAX_RUN_BYTES",
+    "NOT_REPLACEABLE",
     "VERSION",
     "Record",
     "RunFileError",
     "load_run",
+    "replaceable",
     "run_from_json",
     "run_to_json",
     "save_run",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from micrograd.data import MASK64
+from micrograd.runs import NOT_REPLACEABLE, replaceable
 from micrograd.training import MAX_N, MIN_N, Config
 
 EXIT_USAGE = 2
@@ -182,10 +183,8 @@ def check_files(parser: ArgumentParser, args: argparse.Namespace) -> None:
         if not args.headless:
             parser.error(f"argument --{flag}: works only with --headless")
         problem = writable_file_problem(target)
-        # a run replaces its file by a rename: not a device or a pipe (a link to a file
-        # is followed)
-        if flag == "save" and not problem and os.path.exists(target) and not os.path.isfile(target):
-            problem = f"not a regular file, so not replaced by a run: {target!r}"
+        if flag == "save" and not problem and not replaceable(target):
+            problem = f"{NOT_REPLACEABLE}: {target!r}"
         if problem:
             parser.error(f"argument --{flag}: {problem}")
     if args.save is not None and args.log is not None and same_file(args.save, args.log):
