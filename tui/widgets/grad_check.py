@@ -217,10 +217,8 @@ class GradCheckScreen(Screen[None]):
             tail = f" · all {len(snap.checks)} ≤ {TOLERANCE:g} ✓"
         else:
             tail = f" · {len(flagged)} of {len(snap.checks)} > {TOLERANCE:g} ✗"
-        head = f"max rel error {sci(worst.rel_error)} ({worst.name})"
-        if len(head + tail) > width:
-            head = f"max rel error {sci(worst.rel_error)}"
-        return head + tail
+        head = f"max rel error {sci(worst.rel_error)}"
+        return fitting([f"{head} ({worst.name}){tail}", f"{head}{tail}"], width)
 
     def watch_worst_first(self) -> None:
         self._fill()
