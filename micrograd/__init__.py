@@ -1,7 +1,7 @@
 """micrograd: a scalar autograd engine, a tiny MLP, AdamW and the taichi dataset."""
 
 from micrograd.data import RNG, taichi, taichi_class
-from micrograd.engine import Value, backprop, topological_order
+from micrograd.engine import Value, topological_order
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import AdamW
@@ -23,7 +23,6 @@ __all__ = [
     "StepResult",
     "Trainer",
     "Value",
-    "backprop",
     "cross_entropy",
     "load_run",
     "predict_grid",

@@ -1,19 +1,13 @@
-"""FusedGraph: a split's mean loss as fused scalar nodes, evaluated a layer at a time.
+"""FusedGraph: a split's mean loss and its gradients, computed a layer at a time.
 
-Per sample, each hidden neuron is one node tanh(w·x + b), each output neuron one node
-w·x + b, and the softmax negative log-likelihood one node over the logits; one n-ary
-mean node sits on top. Each is a Value with data, grad and children, and its local
-derivatives are computed from its children when asked, so the engine's backprop() can
-differentiate the graph too. The graph is built once and reused while the batch is fixed.
-A node keeps its data and grad in its graph's columns (one per neuron, one row per
-sample), where a layer's values are computed together.
-
-forward() and backward() visit the nodes a layer at a time, every sample of a layer
-before the next layer: a topological order, so it is the chain rule as backprop()
-applies it, but each layer's arithmetic runs as one loop over the batch (the same
-floats, in the textbook graph's order, so losses match it bit for bit). A parameter is
-a child of one node per sample; backward() gathers its gradient from all of them at
-once, a dot product over the batch, instead of adding one term per node.
+The same arithmetic as the tutorial's graph of Values, fused: per sample, each hidden
+neuron is tanh(w·x + b), each output neuron w·x + b, then the softmax negative
+log-likelihood of the logits and their mean. forward() computes one neuron for every
+sample of the batch before the next neuron, each sum in the textbook graph's order, so
+the losses match it bit for bit. backward() applies the chain rule to the same columns in
+reverse, a layer at a time: a parameter feeds one term per sample, so its gradient is
+gathered from all of them at once, a dot product over the batch, instead of one `+=` per
+node. No node objects are made: the batch's numbers live in lists, one per neuron.
 """
 
 from __future__ import annotations
@@ -24,15 +18,9 @@ from itertools import repeat
 from operator import add, mul, sub
 
 from micrograd.data import Point
-from micrograd.engine import Value
-from micrograd.losses import softmax
-from micrograd.nn import MLP, Neuron
+from micrograd.nn import MLP
 
 StopCheck = Callable[[], bool] | None
-
-BUILD_POLL = 4096
-"""Nodes created between two polls of should_stop while building (about a millisecond)."""
-
 
 def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> list[float]:
     """[b + w0 x0 + w1 x1 + ... for x in rows], each sum in that order (the textbook's).
@@ -41,160 +29,34 @@ def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> lis
     return list(map(sum, map(map, repeat(mul), repeat(w), rows), repeat(b)))
 
 
-class Columns:
-    """A graph's node values: data[col][i] and grad[col][i], a column per neuron (and
-    one for the losses), a row per sample. It refers to no node: no reference cycle."""
-
-    __slots__ = ("data", "grad", "__weakref__")
-
-    def __init__(self, columns: int, n: int) -> None:
-        self.data = [[0.0] * n for _ in range(columns)]
-        self.grad = [[0.0] * n for _ in range(columns)]
-
-
-class ColumnNode(Value):
-    """A node whose data and grad are kept in its graph's Columns, at [col][i].
-
-    Reading or setting node.data or node.grad works as on any Value; a layer at a time,
-    the graph reads and writes a whole column at once.
-    """
-
-    __slots__ = ("columns", "col", "i")
-
-    def __init__(
-        self, columns: Columns, col: int, i: int, children: tuple[Value, ...], op: str
-    ) -> None:
-        self.columns, self.col, self.i = columns, col, i  # first: data and grad live there
-        super().__init__(0.0, None, children, op)  # n-ary; the subclass computes _local
-
-    @property
-    def data(self) -> float:
-        return self.columns.data[self.col][self.i]
-
-    @data.setter
-    def data(self, value: float) -> None:
-        self.columns.data[self.col][self.i] = value
-
-    @property
-    def grad(self) -> float:
-        return self.columns.grad[self.col][self.i]
-
-    @grad.setter
-    def grad(self, value: float) -> None:
-        self.columns.grad[self.col][self.i] = value
-
-
-class NeuronNode(ColumnNode):
-    """One neuron at one sample: act(b + w·x), act tanh or the identity.
-
-    Children: the neuron's weights, its bias, then the nodes of the layer below (none
-    for the first layer, whose input is the constant point x).
-    """
-
-    __slots__ = ("x", "nonlin")
-
-    def __init__(
-        self, columns: Columns, col: int, i: int, neuron: Neuron, below: Sequence[Value], x: Point
-    ) -> None:
-        op = "tanh(w·x+b)" if neuron.nonlin else "w·x+b"
-        super().__init__(columns, col, i, (*neuron.w, neuron.b, *below), op)
-        self.x = None if below else x
-        self.nonlin = neuron.nonlin
-
-    @property
-    def _local(self) -> list[float]:
-        # d act(a)/da: 1 - tanh(a)^2, or 1
-        d = 1 - self.data**2 if self.nonlin else 1.0
-        nin = len(self._prev) - 1 if self.x is not None else (len(self._prev) - 1) // 2
-        w = self._prev[:nin]
-        x = self.x if self.x is not None else [v.data for v in self._prev[nin + 1 :]]
-        # d/dw_i = x_i d, d/db = d, d/dx_i = w_i d (the inputs x are constants at layer 1)
-        local = [xi * d for xi in x] + [d]
-        if self.x is None:
-            local += [wi.data * d for wi in w]
-        return local
-
-
-class SoftmaxNLLNode(ColumnNode):
-    """-log softmax(logits)[target] at one sample; children: the logit nodes."""
-
-    __slots__ = ("target",)
-
-    def __init__(
-        self, columns: Columns, col: int, i: int, logits: Sequence[Value], target: int
-    ) -> None:
-        super().__init__(columns, col, i, tuple(logits), "softmax_nll")
-        self.target = target
-
-    @property
-    def _local(self) -> list[float]:
-        # d/dlogit_j = softmax_j - [j == target]
-        local = softmax([v.data for v in self._prev])
-        local[self.target] -= 1.0
-        return local
-
-
 class FusedGraph:
-    """The mean loss of model over split; forward() then backward()."""
+    """The mean loss of model over split, forward() then backward(), a layer at a time."""
 
-    def __init__(self, model: MLP, split: Sequence[Point], should_stop: StopCheck = None) -> None:
-        """Build the nodes of split; if should_stop() turns true first (it is polled every
-        BUILD_POLL nodes: 16,000 samples take a second or so), stop with complete False."""
-        self.complete = False
+    def __init__(self, model: MLP, split: Sequence[Point]) -> None:
         layers = model.layers
         if len(layers[0].neurons[0].w) != 2 or len(layers) < 2:
             raise ValueError("FusedGraph: the model must be MLP(2, [hidden..., classes])")
         self.model = model
         self.split = split
-        n = len(split)
         self.points = [(float(x[0]), float(x[1])) for x, _ in split]
         self.point_columns = list(zip(*self.points))  # x0 of every sample, x1 of every sample
         self.targets = [y for _, y in split]
         # the samples of each class, where d(nll)/d(logit) has its -1
-        self.rows_of_class = [[] for _ in layers[-1].neurons]
+        self.rows_of_class: list[list[int]] = [[] for _ in layers[-1].neurons]
         for i, y in enumerate(self.targets):
             self.rows_of_class[y].append(i)
-        # the nodes' data and grads: a column per neuron, then one for the losses
-        self.columns = Columns(sum(len(layer.neurons) for layer in layers) + 1, n)
-        # the tape: a layer at a time, so children always come before parents
-        self.tape: list[Value] = []
-        self.nodes: list[list[list[Value]]] = []  # [layer][neuron][sample]
-        made = col = 0
-        below: list[list[Value]] = []  # [neuron][sample] of the layer below
-        for layer in layers:
-            rows = []
-            for neuron in layer.neurons:
-                row = []
-                for i in range(n):
-                    if should_stop is not None and made % BUILD_POLL == 0 and should_stop():
-                        return
-                    made += 1
-                    below_i = [r[i] for r in below]
-                    row.append(NeuronNode(self.columns, col, i, neuron, below_i, self.points[i]))
-                rows.append(row)
-                self.tape += row
-                col += 1
-            self.nodes.append(rows)
-            below = rows
-        self.losses = [
-            SoftmaxNLLNode(self.columns, col, i, [r[i] for r in below], y)
-            for i, y in enumerate(self.targets)
-        ]
-        self.tape += self.losses
-        # d(mean)/d(loss_i) = 1/n
-        self.loss = Value.nary(0.0, self.losses, "mean", [1.0 / n] * n)
-        self.tape.append(self.loss)
-        self._acts: list[list[list[float]]] = []  # columns.data by [layer][neuron]
+        self.loss = math.nan  # the mean loss, once forward() has run
+        self.nll: list[float] = []  # each sample's loss
+        self._acts: list[list[list[float]]] = []  # each neuron's outputs, [layer][neuron][sample]
         self._ex: list[list[float]] = []  # e^(z - max z), [class][sample]
         self._inv: list[float] = []  # 1 / sum_j e^(z_j - max z), [sample]
-        self.complete = True
 
     # ------------------------------------------------------------ forward
 
     def forward(self, should_stop: StopCheck = None) -> list[tuple[float, ...]] | None:
-        """Recompute every node's data from the current weights and zero their grads;
-        returns the logits per sample (None if should_stop() turned true; it is polled
-        before each neuron)."""
+        """Every neuron's output and every sample's loss at the current weights; returns
+        the logits per sample (None if should_stop() turned true; it is polled before
+        each neuron)."""
         tanh = math.tanh
         acts: list[list[list[float]]] = []  # each neuron's column, [layer][neuron][sample]
         rows: list[tuple[float, ...]] = self.points  # each sample's inputs to this layer
@@ -227,25 +89,20 @@ class FusedGraph:
             nll = [-math.log(q) if q > 0 else math.inf for q in p]
         else:
             nll = [-math.log(q) for q in p]
-        # the nodes' data, a column at a time; their grads zeroed
-        n = len(nll)
-        self.columns.data = [h for out in acts for h in out] + [nll]
-        self.columns.grad = [[0.0] * n for _ in self.columns.data]
         self._acts, self._ex, self._inv = acts, ex, inv
-        self.loss.data = sum(nll) * self.loss._local[0]
-        self.loss.grad = 0
+        self.nll = nll
+        self.loss = sum(nll) * (1.0 / len(nll))  # the mean, as the textbook graph takes it
         return logits
 
     # ----------------------------------------------------------- backward
 
     def backward(self, should_stop: StopCheck = None) -> bool:
-        """The chain rule from the mean node (its grad seeded) down to the parameters,
-        a layer at a time; node grads are set, parameter grads added to. Returns False
-        if should_stop() turned true (it is polled before each neuron): then some
+        """The chain rule from the mean loss down to the parameters, a layer at a time,
+        after forward(): each parameter's grad is added d(loss)/d(parameter). Returns
+        False if should_stop() turned true (it is polled before each neuron): then some
         parameter grads hold part of their sum."""
         # d(mean)/d(loss_i) = 1/n
-        g = self.loss._local[0] * self.loss.grad
-        self.columns.grad[-1] = [g] * len(self.losses)
+        g = 1.0 / len(self.nll)
         # d(nll)/d(logit_j) = softmax_j - [j == target]
         grads = []
         for e, rows in zip(self._ex, self.rows_of_class):
@@ -254,17 +111,12 @@ class FusedGraph:
                 local[i] -= 1.0
             grads.append(list(map(mul, local, repeat(g))))
         layers = self.model.layers
-        col = len(self.columns.data) - 1  # the losses' column; the neurons' come before it
         for li in range(len(layers) - 1, -1, -1):
             inputs = self.point_columns if li == 0 else self._acts[li - 1]
             input_grads: list[list[float]] | None = None
-            col -= len(layers[li].neurons)
-            for c, (neuron, grad, h) in enumerate(
-                zip(layers[li].neurons, grads, self._acts[li]), start=col
-            ):
+            for neuron, grad, h in zip(layers[li].neurons, grads, self._acts[li]):
                 if should_stop is not None and should_stop():
                     return False
-                self.columns.grad[c] = grad  # the grads of this neuron's nodes
                 # the gradient at the pre-activation a: d tanh(a)/da = 1 - tanh(a)^2
                 da = [gi * (1 - hi * hi) for gi, hi in zip(grad, h)] if neuron.nonlin else grad
                 # each parameter is a child of this neuron's node at every sample

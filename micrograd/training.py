@@ -29,6 +29,9 @@ MAX_N = 20_000
 
 NUM_CLASSES = 3
 
+StopCheck = Callable[[], bool] | None
+Backward = Callable[[StopCheck], bool]
+
 
 @dataclass(frozen=True)
 class Config:
@@ -156,7 +159,7 @@ class Trainer:
             self.model.parameters(), cfg.lr, cfg.betas, cfg.eps, cfg.weight_decay
         )
         self.step_count = 0
-        self._graphs: dict[int, FusedGraph] = {}  # the fast path's graph per split
+        self._graph: FusedGraph | None = None  # the fast path's, for the last split it ran
         # each parameter's gradient in the last step, and how much the step moved it;
         # None until this Trainer takes a step (a loaded run's last step is not saved)
         self.last_grads: list[float] | None = None
@@ -169,22 +172,23 @@ class Trainer:
     # ------------------------------------------------------------ training
 
     def loss_graph(
-        self, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
-    ) -> tuple[Value, list[Sequence[float]], FusedGraph | None] | None:
-        """The mean loss over split as a graph, the logits per sample, and the fused
-        graph that backpropagates it (None on the textbook path, where loss.backward()
-        sorts the graph instead). Returns None if should_stop() turns true (polled
-        every 32 samples on the textbook path, before each neuron on the fast path).
+        self, split: Sequence[Point], should_stop: StopCheck = None
+    ) -> tuple[float, list[Sequence[float]], Backward] | None:
+        """The mean loss over split, the logits per sample, and backward(should_stop),
+        which adds d(loss)/d(parameter) to each parameter's grad and returns False if
+        should_stop() turned true midway (the grads then hold part of their sums).
+
+        The fast path runs a FusedGraph (kept while the split is the same list); the
+        textbook path builds the tutorial's graph of Values, sample by sample. Returns
+        None if should_stop() turns true first (polled every 32 samples on the textbook
+        path, before each neuron on the fast path).
         """
         if self.fast:
-            graph = self._graphs.get(id(split))
+            graph = self._graph
             if graph is None or graph.split is not split or graph.model is not self.model:
-                graph = FusedGraph(self.model, split, should_stop)
-                if not graph.complete:
-                    return None
-                self._graphs[id(split)] = graph
+                graph = self._graph = FusedGraph(self.model, split)
             logits = graph.forward(should_stop)
-            return None if logits is None else (graph.loss, logits, graph)
+            return None if logits is None else (graph.loss, logits, graph.backward)
         sample_losses: list[Value] = []
         all_logits: list[Sequence[float]] = []
         for i, (x, y) in enumerate(split):
@@ -196,19 +200,13 @@ class Trainer:
         loss = Value(0)
         for sample_loss in sample_losses:
             loss += sample_loss
-        return loss * (1.0 / len(split)), all_logits, None
+        loss = loss * (1.0 / len(split))
 
-    @staticmethod
-    def backward(
-        loss: Value, graph: FusedGraph | None, should_stop: Callable[[], bool] | None = None
-    ) -> bool:
-        """Every parameter's grad += d(loss)/d(parameter); False if should_stop() turned
-        true midway (the fast path polls it; the parameter grads are then partial)."""
-        loss.grad = 1
-        if graph is None:
-            loss.backward(free_graph=True)  # nothing reads the graph after: free it now
+        def backward(should_stop: StopCheck = None) -> bool:
+            loss.backward()
             return True
-        return graph.backward(should_stop)
+
+        return loss.data, all_logits, backward
 
     def gradients(self, split: Sequence[Point]) -> list[float]:
         """Every parameter's gradient of the mean loss over split (the params' own .grad
@@ -221,8 +219,7 @@ class Trainer:
             with gc_paused():
                 built = self.loss_graph(split)
                 assert built is not None
-                loss, _, graph = built
-                self.backward(loss, graph)
+                built[2](None)  # backward
             return [p.grad for p in params]
         finally:
             for p, g in zip(params, saved):
@@ -250,10 +247,10 @@ class Trainer:
             raise Diverged(k, f"the forward pass failed ({e})", self.config) from None
         if built is None or (should_stop is not None and should_stop()):
             return None
-        loss, logits, graph = built
-        if not math.isfinite(loss.data):
-            raise Diverged(k, f"the training loss is {loss.data}", self.config)
-        if not self.backward(loss, graph, should_stop):
+        loss, logits, backward = built
+        if not math.isfinite(loss):
+            raise Diverged(k, f"the training loss is {loss}", self.config)
+        if not backward(should_stop):
             self.optimizer.zero_grad()
             return None
         params = self.optimizer.params
@@ -270,7 +267,7 @@ class Trainer:
         self.last_grads = grads
         self.last_update = [p.data - b for p, b in zip(params, before)]
         correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
-        return StepResult(k, loss.data, correct / len(split))
+        return StepResult(k, loss, correct / len(split))
 
     # ---------------------------------------------------------- evaluation
 

@@ -26,7 +26,7 @@ def first_loss_and_grads(trainer: Trainer) -> tuple[float, list[list[float]], li
     built = trainer.loss_graph(trainer.train_split)
     assert built is not None
     loss, logits, _ = built
-    return loss.data, logits, trainer.gradients(trainer.train_split)
+    return loss, logits, trainer.gradients(trainer.train_split)
 
 
 def record(trainer: Trainer, k: int, steps: int, eval_every: int) -> dict[str, float]:
@@ -116,64 +116,21 @@ def test_headless_records_have_the_same_format_and_numbers(n: int) -> None:
 
 
 @pytest.mark.parametrize("hidden", HIDDEN, ids=lambda h: "hidden" + "x".join(map(str, h)))
-def test_the_fused_nodes_are_a_graph_the_engine_can_backpropagate(hidden):
-    # backward() visits the graph a layer at a time and gathers each parameter's terms
-    # as one sum; the engine's own backprop() over the same nodes, one child at a time
-    # from their local derivatives, must give every node and parameter the same grad.
-    from micrograd.engine import backprop
-    from micrograd.fused import FusedGraph
-
-    trainer = Trainer(Config(seed=7, n=60, hidden=hidden))
+def test_every_gradient_matches_the_textbook_graph_away_from_the_initial_weights(hidden):
+    # at step 0 every bias is 0; after a few steps each term of backward() counts
+    textbook, fast = pair(7, 60, hidden)
     for _ in range(3):
-        trainer.step()  # away from the initial weights (biases no longer 0)
-    graph = FusedGraph(trainer.model, trainer.train_split)
-    params = trainer.model.parameters()
-
-    graph.forward()
-    graph.loss.grad = 1
-    assert graph.backward()
-    fast_params = [p.grad for p in params]
-    fast_nodes = [v.grad for v in graph.tape]
-
-    for p in params:
-        p.grad = 0
-    graph.forward()  # zeroes the node grads
-    assert all(v.grad == 0 for v in graph.tape)
-    graph.loss.grad = 1
-    backprop(graph.tape)
-    engine_params = [p.grad for p in params]
-    engine_nodes = [v.grad for v in graph.tape]
-
-    assert any(g != 0 for g in engine_params)
-    assert all(close(f, e, 1e-12) for f, e in zip(fast_params, engine_params))
-    assert all(close(f, e, 1e-12) for f, e in zip(fast_nodes, engine_nodes))
-
-    # and loss.backward(), which sorts the nodes itself, gives the same grads again
-    for p in params:
-        p.grad = 0
-    graph.forward()
-    graph.loss.backward()
-    assert [p.grad for p in params] == engine_params
-    assert [v.grad for v in graph.tape] == engine_nodes
+        textbook.step()
+        fast.step()
+    t_loss, _, t_grads = first_loss_and_grads(textbook)
+    f_loss, _, f_grads = first_loss_and_grads(fast)
+    assert all(p.data != 0 for p in fast.model.layers[0].neurons[0].parameters())
+    assert close(f_loss, t_loss, 1e-12)
+    assert any(g != 0 for g in t_grads)
+    assert all(close(f, t, 1e-12) for f, t in zip(f_grads, t_grads))
 
 
-def test_the_tape_puts_children_before_parents_and_holds_every_node_once():
-    from micrograd.fused import FusedGraph
-
-    trainer = Trainer(Config(n=40, hidden=(4, 5)))
-    graph = FusedGraph(trainer.model, trainer.train_split)
-    params = set(map(id, trainer.model.parameters()))
-    position = {id(v): i for i, v in enumerate(graph.tape)}
-    assert len(position) == len(graph.tape)  # no node twice
-    n = len(trainer.train_split)
-    assert len(graph.tape) == n * (4 + 5 + 3) + n + 1  # neurons, losses, the mean
-    for i, node in enumerate(graph.tape):
-        for child in node._prev:
-            assert id(child) in params or position[id(child)] < i
-    assert graph.tape[-1] is graph.loss
-
-
-def test_node_data_are_the_forward_pass_of_each_sample():
+def test_each_samples_loss_is_the_forward_pass_of_that_sample():
     from micrograd.fused import FusedGraph
     from micrograd.training import forward_floats
 
@@ -186,16 +143,15 @@ def test_node_data_are_the_forward_pass_of_each_sample():
     for i, (x, y) in enumerate(trainer.train_split):
         want = forward_floats(layers, x)
         assert list(logits[i]) == want
-        assert [row[i].data for row in graph.nodes[-1]] == want
         m = max(want)
         ex = [math.exp(v - m) for v in want]
-        assert graph.losses[i].data == -math.log(ex[y] * (ex[0] + ex[1] + ex[2]) ** -1)
+        assert graph.nll[i] == -math.log(ex[y] * (ex[0] + ex[1] + ex[2]) ** -1)
+    assert graph.loss == sum(graph.nll) * (1.0 / len(graph.nll))
 
 
 def test_a_fused_graph_holds_no_reference_cycle():
-    # the nodes keep their values in the graph's Columns, which refers to no node: when
-    # the last reference goes, reference counting alone frees every node (the cyclic
-    # collector, which would pause the UI, is not needed)
+    # reference counting alone frees it: the cyclic collector, which would pause the
+    # UI, is not needed
     import gc
     import weakref
 
@@ -204,35 +160,13 @@ def test_a_fused_graph_holds_no_reference_cycle():
     trainer = Trainer(Config(n=60))
     graph = FusedGraph(trainer.model, trainer.train_split)
     graph.forward()
-    graph.loss.grad = 1
     graph.backward()
-    refs = [weakref.ref(graph), weakref.ref(graph.columns)]
-    refs += [weakref.ref(v) for v in graph.tape]
+    ref = weakref.ref(graph)
     was = gc.isenabled()
     gc.disable()
     try:
         del graph
-        assert all(r() is None for r in refs)
+        assert ref() is None
     finally:
         if was:
             gc.enable()
-
-
-def test_the_textbook_step_frees_its_graph_during_backward():
-    # Trainer.backward frees the textbook graph as the chain rule passes (nothing reads
-    # it after): the loss keeps its value but no children, and the gradients are those
-    # of the whole graph kept
-    trainer = Trainer(Config(n=40), fast=False)
-    split = trainer.train_split
-    kept = trainer.loss_graph(split)
-    freed = trainer.loss_graph(split)
-    assert kept is not None and freed is not None
-    kept[0].grad = 1.0
-    kept[0].backward()
-    want = [p.grad for p in trainer.parameters]
-    trainer.optimizer.zero_grad()
-    loss = freed[0]
-    assert loss._prev != ()
-    assert Trainer.backward(loss, None)
-    assert loss._prev == () and loss.data == kept[0].data
-    assert [p.grad for p in trainer.parameters] == want

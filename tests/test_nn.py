@@ -520,13 +520,13 @@ def count_polls(trainer: Trainer) -> int:
 
 
 def test_a_step_stopped_at_any_poll_changes_nothing_and_the_next_one_is_exact():
-    # At n = 1000 (800 training samples) the first step polls while building the fused
-    # graph (every 4,096 nodes), before each neuron of the forward pass, once between
-    # forward and backward, and before each neuron of the backward pass: stopping at
-    # any of them changes nothing, even with some parameter grads half summed.
+    # At n = 1000 (800 training samples) the step polls before each neuron of the
+    # forward pass, once between forward and backward, and before each neuron of the
+    # backward pass: stopping at any of them changes nothing, even with some parameter
+    # grads half summed.
     config = Config(n=1000)
     total = count_polls(Trainer(config))
-    assert total >= 3 + 11 + 1 + 11  # build, forward, between, backward (MLP(2, [8, 3]))
+    assert total == 11 + 1 + 11  # forward, between, backward (MLP(2, [8, 3]))
     reference = Trainer(config)
     expected = reference.step()
     for polls in range(1, total + 1):
@@ -551,7 +551,6 @@ def test_a_step_stopped_at_any_poll_changes_nothing_and_the_next_one_is_exact():
 
 def test_the_backward_pass_polls_should_stop():
     trainer = Trainer(Config(n=1000))
-    trainer.step()  # the graph exists now: the polls are the forward's and the backward's
     neurons = sum(len(layer.neurons) for layer in trainer.model.layers)
     # before each neuron forward, once between the passes, before each neuron backward
     assert count_polls(trainer) == neurons + 1 + neurons
