@@ -22,6 +22,7 @@ from micrograd.nn import MLP
 
 StopCheck = Callable[[], bool] | None
 
+
 def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> list[float]:
     """[b + w0 x0 + w1 x1 + ... for x in rows], each sum in that order (the textbook's).
 
