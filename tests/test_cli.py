@@ -54,8 +54,8 @@ def test_headless_prints_the_reference_numbers(entry):
     assert proc.stderr == ""
     recs = records(proc.stdout)
     assert [r["step"] for r in recs] == list(range(1, 101))  # --steps defaults to 100
-    assert recs[0]["train_loss"] == pytest.approx(STEP1_TRAIN_LOSS, abs=1e-9)
-    assert recs[-1]["train_loss"] == pytest.approx(STEP100_TRAIN_LOSS, abs=1e-9)
+    assert recs[0]["train_loss"] == pytest.approx(STEP1_TRAIN_LOSS, rel=1e-14)
+    assert recs[-1]["train_loss"] == pytest.approx(STEP100_TRAIN_LOSS, rel=1e-14)
 
 
 def test_json_lines_carry_validation_every_kth_step_and_at_the_last():

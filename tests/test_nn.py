@@ -397,14 +397,14 @@ def fast(request):
 def test_reference_numbers(fast):
     trainer = Trainer(fast=fast)
     val_loss, _ = trainer.evaluate(trainer.val_split)
-    assert val_loss == pytest.approx(VAL_LOSS_BEFORE_TRAINING, abs=1e-9)
+    assert val_loss == pytest.approx(VAL_LOSS_BEFORE_TRAINING, rel=1e-14)
     first = trainer.step()
     assert first.step == 1
-    assert first.train_loss == pytest.approx(STEP1_TRAIN_LOSS, abs=1e-9)
+    assert first.train_loss == pytest.approx(STEP1_TRAIN_LOSS, rel=1e-14)
     for _ in range(99):
         last = trainer.step()
     assert last.step == trainer.step_count == 100
-    assert last.train_loss == pytest.approx(STEP100_TRAIN_LOSS, abs=1e-9)
+    assert last.train_loss == pytest.approx(STEP100_TRAIN_LOSS, rel=1e-14)
 
 
 def test_step_reports_the_forward_pass_that_produced_the_update():

@@ -1,0 +1,147 @@
+"""Every key of the real app's bindings, pressed in the real app, with its effect checked."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.binding import Binding
+from textual.pilot import Pilot
+
+from micrograd.training import Config
+from tests.pilot_helpers import SIZE, idle, step, wait_until
+from tui.app import MicrogradApp
+from tui.widgets import ProbePanel
+from tui.widgets.graph_view import GraphScreen
+from tui.widgets.grad_check import GradCheckScreen
+from tui.widgets.help import HelpScreen
+from tui.widgets.param_table import ParamTableScreen
+
+Check = Callable[[Pilot, MicrogradApp, str], Awaitable[None]]
+
+
+def message(app: MicrogradApp) -> str:
+    return str(app.query_one("#message").render())
+
+
+async def trains_then_pauses(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    assert app.state == "running"
+    await wait_until(pilot, lambda: app.step_count >= 1)
+    await pilot.press(key)
+    assert app.state == "paused"
+
+
+async def takes_one_step(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app.step_count == 1 and idle(app))
+
+
+async def resets(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await step(pilot, app)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app.step_count == 0 and len(app.history) == 1)
+
+
+async def saves(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: "Saved" in message(app))
+    assert list(app.save_dir.glob("*.json"))
+
+
+def opens(screen: type) -> Check:
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, screen))
+
+    return check
+
+
+async def cycles_the_side_panel(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    before = app.slot
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app.slot != before)
+
+
+def moves_the_probe(dx: int, dy: int) -> Check:
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        probe = app.query_one(ProbePanel)
+        x, y = probe.cursor
+        await pilot.press(key)
+        await wait_until(pilot, lambda: probe.cursor != (x, y))
+        nx, ny = probe.cursor
+        assert (nx - x) * dx > 0 or (ny - y) * dy > 0, ((x, y), (nx, ny))
+        assert (nx == x) == (dx == 0) and (ny == y) == (dy == 0)
+
+    return check
+
+
+async def selects(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    probe = app.query_one(ProbePanel)
+    before = probe.sample
+    await pilot.press(key)
+    await wait_until(pilot, lambda: probe.sample is not None and probe.sample != before)
+
+
+def labels(target: int) -> Check:
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        probe = app.query_one(ProbePanel)
+        probe.cursor = (1.9, -1.9)  # no data point there: a probe point of this class
+        await pilot.press(key)
+        await wait_until(pilot, lambda: probe.sample is not None)
+        assert probe.sample.target == target, probe.sample
+
+    return check
+
+
+async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app._exit)
+
+
+EFFECTS: dict[str, Check] = {
+    "space": trains_then_pauses,
+    "question_mark": opens(HelpScreen),
+    "q": quits,
+    "s": takes_one_step,
+    "r": resets,
+    "w": saves,
+    "g": opens(GraphScreen),
+    "p": opens(ParamTableScreen),
+    "c": opens(GradCheckScreen),
+    "v": cycles_the_side_panel,
+    "left": moves_the_probe(-1, 0),
+    "h": moves_the_probe(-1, 0),
+    "right": moves_the_probe(1, 0),
+    "l": moves_the_probe(1, 0),
+    "up": moves_the_probe(0, 1),
+    "k": moves_the_probe(0, 1),
+    "down": moves_the_probe(0, -1),
+    "j": moves_the_probe(0, -1),
+    "enter": selects,
+    "0": labels(0),
+    "1": labels(1),
+    "2": labels(2),
+    "ctrl+q": quits,
+    "ctrl+c": quits,
+}
+
+
+def bound_keys() -> list[str]:
+    keys = []
+    for binding in MicrogradApp.BINDINGS:
+        assert isinstance(binding, Binding)
+        keys += [k.strip() for k in binding.key.split(",")]
+    return keys
+
+
+def test_every_binding_of_the_app_has_its_effect_checked_here():
+    assert sorted(bound_keys()) == sorted(EFFECTS)
+
+
+@pytest.mark.parametrize("key", bound_keys())
+async def test_each_bound_key_does_what_it_says_in_the_real_app(key: str, tmp_path) -> None:
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: idle(app))
+        await EFFECTS[key](pilot, app, key)
