@@ -12,8 +12,8 @@ from micrograd.training import Config
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
 from tui.widgets import ProbePanel
-from tui.widgets.graph_view import GraphScreen
 from tui.widgets.grad_check import GradCheckScreen
+from tui.widgets.graph_view import GraphScreen
 from tui.widgets.help import HelpScreen
 from tui.widgets.param_table import ParamTableScreen
 
