@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from micrograd import Config, Trainer, Value
 from micrograd.introspect import (
     confusion_matrix,
@@ -76,11 +78,11 @@ def test_sample_graph_leaves_the_models_grads_alone():
 def test_gradient_check_agrees_and_flags_a_wrong_gradient(monkeypatch):
     t = Trainer(Config(n=30))
     t.step()
+    before = [(p.data, p.grad) for p in t.model.parameters()]
     checks = gradient_check(t)
     assert len(checks) == 51
     assert max(c.rel_error for c in checks) < 1e-6
-    before = [p.data for p in t.model.parameters()]
-    assert before == [p.data for p in t.model.parameters()]
+    assert [(p.data, p.grad) for p in t.model.parameters()] == before  # left as it was
 
     # a broken engine (the first layer's gradients off by 10%) must be caught
     import micrograd.fused as fused
@@ -98,6 +100,21 @@ def test_gradient_check_agrees_and_flags_a_wrong_gradient(monkeypatch):
     monkeypatch.setattr(fused.FusedGraph, "backward", broken_backward)
     bad = gradient_check(t)
     assert max(c.rel_error for c in bad) > 1e-3
+
+
+@pytest.mark.parametrize("stop_after", [1, 7, 50])
+def test_a_gradient_check_stopped_midway_leaves_the_weights_as_they_were(stop_after):
+    t = Trainer(Config(n=30))
+    t.step()
+    before = [(p.data, p.grad) for p in t.model.parameters()]
+    polls = []
+
+    def stop() -> bool:
+        polls.append(1)
+        return len(polls) > stop_after
+
+    assert gradient_check(t, should_stop=stop) is None
+    assert [(p.data, p.grad) for p in t.model.parameters()] == before
 
 
 def test_confusion_matrix_counts_every_sample():
