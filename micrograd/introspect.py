@@ -22,6 +22,7 @@ class GraphNode:
     data: float
     grad: float
     children: tuple[int, ...]  # indices of _prev, in operand order
+    local: tuple[float, ...]  # d(this node)/d(child) for each child, as the op computed it
 
 
 def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[GraphNode]:
@@ -61,6 +62,7 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
                     float(v.data),
                     float(v.grad),
                     tuple(index[id(c)] for c in v._prev),
+                    tuple(float(d) for d in v._local),
                 )
             )
         return nodes

@@ -67,6 +67,37 @@ def test_sample_graph_equals_hand_built_graph():
     assert sum(n.kind == "const" for n in nodes) == 5
 
 
+def test_each_sample_graph_node_carries_the_local_derivatives_its_op_computed():
+    t = Trainer()
+    t.step()
+    nodes = sample_graph(t, [0.5, -1.25], 1)
+    ops = set()
+    for node in nodes:
+        kids = [nodes[c] for c in node.children]
+        assert len(node.local) == len(kids)
+        if node.op == "*":
+            assert node.local == (kids[1].data, kids[0].data)
+        elif node.op == "+":
+            assert node.local == (1.0, 1.0)
+        elif node.op == "tanh":
+            assert node.local == (1 - node.data**2,)
+        elif node.op == "exp":
+            assert node.local == (node.data,)
+        elif node.op == "log":
+            assert node.local == (1 / kids[0].data,)
+        elif node.op == "**-1":
+            assert node.local == (-1 * kids[0].data ** -2,)
+        ops.add(node.op)
+    assert {"*", "+", "tanh", "exp", "log", "**-1"} <= ops
+    # and the chain rule over them gives each node's grad: the loss's is 1
+    grads = [0.0] * len(nodes)
+    grads[-1] = 1.0
+    for node in reversed(nodes):
+        for c, d in zip(node.children, node.local):
+            grads[c] += d * grads[node.index]
+    assert grads == [node.grad for node in nodes]
+
+
 def test_sample_graph_leaves_the_models_grads_alone():
     t = Trainer()
     for p in t.model.parameters():

@@ -94,30 +94,6 @@ def layout(nodes: Sequence[GraphNode], repeats: bool = True) -> Iterator[Entry]:
         stack.extend(reversed(below))
 
 
-def local_derivative(node: GraphNode, child: GraphNode, pos: int, other: float) -> float | None:
-    """d node / d child from the numbers alone (other: the other operand's data)."""
-    op = node.op
-    if op == "+":
-        return 1.0
-    if op == "*":
-        return other
-    if op == "tanh":
-        return 1 - node.data**2
-    if op == "exp":
-        return node.data
-    if op == "log":
-        return 1 / child.data if child.data else None
-    if op == "ReLU":
-        return float(node.data > 0)
-    if op.startswith("**"):
-        k = float(op[2:])
-        try:
-            return k * child.data ** (k - 1)
-        except (ZeroDivisionError, OverflowError):
-            return None
-    return None
-
-
 def formula(node: GraphNode, nodes: Sequence[GraphNode]) -> str:
     """How the node was made, in the names of its operands, e.g. `+#12 = +#9 + *#11`."""
     names = [nodes[c].name for c in node.children]
@@ -341,12 +317,8 @@ class GraphScreen(Screen[None]):
                 ("  = ∂loss/∂" + node.name, "dim"), no_wrap=True, overflow="ellipsis",
             ),
         ]  # fmt: skip
-        for pos, c in enumerate(node.children):
+        for c, d in zip(node.children, node.local):  # the engine's local derivatives
             child = nodes[c]
-            other = nodes[node.children[1 - pos]].data if len(node.children) == 2 else 0.0
-            d = local_derivative(node, child, pos, other)
-            if d is None:
-                continue
             lines.append(
                 Text.assemble(
                     ("  → ", "dim"), child.name, ("  local ", "dim"), num(d),
