@@ -29,7 +29,8 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,9 @@ MAX_HISTORY = 20_000
 """The most history records a run file holds. Saving thins older records (see History)
 to stay within it: the first and the newest half are kept whole."""
 
-MAX_OBJECTS = MAX_HISTORY + 3
-"""JSON objects in a run file: the run, its config and optimizer, one per record."""
+MAX_OBJECTS = 2 * MAX_HISTORY
+"""The most JSON objects a file may hold while it is parsed: a run has one per record,
+and three more (the run, its config and optimizer)."""
 
 Record = dict[str, Any]
 """One history entry, like a headless JSON line: {"step": k, "train_loss": ..., ...}."""
@@ -66,40 +68,60 @@ _TOP_KEYS = ("format", "version", "config", "step", "params", "optimizer", "hist
 
 
 class History:
-    """A run's records, at most limit of them, in order of step: when one more would
-    overflow, the older records are thinned (of each two neighbours, one is kept; one
-    with validation metrics before one without), while the first record and the newest
-    limit // 2 stay whole. So old steps are kept at a stride that doubles with age, and
-    a long run takes the same memory and file size as one of limit steps.
+    """A run's records in order of step, at most limit of them: the first, the newest
+    limit // 2 whole, and the ones between thinned to one per stride of steps (a record
+    with validation metrics kept before one without). When the thinned part outgrows its
+    share, the stride doubles. So a run of any length takes the memory and file size of
+    one of limit steps, and its whole curve stays drawn, old steps more coarsely.
     """
 
     def __init__(self, records: Iterable[Record] = (), limit: int = MAX_HISTORY) -> None:
         if limit < 3:
             raise ValueError(f"History: limit must be at least 3, got {limit}")
-        self.limit = limit
-        self.records: list[Record] = []
+        self._recent_max = limit // 2
+        self._older_max = limit - 1 - self._recent_max
+        self._first: Record | None = None
+        self._older: list[Record] = []
+        self._recent: deque[Record] = deque()
+        self.stride = 1
+        """Steps per record kept between the first and the newest ones."""
         for record in records:
             self.append(record)
 
+    @property
+    def records(self) -> list[Record]:
+        """The records kept, in order of step."""
+        first = [] if self._first is None else [self._first]
+        return [*first, *self._older, *self._recent]
+
     def __len__(self) -> int:
-        return len(self.records)
+        return (self._first is not None) + len(self._older) + len(self._recent)
 
     def append(self, record: Record) -> None:
-        self.records.append(record)
-        if len(self.records) > self.limit:
-            self._thin()
+        """Keep record, the newest: steps must rise."""
+        if self._first is None:
+            self._first = record
+            return
+        self._recent.append(record)
+        if len(self._recent) > self._recent_max:
+            self._add_older(self._older, self._recent.popleft())
+            while len(self._older) > self._older_max:
+                self.stride *= 2
+                merged: list[Record] = []
+                for older in self._older:
+                    self._add_older(merged, older)
+                self._older = merged
 
-    def _thin(self) -> None:
-        records = self.records
-        newest = len(records) - self.limit // 2
-        older = records[1:newest]  # at least 2 (limit >= 3): halving always shrinks it
-        kept = [
-            b if "val_loss" in b and "val_loss" not in a else a
-            for a, b in zip(older[::2], older[1::2])
-        ]
-        if len(older) % 2:
-            kept.append(older[-1])
-        self.records = [records[0], *kept, *records[newest:]]
+    def _add_older(self, kept: list[Record], record: Record) -> None:
+        """Append record to kept, one record per stride of steps: of two in one stride,
+        the first, unless only the second has validation metrics."""
+        assert self._first is not None
+        base, stride = self._first["step"], self.stride
+        if kept and (kept[-1]["step"] - base) // stride == (record["step"] - base) // stride:
+            if "val_loss" in record and "val_loss" not in kept[-1]:
+                kept[-1] = record
+        else:
+            kept.append(record)
 
 
 class RunFileError(ValueError):
@@ -148,7 +170,7 @@ def replaceable(path: str | os.PathLike[str]) -> bool:
     return not os.path.exists(path) or os.path.isfile(path)
 
 
-def save_run(path: str | os.PathLike[str], trainer: Trainer, history: Sequence[Record]) -> Path:
+def save_run(path: str | os.PathLike[str], trainer: Trainer, history: Iterable[Record]) -> Path:
     """Write the run to path atomically and durably; returns the path written.
 
     The JSON goes to a temporary file in the same folder, is fsynced, then renamed over
@@ -169,7 +191,7 @@ def save_run(path: str | os.PathLike[str], trainer: Trainer, history: Sequence[R
 
 
 def save_new_run(
-    folder: str | os.PathLike[str], stem: str, trainer: Trainer, history: Sequence[Record]
+    folder: str | os.PathLike[str], stem: str, trainer: Trainer, history: Iterable[Record]
 ) -> Path:
     """Save the run as folder/stem.json, or stem-2.json, stem-3.json, ... if that name
     holds anything else: a save never replaces another file (the same run at the same
@@ -189,7 +211,7 @@ def save_new_run(
     raise OSError(errno.EEXIST, f"{stem}.json to {stem}-999.json are all taken")
 
 
-def run_text(trainer: Trainer, history: Sequence[Record]) -> str:
+def run_text(trainer: Trainer, history: Iterable[Record]) -> str:
     """The run file's text; OSError (EFBIG) if load_run would refuse it as too large."""
     import json  # here, not at the top: the app's first frame does without json
 
@@ -217,7 +239,7 @@ def _holds(path: Path, data: bytes) -> bool:
 
 
 TEMP_SUFFIX = ".tmp"
-_TEMP_NAME = re.compile(r"\..+\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp")
+_TEMP_NAME = re.compile(r"\..+?\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp")
 """Our temporary files: ".NAME.PID.RANDOM.tmp" (".NAME.RANDOM.tmp" before PID was added)."""
 
 STALE_AFTER = 3600.0
