@@ -240,7 +240,8 @@ def _holds(path: Path, data: bytes) -> bool:
 
 TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(r"\..+?\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp")
-"""Our temporary files: ".NAME.PID.RANDOM.tmp" (".NAME.RANDOM.tmp" before PID was added)."""
+"""Our temporary files: ".NAME.PID.RANDOM.tmp", and ".NAME.RANDOM.tmp" (no writer's id:
+removed by age alone), as earlier versions of this program named them."""
 
 STALE_AFTER = 3600.0
 """Seconds after which a temporary file of ours is left over even if its writer's process
@@ -400,9 +401,10 @@ def _read_json(path: str | os.PathLike[str]) -> Any:
         raise RunFileError("is empty, not a run file")
     try:
         text = data.decode("utf-8")
+        del data  # from here the file is held once, as text
     except UnicodeDecodeError as e:
         raise RunFileError(f"is not UTF-8 text (bad byte at offset {e.start})") from None
-    import json  # see save_run
+    import json  # see run_text
 
     objects = 0
 
