@@ -757,3 +757,21 @@ save_run({str(tmp_path / "r.json")!r}, Trainer(), [])
         proc.wait(timeout=60)
     save_run(tmp_path / "other.json", Trainer(), [])  # any save into that folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.json"]
+
+
+def test_a_run_too_large_to_load_is_not_saved(tmp_path, monkeypatch):
+    # every file a save writes must load: one over the loader's bound is refused instead
+    import errno
+
+    from micrograd import runs
+
+    trainer = Trainer(Config(hidden=(64, 64)))
+    size = len(runs.run_text(trainer, []))
+    monkeypatch.setattr(runs, "MAX_RUN_BYTES", size - 1)
+    with pytest.raises(OSError) as info:
+        save_run(tmp_path / "big.json", trainer, [])
+    assert info.value.errno == errno.EFBIG
+    assert f"a model of {len(trainer.parameters)} parameters is too large" in str(info.value)
+    assert os.listdir(tmp_path) == []
+    monkeypatch.setattr(runs, "MAX_RUN_BYTES", size)
+    load_run(save_run(tmp_path / "big.json", trainer, []))
