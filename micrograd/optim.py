@@ -53,7 +53,10 @@ class AdamW:
             v_hat = v / c2
             ms.append(m)
             vs.append(v)
-            new.append(p.data - lr * (m_hat / (v_hat**0.5 + eps) + wd * p.data))
+            denom = v_hat**0.5 + eps
+            # v = 0 (no gradient yet, or eps = 0 and g * g underflowed): no adaptive step
+            adaptive = m_hat / denom if denom > 0 else 0.0
+            new.append(p.data - lr * (adaptive + wd * p.data))
         if not all(map(math.isfinite, new)) or not all(map(math.isfinite, vs)):
             raise FloatingPointError(f"AdamW step {t}: the update is not finite (NaN or inf)")
         for p, x in zip(self.params, new):

@@ -13,8 +13,11 @@ A run file is plain JSON (never pickle, nothing that can execute code)::
 Floats are written with repr, so they read back bit for bit and a loaded run continues
 with exactly the numbers the uninterrupted run would have produced. The dataset and the
 model's shape are rebuilt from the config; the weights and AdamW's state come from the
-file. save_run() writes atomically: a crash mid-save leaves the old file as it was.
-load_run() checks everything and reports any problem as one RunFileError line.
+file. A history holds at most MAX_HISTORY records: saving thins the older ones (History).
+save_run() writes atomically: a crash mid-save leaves the old file as it was, and the
+next save into that folder removes the temporary file it left. save_new_run() never
+replaces another file. load_run() checks everything and reports any problem as one
+RunFileError line.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ import contextlib
 import errno
 import math
 import os
+import re
 import stat
-from collections.abc import Mapping
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +39,89 @@ from micrograd.training import Config, Trainer
 
 FORMAT = "micrograd-tui-run"
 VERSION = 1
-MAX_RUN_BYTES = 50 * 1024 * 1024
-"""The largest run file we read: far above any real run (1M weights take about 60 MB)."""
+MAX_RUN_BYTES = 100 * 1024 * 1024
+"""The largest run file we read, and so write: a model of about 1.5M parameters (each
+weight and its two moments take ~66 bytes; 1024,1024 is 1.06M) and the longest history
+(MAX_HISTORY records, under 3 MB)."""
 
 MAX_COUNT = 2**53
 """Step and t counters stay below this: beyond it they would not even fit a float."""
 
+LAST_STEP = MAX_COUNT - 1
+"""The last step a run can count (and save): training refuses to step past it."""
+
+MAX_HISTORY = 20_000
+"""The most history records a run file holds. Saving thins older records (see History)
+to stay within it: the first and the newest half are kept whole."""
+
+MAX_OBJECTS = 2 * MAX_HISTORY
+"""The most JSON objects a file may hold while it is parsed: a run has one per record,
+and three more (the run, its config and optimizer)."""
+
 Record = dict[str, Any]
 """One history entry, like a headless JSON line: {"step": k, "train_loss": ..., ...}."""
 
+_REQUIRED_METRICS = ("train_loss", "train_acc")
+_METRIC_PAIRS = (("val_loss", "val_acc"), ("val_acc", "val_loss"))
 _CONFIG_KEYS = ("seed", "n", "hidden", "lr", "betas", "eps", "weight_decay")
 _TOP_KEYS = ("format", "version", "config", "step", "params", "optimizer", "history")
+
+
+class History:
+    """A run's records in order of step, at most limit of them: the first, the newest
+    limit // 2 whole, and the ones between thinned to one per stride of steps (a record
+    with validation metrics kept before one without). When the thinned part outgrows its
+    share, the stride doubles. So a run of any length takes the memory and file size of
+    one of limit steps, and its whole curve stays drawn, old steps more coarsely.
+    """
+
+    def __init__(self, records: Iterable[Record] = (), limit: int = MAX_HISTORY) -> None:
+        if limit < 3:
+            raise ValueError(f"History: limit must be at least 3, got {limit}")
+        self._recent_max = limit // 2
+        self._older_max = limit - 1 - self._recent_max
+        self._first: Record | None = None
+        self._older: list[Record] = []
+        self._recent: deque[Record] = deque()
+        self.stride = 1
+        """Steps per record kept between the first and the newest ones."""
+        for record in records:
+            self.append(record)
+
+    @property
+    def records(self) -> list[Record]:
+        """The records kept, in order of step."""
+        first = [] if self._first is None else [self._first]
+        return [*first, *self._older, *self._recent]
+
+    def __len__(self) -> int:
+        return (self._first is not None) + len(self._older) + len(self._recent)
+
+    def append(self, record: Record) -> None:
+        """Keep record, the newest: steps must rise."""
+        if self._first is None:
+            self._first = record
+            return
+        self._recent.append(record)
+        if len(self._recent) > self._recent_max:
+            self._add_older(self._older, self._recent.popleft())
+            while len(self._older) > self._older_max:
+                self.stride *= 2
+                merged: list[Record] = []
+                for older in self._older:
+                    self._add_older(merged, older)
+                self._older = merged
+
+    def _add_older(self, kept: list[Record], record: Record) -> None:
+        """Append record to kept, one record per stride of steps: of two in one stride,
+        the first, unless only the second has validation metrics."""
+        assert self._first is not None
+        base, stride = self._first["step"], self.stride
+        if kept and (kept[-1]["step"] - base) // stride == (record["step"] - base) // stride:
+            if "val_loss" in record and "val_loss" not in kept[-1]:
+                kept[-1] = record
+        else:
+            kept.append(record)
 
 
 class RunFileError(ValueError):
@@ -92,40 +170,170 @@ def replaceable(path: str | os.PathLike[str]) -> bool:
     return not os.path.exists(path) or os.path.isfile(path)
 
 
-def save_run(path: str | os.PathLike[str], trainer: Trainer, history: list[Record]) -> Path:
+def save_run(path: str | os.PathLike[str], trainer: Trainer, history: Iterable[Record]) -> Path:
     """Write the run to path atomically and durably; returns the path written.
 
     The JSON goes to a temporary file in the same folder, is fsynced, then renamed over
     path, so path always holds either the old run or the whole new one. A symbolic link
-    is followed (the link stays, the file it names gets the run). Raises OSError if the
-    file cannot be written, or if path is something other than a file (a device, a
-    pipe: the rename would replace it); the old file and the folder are left as they were.
+    is followed (the link stays, the file it names gets the run). The history is thinned
+    to MAX_HISTORY records (see History). Raises OSError if the file cannot be written,
+    if path is something other than a file (a device, a pipe: the rename would replace
+    it), or if the run would be larger than load_run reads; the old file and the folder
+    are left as they were.
     """
-    import json  # here, not at the top: the app's first frame does without json and
-    import secrets  # secrets (~7 ms of imports)
-
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
     if not replaceable(path):
         raise OSError(errno.EINVAL, NOT_REPLACEABLE)
-    text = json.dumps(run_to_json(trainer, history), allow_nan=False, separators=(",", ":"))
+    _write_atomically(path, run_text(trainer, history), replace=True)
+    return path
+
+
+def save_new_run(
+    folder: str | os.PathLike[str], stem: str, trainer: Trainer, history: Iterable[Record]
+) -> Path:
+    """Save the run as folder/stem.json, or stem-2.json, stem-3.json, ... if that name
+    holds anything else: a save never replaces another file (the same run at the same
+    step is the same bytes, and is left as it is). Returns the path; OSError as save_run.
+    """
+    folder = Path(folder)
+    text = run_text(trainer, history)
+    data = text.encode("utf-8")
+    for i in range(1, 1000):
+        path = folder / (f"{stem}.json" if i == 1 else f"{stem}-{i}.json")
+        if _holds(path, data):
+            return path
+        if not os.path.lexists(path) and _write_atomically(path, text, replace=False):
+            return path
+        if _holds(path, data):  # written meanwhile by another save of this very run
+            return path
+    raise OSError(errno.EEXIST, f"{stem}.json to {stem}-999.json are all taken")
+
+
+def run_text(trainer: Trainer, history: Iterable[Record]) -> str:
+    """The run file's text; OSError (EFBIG) if load_run would refuse it as too large."""
+    import json  # here, not at the top: the app's first frame does without json
+
+    doc = run_to_json(trainer, History(history).records)
+    text = json.dumps(doc, allow_nan=False, separators=(",", ":")) + "\n"
+    if len(text) > MAX_RUN_BYTES:  # ASCII only: characters are bytes
+        raise OSError(
+            errno.EFBIG,
+            f"the run would take {len(text)} bytes, over the {MAX_RUN_BYTES} a run file "
+            f"may hold (a model of {len(doc['params'])} parameters is too large to save)",
+        )
+    return text
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Is path a regular file (not a link) holding exactly data?"""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"\..+?\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp")
+"""Our temporary files: ".NAME.PID.RANDOM.tmp", and ".NAME.RANDOM.tmp" (no writer's id:
+removed by age alone), as earlier versions of this program named them."""
+
+STALE_AFTER = 3600.0
+"""Seconds after which a temporary file of ours is left over even if its writer's process
+id is alive (ids are reused): no save takes that long, and each write renews the time."""
+
+
+def _write_atomically(path: Path, text: str, *, replace: bool) -> bool:
+    """Write text to a temporary file beside path, fsync it, then move it to path: over
+    what is there if replace, else only if path is still free (False if it was taken).
+    Leftover temporary files of ours in that folder (a writer killed mid-save) go first."""
+    import secrets  # see run_text
+
     folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    remove_stale_temp_files(folder)
+    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-            f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
+        if replace:
+            os.replace(tmp, path)
+        elif not _move_if_free(tmp, path):
+            return False
+    finally:
+        with contextlib.suppress(OSError):  # gone already once moved
             os.unlink(tmp)
-        raise
     _fsync_folder(folder)
-    return path
+    return True
+
+
+def _move_if_free(tmp: Path, path: Path) -> bool:
+    """Give tmp's file the name path unless path exists: a hard link claims the name
+    atomically; where links are not supported, an empty file claims it, then is replaced."""
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        return False
+    os.replace(tmp, path)
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str]) -> list[str]:
+    """Remove our temporary files left in folder by a save that was killed: those whose
+    writer process is gone, and any older than STALE_AFTER. Returns the names removed;
+    anything that cannot be looked at or removed is left alone."""
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            pid = match.group(1)
+            old = now - info.st_mtime > STALE_AFTER
+            if old or (pid is not None and not _process_alive(int(pid))):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            continue
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Is a process with this id running here? (True where we cannot tell.)"""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix" or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or an id no process can have
+    return True
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -179,6 +387,8 @@ def _read_json(path: str | os.PathLike[str]) -> Any:
             raise RunFileError(f"is too large ({info.st_size} bytes; the limit is {MAX_RUN_BYTES})")
         with open(path, "rb") as f:
             data = f.read(MAX_RUN_BYTES + 1)
+    except RunFileError:
+        raise  # already one clause of its own
     except FileNotFoundError:
         raise RunFileError("no such file") from None
     except OSError as e:
@@ -191,12 +401,26 @@ def _read_json(path: str | os.PathLike[str]) -> Any:
         raise RunFileError("is empty, not a run file")
     try:
         text = data.decode("utf-8")
+        del data  # from here the file is held once, as text
     except UnicodeDecodeError as e:
         raise RunFileError(f"is not UTF-8 text (bad byte at offset {e.start})") from None
-    import json  # see save_run
+    import json  # see run_text
+
+    objects = 0
+
+    def make_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # bound what parsing holds: millions of tiny objects take gigabytes in memory
+        nonlocal objects
+        objects += 1
+        if objects > MAX_OBJECTS:
+            raise RunFileError(
+                f"is not a run file (over {MAX_OBJECTS} JSON objects; "
+                f"a run's history holds at most {MAX_HISTORY} records)"
+            )
+        return _no_duplicates(pairs)
 
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=make_object)
     except json.JSONDecodeError as e:
         raise RunFileError(
             f"is not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
@@ -291,7 +515,7 @@ def _config(obj: Any) -> Config:
     for i, b in enumerate(betas):
         _number(b, f'"config.betas"[{i}]')
     try:
-        return Config(
+        config = Config(
             seed=seed,
             n=obj["n"],
             hidden=tuple(hidden),
@@ -302,6 +526,9 @@ def _config(obj: Any) -> Config:
         )
     except ValueError as e:
         raise RunFileError(f'"config": {e}') from None
+    if config.eps == 0:  # Config allows it (AdamW copes), but no run of ours saves it
+        raise RunFileError('"config.eps" must be above 0 (AdamW adds it to sqrt(v)), got 0')
+    return config
 
 
 def _param_shape(config: Config) -> str:
@@ -336,9 +563,17 @@ def _counter(x: Any, where: str) -> int:
 
 
 def _history(obj: Any, step: int) -> list[Record]:
+    """The records, checked: each has its step and training metrics, validation metrics
+    come in pairs, steps rise strictly and end at the run's step, and there are at most
+    MAX_HISTORY of them (what save_run keeps)."""
     if not isinstance(obj, list):
         raise RunFileError(f'"history" must be a list, got {_kind(obj)}')
+    if len(obj) > MAX_HISTORY:
+        raise RunFileError(
+            f'"history" has {len(obj)} records; a run file holds at most {MAX_HISTORY}'
+        )
     history = []
+    before = 0
     for i, record in enumerate(obj):
         where = f'"history"[{i}]'
         if not isinstance(record, dict):
@@ -349,7 +584,21 @@ def _history(obj: Any, step: int) -> list[Record]:
         for key, value in record.items():
             if value is not None:
                 _number(value, f"{where}[{key!r}]")
+        for key in _REQUIRED_METRICS:
+            if key not in record:
+                raise RunFileError(f"{where} (step {k}) has no {key!r}")
+        for key, partner in _METRIC_PAIRS:
+            if record.get(key) is not None and partner not in record:
+                raise RunFileError(f"{where} (step {k}) has {key!r} but no {partner!r}")
+        if k <= before:
+            raise RunFileError(
+                f"{where} is step {k} after step {before}: the records must be in order "
+                "of step, each step once"
+            )
+        before = k
         history.append(dict(record))
+    if history and before != step:
+        raise RunFileError(f'"history" ends at step {before}, but the run is at step {step}')
     return history
 
 
@@ -387,7 +636,10 @@ def _kind(x: Any) -> str:
 
 __all__ = [
     "FORMAT",
+    "LAST_STEP",
+    "MAX_HISTORY",
     "MAX_RUN_BYTES",
+    "History",
     "NOT_REPLACEABLE",
     "VERSION",
     "Record",
@@ -395,6 +647,9 @@ __all__ = [
     "load_run",
     "replaceable",
     "run_from_json",
+    "remove_stale_temp_files",
+    "run_text",
     "run_to_json",
+    "save_new_run",
     "save_run",
 ]

@@ -352,3 +352,87 @@ def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, 
     assert got["trainer"].step_count == 1 and got["history"] == history
     assert [p.data for p in got["trainer"].parameters] == [p.data for p in trainer.parameters]
     assert got["save_dir"] == str(tmp_path)
+
+
+# ---------------------------------------------- history held, the last step, eps
+
+
+def test_a_headless_run_holds_history_only_to_save_it_and_bounded(tmp_path, monkeypatch):
+    import io
+
+    from micrograd.runs import History
+    from tui import headless
+
+    held: list[History] = []
+
+    class Counted(History):
+        def __init__(self, records=(), limit=8):
+            super().__init__(records, limit)
+            held.append(self)
+
+        def append(self, record):
+            super().append(record)
+            assert len(self) <= 8
+
+    monkeypatch.setattr(headless, "History", Counted)
+    loaded = [{"step": 1, "train_loss": 1.0, "train_acc": 0.5}]
+    trainer = Trainer()
+    trainer.step()
+    out = io.StringIO()
+    assert headless.run(trainer.config, 40, 10, out, trainer=trainer, history=loaded) == 0
+    assert held == [] and len(loaded) == 1  # no --save: no record kept anywhere
+    assert len(out.getvalue().splitlines()) == 40
+
+    path = tmp_path / "r.json"
+    assert headless.run(trainer.config, 40, 10, io.StringIO(), trainer=trainer, save=str(path)) == 0
+    (kept,) = held
+    assert len(kept) == 8 and kept.records[-1]["step"] == 81
+    _, history = load_run(path)
+    assert len(history) == 8 and history[-1]["step"] == 81
+
+
+def at_last_step(tmp_path: Path) -> Path:
+    """A run file at step 2**53 - 1, the last a run can count (made by hand)."""
+    path = tmp_path / "last.json"
+    assert run("--headless", "--steps", "2", "--save", path).returncode == 0
+    doc = json.loads(path.read_text())
+    doc.update(step=2**53 - 1, history=[])
+    doc["optimizer"]["t"] = 2**53 - 1
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_no_step_past_the_last_a_run_can_count(tmp_path):
+    # the run stepped to 2**53 and saved a file its own loader refused
+    path = at_last_step(tmp_path)
+    before = path.read_bytes()
+    log = tmp_path / "log.jsonl"
+    proc = run("--headless", "--load", path, "--steps", "1", "--save", path, "--log", log)
+    err = one_line_error(proc, 2)
+    assert err == (
+        "micrograd-tui: error: argument --steps: the run is at step 9007199254740991, so at "
+        "most 0 more (a run's last step is 2**53 - 1), got 1\n"
+    )
+    assert proc.stdout == "" and path.read_bytes() == before and not log.exists()
+    # it can still be loaded and saved as it is
+    again = tmp_path / "again.json"
+    assert run("--headless", "--load", path, "--steps", "0", "--save", again).returncode == 0
+    assert load_run(again)[0].step_count == 2**53 - 1
+
+
+def test_a_new_run_cannot_ask_for_more_steps_than_a_run_counts(tmp_path):
+    err = one_line_error(run("--headless", "--steps", str(2**53)), 2)
+    assert "--steps: must be at most 2**53 - 1" in err
+
+
+def test_a_run_file_with_eps_zero_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "r.json"
+    assert run("--headless", "--steps", "2", "--save", path).returncode == 0
+    doc = json.loads(path.read_text())
+    doc["config"]["eps"] = 0
+    path.write_text(json.dumps(doc))
+    err = one_line_error(run("--headless", "--load", path, "--steps", "5"), 2)
+    assert err == (
+        f'micrograd-tui: error: argument --load: {path}: "config.eps" must be above 0 '
+        "(AdamW adds it to sqrt(v)), got 0\n"
+    )

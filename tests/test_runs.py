@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import micrograd
 from micrograd import Config, RunFileError, Trainer, load_run, save_run
-from micrograd.runs import FORMAT, MAX_RUN_BYTES, VERSION, run_to_json
+from micrograd.runs import (
+    FORMAT,
+    LAST_STEP,
+    MAX_HISTORY,
+    MAX_OBJECTS,
+    MAX_RUN_BYTES,
+    VERSION,
+    History,
+    run_to_json,
+    save_new_run,
+)
 
 
 def train(trainer: Trainer, steps: int, history: list[dict] | None = None) -> list[dict]:
@@ -531,3 +544,234 @@ def test_too_large(saved):
 def test_run_to_json_is_strict_json():
     doc = run_to_json(Trainer(), [])
     json.dumps(doc, allow_nan=False)
+
+
+# --------------------------------------------------- bounded, well-formed histories
+
+
+def synthetic_history(steps: int, eval_every: int = 10):
+    """Records like a headless run's, made up (no training): validation every eval_every."""
+    for k in range(1, steps + 1):
+        record = {"step": k, "train_loss": 1.0 / k, "train_acc": 0.5 + 0.4 * (k % 7) / 7}
+        if k % eval_every == 0 or k == steps:
+            record.update(val_loss=2.0 / k, val_acc=0.75)
+        yield record
+
+
+def test_a_760k_step_history_saves_within_the_bound_and_loads_back(tmp_path):
+    # a 760,000-step run saved a 54.7 MB file that --load refused as too large
+    trainer = Trainer()
+    trainer.step_count = trainer.optimizer.t = 760_000
+    path = save_run(tmp_path / "long.json", trainer, synthetic_history(760_000))
+    assert path.stat().st_size < MAX_RUN_BYTES // 10
+    loaded, history = load_run(path)
+    assert loaded.step_count == 760_000
+    steps = [h["step"] for h in history]
+    assert len(steps) <= MAX_HISTORY and steps == sorted(set(steps))
+    assert steps[0] == 1 and steps[-1] == 760_000
+    newest = MAX_HISTORY // 2
+    assert steps[-newest:] == list(range(760_001 - newest, 760_001))  # the newest, whole
+    thinned = history[1:-newest]
+    assert thinned and all("val_loss" in h for h in thinned)  # evaluated steps kept first
+    last = {"step": 760_000, "train_loss": 1 / 760_000, "train_acc": 0.5 + 0.4 * 3 / 7}
+    assert history[-1] == {**last, "val_loss": 2 / 760_000, "val_acc": 0.75}
+
+
+def test_history_keeps_the_first_the_newest_and_one_per_stride_between():
+    history = History(limit=100)
+    for record in synthetic_history(100_000, eval_every=1):
+        history.append(record)
+        assert len(history) <= 100
+    steps = [r["step"] for r in history.records]
+    assert steps[0] == 1 and steps[-50:] == list(range(99_951, 100_001))
+    older = steps[1:-50]
+    # the whole curve, evenly: one record per stride of steps, from the start on
+    assert history.stride >= 1024 and older[0] < 1 + history.stride
+    assert {b - a for a, b in zip(older[1:], older[2:])} == {history.stride}
+    assert older[-1] > 99_951 - 2 * history.stride
+
+
+def test_a_history_at_the_bound_loads_and_one_more_record_is_refused(saved):
+    def history_of(count):
+        return lambda d: d.update(
+            step=count, history=list(synthetic_history(count)), optimizer={**d["optimizer"]}
+        )
+
+    _, history = load_run(rewrite(saved, history_of(MAX_HISTORY)))
+    assert len(history) == MAX_HISTORY
+    message = rejects(rewrite(saved, history_of(MAX_HISTORY + 1)))
+    assert message.endswith(
+        f'"history" has {MAX_HISTORY + 1} records; a run file holds at most {MAX_HISTORY}'
+    )
+
+
+def test_millions_of_tiny_objects_are_refused_while_parsing(saved):
+    # 4.7M records of one key each took 1.9 GB to parse before the count was checked
+    doc = json.loads(saved.read_text())
+    text = json.dumps(doc)[:-1] + ', "junk": [' + ",".join(["{}"] * (MAX_OBJECTS + 1)) + "]}"
+    saved.write_text(text)
+    rejects(saved, f"over {MAX_OBJECTS} JSON objects")
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        # out of order, and the same step twice
+        (lambda h: h.reverse(), ['"history"[1] is step 2 after step 3', "in order"]),
+        (lambda h: h.insert(1, h[0]), ['"history"[1] is step 1 after step 1', "each step once"]),
+        # the metrics every step has
+        (lambda h: h[1].pop("train_loss"), ["\"history\"[1] (step 2) has no 'train_loss'"]),
+        (lambda h: h[2].pop("train_acc"), ["\"history\"[2] (step 3) has no 'train_acc'"]),
+        (lambda h: h[2].update(val_loss=0.5), ["(step 3) has 'val_loss' but no 'val_acc'"]),
+        (lambda h: h[0].update(val_acc=0.5), ["(step 1) has 'val_acc' but no 'val_loss'"]),
+        # ends where the run is: step 3
+        (lambda h: h.pop(), ['"history" ends at step 2, but the run is at step 3']),
+    ],
+)  # fmt: skip
+def test_histories_out_of_order_duplicated_incomplete_or_short_are_refused(saved, change, words):
+    rejects(rewrite(saved, lambda d: change(d["history"])), *words)
+
+
+def test_a_loaded_history_that_begins_later_or_is_empty_still_loads(saved):
+    _, history = load_run(rewrite(saved, lambda d: d["history"].pop(0)))
+    assert [h["step"] for h in history] == [2, 3]
+    _, history = load_run(rewrite(saved, lambda d: d.update(history=[])))
+    assert history == []
+
+
+# ------------------------------------------------------------------- eps and AdamW
+
+
+@pytest.mark.parametrize("eps", [0, 0.0])
+def test_eps_zero_is_refused_at_load(saved, eps):
+    message = rejects(rewrite(saved, lambda d: d["config"].update(eps=eps)))
+    assert message == f'{saved}: "config.eps" must be above 0 (AdamW adds it to sqrt(v)), got 0'
+
+
+def test_adamw_at_eps_zero_gives_a_zero_gradient_a_zero_update():
+    from micrograd import AdamW, Value
+
+    p, q = Value(0.5), Value(-2.0)
+    opt = AdamW([p, q], lr=0.1, eps=0.0)
+    p.grad, q.grad = 0.0, 3.0
+    opt.step()  # ZeroDivisionError before: 0 / (sqrt(0) + 0)
+    assert p.data == 0.5 and opt.m[0] == opt.v[0] == 0.0
+    assert q.data == pytest.approx(-2.1)  # the usual first Adam step: lr * sign(g)
+
+
+# ----------------------------------------------------------------- error wording
+
+
+def test_a_file_too_large_says_so_in_one_clause(saved):
+    with open(saved, "r+b") as f:
+        f.truncate(MAX_RUN_BYTES + 1)
+    message = rejects(saved)
+    assert (
+        message
+        == f"{saved}: is too large ({MAX_RUN_BYTES + 1} bytes; the limit is {MAX_RUN_BYTES})"
+    )
+
+
+def test_a_folder_says_so_in_one_clause(tmp_path):
+    with pytest.raises(RunFileError) as info:
+        load_run(tmp_path)
+    assert str(info.value) == f"{tmp_path}: is a folder, not a run file"
+
+
+# --------------------------------------------------------------- the last step
+
+
+def test_a_run_at_the_last_step_saves_and_loads(saved, tmp_path):
+    rewrite(saved, lambda d: d.update(step=LAST_STEP, history=[]))
+    rewrite(saved, lambda d: d["optimizer"].update(t=LAST_STEP))
+    trainer, _ = load_run(saved)
+    again = save_run(tmp_path / "again.json", trainer, [])
+    assert load_run(again)[0].step_count == LAST_STEP == 2**53 - 1
+
+
+# ------------------------------------------------- saves never replace another run
+
+
+def test_save_new_run_never_replaces_a_different_run(tmp_path):
+    a, b = Trainer(Config(n=300)), Trainer(Config(hidden=(16,), lr=0.05))
+    history_a, history_b = train(a, 3), train(b, 3)
+    first = save_new_run(tmp_path, "micrograd-run-seed42-step3", a, history_a)
+    second = save_new_run(tmp_path, "micrograd-run-seed42-step3", b, history_b)
+    assert first.name == "micrograd-run-seed42-step3.json"
+    assert second.name == "micrograd-run-seed42-step3-2.json"
+    assert load_run(first)[0].config == a.config and load_run(second)[0].config == b.config
+    # the same run at the same step is the same file: not saved twice
+    assert save_new_run(tmp_path, "micrograd-run-seed42-step3", b, history_b) == second
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
+
+
+def test_save_new_run_leaves_a_file_that_is_not_a_run(tmp_path):
+    (tmp_path / "r.json").write_text("my notes")
+    assert save_new_run(tmp_path, "r", Trainer(), []).name == "r-2.json"
+    assert (tmp_path / "r.json").read_text() == "my notes"
+
+
+# --------------------------------------------- temporary files of a killed save
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+    return int(proc.stdout)
+
+
+def test_a_save_removes_stale_temp_files_of_ours_only(tmp_path):
+    stale = tmp_path / f".r.json.{dead_pid()}.0123456789ab.tmp"  # its writer is gone
+    live = tmp_path / f".r.json.{os.getppid()}.0123456789ab.tmp"  # a writer still running
+    old_live = tmp_path / f".other.json.{os.getppid()}.abcdefabcdef.tmp"
+    old_unnumbered = tmp_path / ".r.json.0123456789ab.tmp"
+    recent_unnumbered = tmp_path / ".r.json.ba9876543210.tmp"
+    not_ours = [tmp_path / ".notes.tmp", tmp_path / f".r.json.{dead_pid()}.xyz.tmp"]
+    for p in [stale, live, old_live, old_unnumbered, recent_unnumbered, *not_ours]:
+        p.write_text("half a run")
+    hours_ago = time.time() - 2 * 3600
+    for p in [old_live, old_unnumbered]:
+        os.utime(p, (hours_ago, hours_ago))
+    save_run(tmp_path / "r.json", Trainer(), [])
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"r.json", live.name, recent_unnumbered.name, *(p.name for p in not_ours)}
+
+
+def test_a_temp_file_left_by_kill_9_mid_save_goes_at_the_next_save(tmp_path):
+    # the writer stops for good between writing its temporary file and renaming it
+    script = f"""
+import os, time
+from micrograd import Trainer, save_run
+os.replace = lambda *a: (print("written", flush=True), time.sleep(600))
+save_run({str(tmp_path / "r.json")!r}, Trainer(), [])
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "written\n"
+        proc.kill()
+        proc.wait(timeout=60)
+        assert len(list(tmp_path.glob(".r.json.*.tmp"))) == 1
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    save_run(tmp_path / "other.json", Trainer(), [])  # any save into that folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.json"]
+
+
+def test_a_run_too_large_to_load_is_not_saved(tmp_path, monkeypatch):
+    # every file a save writes must load: one over the loader's bound is refused instead
+    import errno
+
+    from micrograd import runs
+
+    trainer = Trainer(Config(hidden=(64, 64)))
+    size = len(runs.run_text(trainer, []))
+    monkeypatch.setattr(runs, "MAX_RUN_BYTES", size - 1)
+    with pytest.raises(OSError) as info:
+        save_run(tmp_path / "big.json", trainer, [])
+    assert info.value.errno == errno.EFBIG
+    assert f"a model of {len(trainer.parameters)} parameters is too large" in str(info.value)
+    assert os.listdir(tmp_path) == []
+    monkeypatch.setattr(runs, "MAX_RUN_BYTES", size)
+    load_run(save_run(tmp_path / "big.json", trainer, []))

@@ -57,6 +57,7 @@ def headless(args: argparse.Namespace, config: Config) -> int:
                 trainer, history = load(args)
             else:
                 trainer, history = Trainer(config), []
+            check_step_room(trainer, args.steps)
             if args.log is not None:
                 try:
                     log = open(args.log, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
@@ -90,6 +91,27 @@ def headless(args: argparse.Namespace, config: Config) -> int:
     if status == 0 and stop.signum is not None:  # arrived after the last step
         return stop.status
     return status
+
+
+def check_step_room(trainer: Trainer, steps: int) -> None:
+    """Exit 2 with one line if steps more updates would count past the last step a run
+    file can hold (runs.LAST_STEP), before anything is trained or written."""
+    from micrograd.runs import LAST_STEP
+    from tui.cli import EXIT_USAGE, fail
+
+    at = max(trainer.step_count, trainer.optimizer.t)
+    if steps <= LAST_STEP - at:
+        return
+    if at == 0:
+        fail(
+            f"argument --steps: must be at most 2**53 - 1 (a run's last step), got {steps}",
+            EXIT_USAGE,
+        )
+    fail(
+        f"argument --steps: the run is at step {at}, so at most {LAST_STEP - at} more "
+        f"(a run's last step is 2**53 - 1), got {steps}",
+        EXIT_USAGE,
+    )
 
 
 def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:

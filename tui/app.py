@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.runs import save_run
+from micrograd.runs import LAST_STEP, save_new_run
 from micrograd.training import Config, Diverged, Trainer
 from tui.messages import (
     CheckProgress,
@@ -515,6 +515,8 @@ class MicrogradApp(App[int]):
 
     def action_toggle(self) -> None:
         """Train if paused, pause if training."""
+        if self.state != "running" and self.at_last_step():
+            return
         if self.state == "running":
             self.pause()
         else:
@@ -522,6 +524,8 @@ class MicrogradApp(App[int]):
 
     def action_step(self) -> None:
         """Exactly one optimizer update; pauses first if training."""
+        if self.at_last_step():
+            return
         if self.state == "running":
             self.pause()
         with self._pending_lock:
@@ -536,6 +540,20 @@ class MicrogradApp(App[int]):
             self._pending_steps += 1
         self.state = "stepping"
         self.run_trainer("step", self._generation)
+
+    def at_last_step(self) -> bool:
+        """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
+        update is taken, so every run stays one that saves and loads."""
+        if max(self.step_count, self.trainer.optimizer.t) < LAST_STEP:
+            return False
+        self.bell()
+        self.show_message(
+            f"Step {self.step_count} is the last a run can count: w saves it, r starts again.",
+            "The last step a run can count: w saves, r resets.",
+            "Last step: w saves, r resets.",
+            error=True,
+        )
+        return True
 
     def action_reset(self) -> None:
         """Back to step 0 with the same seed: the same initial weights and boundary."""
@@ -746,6 +764,8 @@ class MicrogradApp(App[int]):
                         with self._pending_lock:
                             if self._pending_steps <= 0:
                                 break
+                    if max(trainer.step_count, trainer.optimizer.t) >= LAST_STEP:
+                        break  # see at_last_step
                     result = trainer.step(should_stop=should_stop)
                     if result is None:
                         break
@@ -906,12 +926,13 @@ class MicrogradApp(App[int]):
         if not self._save_requested.is_set():
             return
         self._save_requested.clear()
-        name = f"micrograd-run-seed{self.config.seed}-step{trainer.step_count}.json"
-        path = self.save_dir / name
+        # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
+        stem = f"micrograd-run-seed{self.config.seed}-step{trainer.step_count}"
         try:
-            saved = save_run(path, trainer, [as_dict(r) for r in self._run_history])
-        except OSError as e:
-            self.post_message(RunSaved(None, f"{e.strerror or e}: {path}"))  # the why first
+            history = [as_dict(r) for r in self._run_history]
+            saved = save_new_run(self.save_dir, stem, trainer, history)
+        except OSError as e:  # the why first
+            self.post_message(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
         else:
             self.post_message(RunSaved(str(saved), None))
 

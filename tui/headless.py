@@ -11,7 +11,7 @@ from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, TextIO
 
-from micrograd.runs import Record, save_run
+from micrograd.runs import History, Record, save_run
 from micrograd.training import Config, Diverged, Trainer
 
 EXIT_DIVERGED = 3
@@ -112,21 +112,23 @@ def run(
 
     trainer and history continue a loaded run (step numbers go on from it); log also
     receives every line; save names a file the run is saved to at the end, also when
-    a signal, divergence or a closed pipe ends it early. Exit status: 0 done,
-    3 diverged, 128 + signum when stopped by a signal, 1 if saving failed. Raises
-    WriteFailed if a line cannot be written (the run is saved first, if asked).
+    a signal, divergence or a closed pipe ends it early. Only a run to save keeps its
+    history, and that thinned to MAX_HISTORY records (runs.History): the memory a run
+    takes does not grow with its steps. Exit status: 0 done, 3 diverged, 128 + signum
+    when stopped by a signal, 1 if saving failed. Raises WriteFailed if a line cannot be
+    written (the run is saved first, if asked).
     """
     out = sys.stdout if out is None else out  # looked up now: tests may replace it
     if trainer is None:
         trainer = Trainer(config)
-    history = [] if history is None else history
+    kept = History(history or ()) if save is not None else None
     status = 0
     try:
-        status = train(trainer, history, steps, eval_every, out, log, stop)
+        status = train(trainer, kept, steps, eval_every, out, log, stop)
     finally:
-        if save is not None:
+        if kept is not None and save is not None:
             try:
-                save_run(save, trainer, history)
+                save_run(save, trainer, kept.records)
             except OSError as e:
                 say(f"error: could not save the run to {save!r}: {e.strerror or e}")
                 status = status or EXIT_SAVE_FAILED
@@ -135,14 +137,14 @@ def run(
 
 def train(
     trainer: Trainer,
-    history: list[Record],
+    history: History | None,
     steps: int,
     eval_every: int,
     out: TextIO,
     log: TextIO | None,
     stop: Callable[[], bool] | None,
 ) -> int:
-    """The loop of run(): appends each update's record to history and writes it."""
+    """The loop of run(): writes each update's record, and keeps it in history if given."""
     last = trainer.step_count + steps
     while trainer.step_count < last:
         if stop is not None and stop():
@@ -162,7 +164,8 @@ def train(
         }
         if k % eval_every == 0 or k == last:
             record["val_loss"], record["val_acc"] = trainer.evaluate(trainer.val_split)
-        history.append(record)
+        if history is not None:
+            history.append(record)
         # strict JSON: a metric that is not finite (an infinite val_loss) is null
         line = json.dumps({k: v if _finite(v) else None for k, v in record.items()}) + "\n"
         if log is not None:
