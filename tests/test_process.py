@@ -4,9 +4,12 @@ terminal for the app, and stop signals while output blocks."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,122 @@ def test_save_run_reports_a_link_loop_as_an_oserror(tmp_path):
         save_run(loop, Trainer(), [])
     assert info.value.errno == errno.ELOOP
     assert loop.is_symlink() and sorted(os.listdir(tmp_path)) == ["loop"]
+
+
+# ------------------------------------------------------------ stdout closed
+
+
+def test_headless_with_stdout_closed_says_so_in_one_line_and_saves(tmp_path):
+    save = tmp_path / "r.json"
+    argv = [*MODULE, "--headless", "--steps", "5", "--n", "30", "--save", str(save)]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *argv],  # fd 1 really closed in the child
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=120,
+    )
+    assert "stdout is closed" in one_line_error(proc, status=1)
+    trainer, _ = load_run(save)  # the run is saved all the same
+    assert trainer.config.n == 30
+
+
+# ------------------------------------------------- stop signals while stdout blocks
+
+
+def pipe_bytes(fd: int) -> int:
+    """How many bytes wait unread in the pipe whose read end is fd."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+def blocked_on_its_output(tmp_path: Path, **streams) -> subprocess.Popen:
+    """A long headless run whose stdout pipe nobody reads, once the pipe is full and the
+    run has stopped writing (its bytes unchanged for a second)."""
+    proc = subprocess.Popen(
+        [*MODULE, "--headless", "--steps", "1000000", "--n", "30", "--eval-every", "1"]
+        + ["--save", str(tmp_path / "r.json")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        **{"stderr": subprocess.PIPE, **streams},
+    )
+    deadline = time.monotonic() + 60
+    last, since = -1, time.monotonic()
+    while True:
+        assert proc.poll() is None, proc.returncode
+        assert time.monotonic() < deadline, "the output never filled up"
+        now = pipe_bytes(proc.stdout.fileno())
+        if now != last:
+            last, since = now, time.monotonic()
+        elif now > 16384 and time.monotonic() - since > 1.0:
+            return proc
+        time.sleep(0.05)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 20) -> int | None:
+    """proc's exit status within timeout seconds, else None (it is then killed)."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def lines_of(stream) -> list[dict]:
+    return [json.loads(line) for line in stream.read().decode().splitlines()]
+
+
+def test_sigterm_while_stdout_blocks_ends_the_run_saved(tmp_path):
+    proc = blocked_on_its_output(tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert finish(proc) == 128 + signal.SIGTERM  # it waited for the reader for good
+        err = proc.stderr.read().decode()
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert "stopped by SIGTERM after step" in err
+        trainer, history = load_run(tmp_path / "r.json")
+        assert f"after step {trainer.step_count}\n" in err
+        printed = lines_of(proc.stdout)  # whole lines, in order, none past the saved step
+        assert [r["step"] for r in printed] == list(range(1, len(printed) + 1))
+        assert trainer.step_count - 1 <= len(printed) <= trainer.step_count
+        assert history[-1]["step"] == trainer.step_count
+    finally:
+        finish(proc, timeout=0)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_ctrl_c_with_a_reader_that_then_dies_exits_130(tmp_path):
+    proc = blocked_on_its_output(tmp_path)
+    try:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.stdout.close()  # the reader dies (ctrl+c reached it too)
+        assert finish(proc) == 128 + signal.SIGINT
+        err = proc.stderr.read().decode()
+        assert "stopped by SIGINT" in err and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1, err
+        assert load_run(tmp_path / "r.json")[0].step_count > 0
+    finally:
+        finish(proc, timeout=0)
+        proc.stderr.close()
+
+
+def test_sigterm_ends_the_run_when_stderr_is_the_stalled_pipe_too(tmp_path):
+    proc = blocked_on_its_output(tmp_path, stderr=subprocess.STDOUT)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert finish(proc) == 128 + signal.SIGTERM
+        assert load_run(tmp_path / "r.json")[0].step_count > 0
+    finally:
+        finish(proc, timeout=0)
+        proc.stdout.close()
