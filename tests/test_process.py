@@ -235,3 +235,44 @@ def test_sigterm_ends_the_run_when_stderr_is_the_stalled_pipe_too(tmp_path):
     finally:
         finish(proc, timeout=0)
         proc.stdout.close()
+
+
+# ------------------------------------------------------------ the app needs a terminal
+
+
+@pytest.mark.parametrize(
+    "not_a_terminal", ["input (stdin)", "output (stdout)", "error output (stderr)", "all three"]
+)
+def test_the_app_without_a_terminal_says_so_in_one_line_and_exits_2(not_a_terminal):
+    # with stdin from /dev/null or a pipe, it trained invisibly forever at 100% CPU
+    import pty
+
+    master, slave = pty.openpty()
+    streams = {"stdin": slave, "stdout": slave, "stderr": slave}
+    key = {"input (stdin)": "stdin", "output (stdout)": "stdout"}.get(not_a_terminal)
+    if not_a_terminal == "all three":
+        streams = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    elif key is not None:
+        streams[key] = subprocess.PIPE
+    else:
+        streams["stderr"] = subprocess.PIPE  # where the message goes: read it there
+    proc = subprocess.Popen([*MODULE, "--n", "30"], **streams, start_new_session=True)
+    os.close(slave)
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()  # `: | micrograd-tui`: input at its end at once
+        assert finish(proc, timeout=60) == 2
+        if proc.stderr is not None:
+            err = proc.stderr.read().decode()
+        else:  # on the terminal
+            err = os.read(master, 65536).decode()
+        want = "all three" if not_a_terminal == "all three" else not_a_terminal
+        assert "the app needs a terminal" in err and "--headless" in err, err
+        assert want == "all three" or f"its {want} is not one" in err, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    finally:
+        finish(proc, timeout=0)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        os.close(master)

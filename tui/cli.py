@@ -233,6 +233,7 @@ def same_file(a: str, b: str) -> bool:
 
 
 def fail(message: str, status: int) -> NoReturn:
-    """Print one line to stderr and exit."""
-    print(f"micrograd-tui: error: {message}", file=sys.stderr)
+    """Print one line to stderr (if it is open) and exit."""
+    if sys.stderr is not None:  # print(file=None) would write to stdout
+        print(f"micrograd-tui: error: {message}", file=sys.stderr)
     raise SystemExit(status)
