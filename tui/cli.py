@@ -110,7 +110,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--log",
         metavar="FILE",
-        help="headless: also write the JSON lines to FILE (replaced), flushed per line",
+        help="headless: also write the JSON lines to FILE (replaced), flushed per line; "
+        "not the --load or --save file",
     )
     return p
 
