@@ -183,6 +183,8 @@ def save_run(path: str | os.PathLike[str], trainer: Trainer, history: Iterable[R
     """
     path = Path(path)
     if path.is_symlink():
+        with contextlib.suppress(FileNotFoundError):  # a dangling link: made where it points
+            os.stat(path)  # a link loop: OSError (ELOOP), as for any file not writable
         path = path.resolve()
     if not replaceable(path):
         raise OSError(errno.EINVAL, NOT_REPLACEABLE)

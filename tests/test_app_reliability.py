@@ -90,6 +90,57 @@ async def test_a_failed_save_says_why_and_the_app_goes_on(tmp_path: Path) -> Non
         assert app.step_count == 2
 
 
+@pytest.mark.parametrize("where", ["a link loop", "a file as the folder"])
+async def test_w_where_the_save_cannot_go_says_why_and_the_app_goes_on(
+    tmp_path: Path, where: str
+) -> None:
+    if where == "a link loop":  # the name w gives the run at step 1, a link to itself
+        save_dir = tmp_path
+        loop = tmp_path / "micrograd-run-seed42-step1.json"
+        loop.symlink_to(loop.name)
+    else:
+        save_dir = tmp_path / "file"
+        save_dir.write_text("")
+    app = MicrogradApp(Config(), save_dir=save_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Not saved" in message(app))
+        assert "micrograd-run-seed42-step1.json" in message(app)
+        await step(pilot, app)
+        assert app.step_count == 2
+    assert sorted(os.listdir(tmp_path)) == [loop.name if where == "a link loop" else "file"]
+
+
+async def test_a_save_that_fails_in_an_unforeseen_way_says_so(tmp_path: Path, monkeypatch) -> None:
+    def save_run(*args: object) -> None:
+        raise RuntimeError("Symlink loop from 'x'")
+
+    monkeypatch.setattr("tui.app.save_run", save_run)
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Not saved" in message(app))
+        assert "RuntimeError: Symlink loop" in message(app)
+        await step(pilot, app)  # the save worker's failure ended nothing else
+        assert app.step_count == 2
+
+
+async def test_any_worker_that_fails_says_so_in_the_message_line() -> None:
+    def fail() -> None:
+        raise ValueError("no\nroom")
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        app.run_worker(fail, thread=True, exit_on_error=False, group="views")
+        await wait_until(pilot, lambda: "failed" in message(app))
+        assert message(app) == "The views worker failed: ValueError: no room"
+        await step(pilot, app)
+        assert app.step_count == 2
+
+
 def layout(app: MicrogradApp) -> dict[str, tuple[int, int, int, int]]:
     """Where the main screen's parts are: (x, y, width, height) by id."""
     return {name: tuple(app.query_one(f"#{name}").region) for name in ("main", "loss", "message")}

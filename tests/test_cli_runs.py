@@ -347,6 +347,7 @@ def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, 
         return 0
 
     monkeypatch.setattr(tui.app, "run_app", run_app)
+    monkeypatch.setattr("tui.__main__.not_a_terminal", lambda: None)  # pytest's stdin is not one
     assert main(["--load", str(tmp_path / "r.json"), "--save-dir", str(tmp_path)]) == 0
     assert got["config"] == trainer.config
     assert got["trainer"].step_count == 1 and got["history"] == history

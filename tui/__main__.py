@@ -135,12 +135,31 @@ def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
 
 def app(args: argparse.Namespace, config: Config) -> int:
     """The Textual app: a new run of config, or the run in --load."""
+    from tui.cli import EXIT_USAGE, fail
+
+    missing = not_a_terminal()
+    if missing is not None:
+        fail(
+            f"the app needs a terminal, and its {missing} is not one "
+            "(--headless trains without one, printing JSON lines)",
+            EXIT_USAGE,
+        )
     from tui.app import run_app
 
     if args.load is None:
         return run_app(config, save_dir=args.save_dir)
     trainer, history = load(args)
     return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
+
+
+def not_a_terminal() -> str | None:
+    """Which of the app's streams is not a terminal, or None: it reads keys from stdin
+    and draws on stderr (as Textual does); stdout piped or redirected would be a UI
+    fighting a pager for the screen, or a file that receives nothing."""
+    for fd, name in ((0, "input (stdin)"), (1, "output (stdout)"), (2, "error output (stderr)")):
+        if not os.isatty(fd):
+            return name
+    return None
 
 
 if __name__ == "__main__":

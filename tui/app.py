@@ -933,6 +933,8 @@ class MicrogradApp(App[int]):
             saved = save_new_run(self.save_dir, stem, trainer, history)
         except OSError as e:  # the why first
             self.post_message(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
+        except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
+            self.post_message(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
             self.post_message(RunSaved(str(saved), None))
 
@@ -1103,10 +1105,23 @@ class MicrogradApp(App[int]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "trainer" and event.state == WorkerState.ERROR:
+        """A worker that failed says so in the message line (their errors end no worker
+        but their own: exit_on_error=False)."""
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "trainer":
             self._keep_training.clear()
             self.state = "paused"
             self.show_message(f"The training worker failed: {event.worker.error!r}", error=True)
+        else:
+            what = f"The {event.worker.group} worker failed"
+            self.show_message(f"{what}: {one_line(event.worker.error)}", error=True)
+
+
+def one_line(error: BaseException | None) -> str:
+    """An exception as one line for the message line: its type, then what it says."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def run_app(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -109,7 +110,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--log",
         metavar="FILE",
-        help="headless: also write the JSON lines to FILE (replaced), flushed per line",
+        help="headless: also write the JSON lines to FILE (replaced), flushed per line; "
+        "not the --load or --save file",
     )
     return p
 
@@ -187,8 +189,12 @@ def check_files(parser: ArgumentParser, args: argparse.Namespace) -> None:
             problem = f"{NOT_REPLACEABLE}: {target!r}"
         if problem:
             parser.error(f"argument --{flag}: {problem}")
-    if args.save is not None and args.log is not None and same_file(args.save, args.log):
-        parser.error("argument --log: must not be the --save file")
+    # the log is opened (emptied) first and the run saved last: either would destroy
+    # the other's file; --load and --save may name one file (the run continues in place)
+    for flag, other in (("log", "save"), ("log", "load")):
+        a, b = getattr(args, flag), getattr(args, other)
+        if a is not None and b is not None and same_file(a, b):
+            parser.error(f"argument --{flag}: must not be the --{other} file")
     if not os.path.isdir(args.save_dir):
         parser.error(f"argument --save-dir: not an existing folder: {args.save_dir!r}")
     if not os.access(args.save_dir, os.W_OK | os.X_OK):
@@ -201,8 +207,16 @@ def writable_file_problem(path: str) -> str | None:
         return "expected a file name"
     if "\0" in path:
         return "the file name holds a NUL byte"
-    if os.path.isdir(path):
+    try:
+        info = os.stat(path)  # follows links: what a save or the log would write to
+    except FileNotFoundError:
+        info = None
+    except OSError as e:  # a link loop, a path through a file, ...
+        return f"cannot use {path!r}: {e.strerror or e}"
+    if info is not None and stat.S_ISDIR(info.st_mode):
         return f"is a folder, not a file: {path!r}"
+    if os.path.islink(path):  # the file is made where the link points
+        path = os.path.realpath(path)
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         return f"no such folder: {folder!r}"
@@ -212,10 +226,15 @@ def writable_file_problem(path: str) -> str | None:
 
 
 def same_file(a: str, b: str) -> bool:
-    return os.path.abspath(a) == os.path.abspath(b)
+    """Do a and b name one file: through a link, a hard link or another spelling?"""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def fail(message: str, status: int) -> NoReturn:
-    """Print one line to stderr and exit."""
-    print(f"micrograd-tui: error: {message}", file=sys.stderr)
+    """Print one line to stderr (if it is open) and exit."""
+    if sys.stderr is not None:  # print(file=None) would write to stdout
+        print(f"micrograd-tui: error: {message}", file=sys.stderr)
     raise SystemExit(status)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
+import select
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +20,9 @@ from micrograd.training import Config, Diverged, Trainer
 EXIT_DIVERGED = 3
 EXIT_SAVE_FAILED = 1
 EXIT_WRITE_FAILED = 1
+
+STOP_POLL = 0.1
+"""Seconds between two looks at the stop flag while the output has no room."""
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
@@ -91,9 +97,45 @@ def signal_name(signum: int) -> str:
 
 
 def say(message: str) -> None:
-    """One line to stderr; a closed terminal (SIGHUP) is not an error."""
+    """One line to stderr; a closed terminal (SIGHUP), a closed stderr or a reader that
+    stopped reading (the line is dropped after a second) is not an error."""
+    stream = sys.stderr
+    if stream is None:  # started with stderr closed: print() would write to stdout
+        return
     with suppress(OSError, ValueError):
-        print(f"micrograd-tui: {message}", file=sys.stderr, flush=True)
+        if writable(stream, timeout=1.0):
+            print(f"micrograd-tui: {message}", file=stream, flush=True)
+
+
+def writable(stream: TextIO, timeout: float) -> bool:
+    """Can a short line be written to stream without blocking, within timeout seconds?
+
+    True for what select cannot watch (a StringIO, a closed descriptor: writing says
+    what is wrong). A pipe or terminal is ready once it has room for a line of up to
+    PIPE_BUF bytes, which POSIX writes whole.
+    """
+    try:
+        fd = stream.fileno()
+        return bool(select.select([], [fd], [], timeout)[1])
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return True
+
+
+def emit(stream: TextIO, line: str, stop: Callable[[], bool] | None) -> bool:
+    """Write line to stream and flush it; False, with nothing written, if a stop signal
+    arrives while the stream has no room (a reader that stopped reading).
+
+    The wait is a poll, not a blocking write: a signal does not interrupt a write that
+    Python retries after running the handler, and the interpreter's last flush would
+    block on a half-written buffer again.
+    """
+    if stop is not None:
+        while not writable(stream, timeout=STOP_POLL):
+            if stop():
+                return False
+    stream.write(line)
+    stream.flush()
+    return True
 
 
 def run(
@@ -140,11 +182,13 @@ def train(
     history: History | None,
     steps: int,
     eval_every: int,
-    out: TextIO,
+    out: TextIO | None,
     log: TextIO | None,
     stop: Callable[[], bool] | None,
 ) -> int:
     """The loop of run(): writes each update's record, and keeps it in history if given."""
+    if out is None and steps > 0:  # started with stdout closed (`>&-`)
+        raise WriteFailed("cannot write the output: stdout is closed (>/dev/null discards it)")
     last = trainer.step_count + steps
     while trainer.step_count < last:
         if stop is not None and stop():
@@ -170,24 +214,36 @@ def train(
         line = json.dumps({k: v if _finite(v) else None for k, v in record.items()}) + "\n"
         if log is not None:
             try:
-                log.write(line)
-                log.flush()
+                if not emit(log, line, stop):
+                    break
             except OSError as e:
                 name = getattr(log, "name", "")
                 raise WriteFailed(f"cannot write the log {name!r}: {e.strerror or e}") from None
         try:
-            out.write(line)
-            out.flush()
-        except BrokenPipeError:  # e.g. piped into `head`: the reader is done
-            raise
+            if not emit(out, line, stop):
+                break
         except OSError as e:
             if stop is not None and stop():  # e.g. SIGHUP closed the terminal
+                discard_pending(out)
                 break
+            if isinstance(e, BrokenPipeError):  # e.g. piped into `head`: the reader is done
+                raise
             raise WriteFailed(f"cannot write the output: {e.strerror or e}") from None
     if isinstance(stop, Stop) and stop.signum is not None:
         say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
         return stop.status
     return 0
+
+
+def discard_pending(stream: TextIO) -> None:
+    """Drop what stream still buffers for a reader that is gone, so the interpreter's
+    last flush neither fails again nor reports it."""
+    with suppress(OSError, ValueError, io.UnsupportedOperation):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
 
 
 def _finite(v: object) -> bool:
