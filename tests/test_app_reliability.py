@@ -90,17 +90,9 @@ async def test_a_failed_save_says_why_and_the_app_goes_on(tmp_path: Path) -> Non
         assert app.step_count == 2
 
 
-@pytest.mark.parametrize("where", ["a link loop", "a file as the folder"])
-async def test_w_where_the_save_cannot_go_says_why_and_the_app_goes_on(
-    tmp_path: Path, where: str
-) -> None:
-    if where == "a link loop":  # the name w gives the run at step 1, a link to itself
-        save_dir = tmp_path
-        loop = tmp_path / "micrograd-run-seed42-step1.json"
-        loop.symlink_to(loop.name)
-    else:
-        save_dir = tmp_path / "file"
-        save_dir.write_text("")
+async def test_w_where_the_save_cannot_go_says_why_and_the_app_goes_on(tmp_path: Path) -> None:
+    save_dir = tmp_path / "file"
+    save_dir.write_text("")
     app = MicrogradApp(Config(), save_dir=save_dir)
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)
@@ -109,14 +101,29 @@ async def test_w_where_the_save_cannot_go_says_why_and_the_app_goes_on(
         assert "micrograd-run-seed42-step1.json" in message(app)
         await step(pilot, app)
         assert app.step_count == 2
-    assert sorted(os.listdir(tmp_path)) == [loop.name if where == "a link loop" else "file"]
+    assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+async def test_w_onto_a_link_loop_leaves_the_loop_and_saves_beside_it(tmp_path: Path) -> None:
+    loop = tmp_path / "micrograd-run-seed42-step1.json"  # the name w gives step 1
+    loop.symlink_to(loop.name)
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app))
+        assert "micrograd-run-seed42-step1-2.json" in message(app)
+        await step(pilot, app)
+        assert app.step_count == 2
+    assert sorted(os.listdir(tmp_path)) == sorted([loop.name, "micrograd-run-seed42-step1-2.json"])
+    assert os.readlink(loop) == loop.name
 
 
 async def test_a_save_that_fails_in_an_unforeseen_way_says_so(tmp_path: Path, monkeypatch) -> None:
-    def save_run(*args: object) -> None:
+    def save_new_run(*args: object) -> None:
         raise RuntimeError("Symlink loop from 'x'")
 
-    monkeypatch.setattr("tui.app.save_run", save_run)
+    monkeypatch.setattr("tui.app.save_new_run", save_new_run)
     app = MicrogradApp(Config(), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)

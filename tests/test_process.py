@@ -38,7 +38,9 @@ def run_file(tmp_path: Path) -> Path:
     history = []
     for _ in range(3):
         result = trainer.step()
-        history.append({"step": result.step, "train_loss": result.train_loss})
+        history.append(
+            {"step": result.step, "train_loss": result.train_loss, "train_acc": result.train_acc}
+        )
     path = tmp_path / "r.json"
     save_run(path, trainer, history)
     return path
