@@ -37,7 +37,7 @@ from tui.messages import (
     TrainingStopped,
     ViewSnapshots,
 )
-from tui.runtime import DaemonThreads, TerminalGuard, lower_priority
+from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
 from tui.widgets.fitting import fitting
@@ -1027,6 +1027,7 @@ def run_app(
     # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
     # event loop in sooner after each of its waits, so keys and frames stay prompt.
     sys.setswitchinterval(0.001)
+    draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
     app = MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
     try:
         status = app.run()
