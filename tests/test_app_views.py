@@ -562,3 +562,28 @@ async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
         assert all(k.region.width and k.region.right <= SIZE[0] for k in keys), [
             (k.key, k.region) for k in keys
         ]
+
+
+async def test_opening_and_closing_views_leaves_no_footer_keys_behind() -> None:
+    # Every view opened or closed changes the main screen's bindings, and its footer
+    # composes its keys again; the keys it replaced must go (with their styles and lines).
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def removed_keys() -> int:
+        gc.collect()
+        return sum(isinstance(o, FooterKey) and not o.is_attached for o in gc.get_objects())
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = len(app.query(FooterKey))
+        for _ in range(8):
+            for key in "gpc?":
+                await pilot.press(key)
+                await settle(pilot)
+                await pilot.press("escape")
+                await settle(pilot)
+        # 8 x 4 views recomposed the main footer (9 keys) 64 times and more: 576 keys
+        assert removed_keys() < shown, "replaced footer keys are kept alive"
