@@ -152,6 +152,41 @@ def test_a_stop_signal_after_stop_and_cont_ends_the_app_within_the_grace(signame
         term.close()
 
 
+def stopped(pid: int) -> bool:
+    """Is the process stopped (job control), as /proc says?"""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigtstp_suspends_and_sigcont_resumes_while_training() -> None:
+    # A real suspend (kill -TSTP, as a shell's job control): the terminal is given back
+    # cooked and the process stops; SIGCONT resumes the screen. Repeated while training,
+    # when the app writes the most: the suspend must never deadlock on its own output.
+    term = app_on_a_pty()
+    try:
+        train(term)
+        for _ in range(3):
+            mark = len(term.output)
+            term.proc.send_signal(signal.SIGTSTP)
+            deadline = time.monotonic() + 10
+            while not stopped(term.proc.pid):
+                assert time.monotonic() < deadline, "SIGTSTP did not suspend the app"
+                time.sleep(0.05)
+            time.sleep(0.2)  # the reader catches up
+            assert LEAVE_ALT_SCREEN in term.output[mark:] and term.cooked()
+            mark = len(term.output)
+            term.proc.send_signal(signal.SIGCONT)
+            term.wait_for(ENTER_ALT_SCREEN, since=mark)
+            term.wait_for(b"decision boundary", since=mark)
+            assert not term.cooked()
+        os.write(term.master, b"q")
+        assert term.proc.wait(timeout=10) == 0
+        assert term.cooked()
+    finally:
+        term.close()
+
+
 STUCK_ON_HELP = (
     "import sys, time, tui.app; "
     "tui.app.MicrogradApp.action_help = lambda self: time.sleep(60); "

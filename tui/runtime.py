@@ -181,10 +181,7 @@ class TerminalGuard:
         threading.Thread(
             target=self._watchdog, args=(128 + signum,), name="exit-watchdog", daemon=True
         ).start()
-        loop = self._loop
-        if loop is not None:
-            with suppress(RuntimeError):  # the loop closed: the watchdog ends the process
-                loop.call_soon_threadsafe(self._on_stop, signum)
+        self._soon(self._on_stop, signum)  # if the loop is gone, the watchdog ends it
 
     def _watchdog(self, status: int) -> None:
         time.sleep(EXIT_GRACE)
@@ -225,10 +222,19 @@ class TerminalGuard:
 
     # ------------------------------------------------------------ suspending
 
+    def _soon(self, callback: Callable, *args: object) -> None:
+        """Call back on the event loop. Textual's driver handlers write to its output queue,
+        and a signal handler runs wherever the main thread was, maybe inside that queue's
+        lock: called from the handler itself, SIGTSTP deadlocked the app."""
+        loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):  # the loop closed: the app is leaving anyway
+                loop.call_soon_threadsafe(callback, *args)
+
     def _on_sigtstp(self, textual: Callable | None, signum: int, frame: object) -> None:
         self.suspended = True
         if textual is not None:
-            textual(signum, frame)  # leaves application mode, then stops the process
+            self._soon(textual, signum, None)  # leaves application mode, then stops
         else:
             os.kill(os.getpid(), signal.SIGSTOP)
 
@@ -236,7 +242,7 @@ class TerminalGuard:
         if self.suspended:
             self.suspended = False
             if textual is not None and self.answers():  # hung up: SIGHUP ends the app
-                textual(signum, frame)
+                self._soon(textual, signum, None)
             return
         if self.stopping is not None or not self.answers():
             return
@@ -246,10 +252,7 @@ class TerminalGuard:
             with suppress(termios.error, OSError):
                 if termios.tcgetattr(self.fd_in) != self.raw:
                     termios.tcsetattr(self.fd_in, termios.TCSANOW, self.raw)
-        loop = self._loop
-        if loop is not None:
-            with suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._on_redraw)
+        self._soon(self._on_redraw)
 
 
 # -------------------------------------------------------------- ASCII drawing
