@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
 from textual import events, on, work
+from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -618,6 +620,19 @@ class MicrogradApp(App[int]):
             self.set_views(self._open_views | {"classes"}, "classes")
         elif not shown and "classes" in self._open_views:
             self.set_views(self._open_views - {"classes"})
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the top screen (a view, the help) and let go of what Textual cached for
+        drawing its widgets.
+
+        Textual's StylesCache.get_inner_outer is an lru_cache on a method (meant as a
+        class method): its 1024 entries each keep a StylesCache, and with it a widget's
+        rendered lines, alive after the widget is gone: ~140 KB for each time the help
+        closed, until 1024 entries were reached. The entries are two Style objects each,
+        cheap to make again for the screen that stays."""
+        closed = super().pop_screen()
+        StylesCache.get_inner_outer.cache_clear()
+        return closed
 
     async def action_quit(self) -> None:
         self._keep_training.clear()
