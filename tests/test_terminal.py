@@ -72,12 +72,12 @@ class Pty:
         return bool(lflag & termios.ICANON) and bool(lflag & termios.ECHO)
 
     def close(self) -> None:
-        with_suppressed_kill(self.proc)
+        kill_group(self.proc)
         self.reader.join(timeout=2)
         os.close(self.master)
 
 
-def with_suppressed_kill(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     """Kill proc and every process of its session's group (children it started too)."""
     if proc.poll() is None:
         try:
@@ -270,7 +270,7 @@ def test_a_dead_terminal_without_sighup_ends_the_app(when: str) -> None:
         assert status == 128 + signal.SIGHUP
         assert time.monotonic() - started < EXIT_GRACE
     finally:
-        with_suppressed_kill(proc)  # the app too: it is in the leader's process group
+        kill_group(proc)  # the app too: it is in the leader's process group
         if master >= 0:
             os.close(master)
 
