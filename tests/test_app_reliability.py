@@ -367,7 +367,8 @@ the Python code in argv[1] (the app) with the rest of argv."""
 APP = "import sys; from tui.__main__ import main; sys.exit(main())"
 
 WITHOUT_THE_SIGCONT_GUARD = (
-    "import sys, tui.app; tui.app.resume_only_on_a_live_terminal = lambda fd: None; "
+    "import sys, tui.runtime as r; "
+    "r.TerminalGuard._on_sigcont = lambda self, textual, signum, frame: textual(signum, frame); "
     "from tui.__main__ import main; sys.exit(main())"
 )
 """The app as it was: Textual resumes on every SIGCONT, even from a dead terminal."""
@@ -417,7 +418,7 @@ def test_a_terminal_that_hangs_up_ends_the_app(when: str) -> None:
     # SIGCONT; doing so on a dead terminal left the app hanging forever on exit.
     import signal
 
-    from tui.app import EXIT_GRACE
+    from tui.runtime import EXIT_GRACE
 
     status, seconds = hang_up(APP, when)
     assert status == 128 + signal.SIGHUP
@@ -429,7 +430,7 @@ def test_should_leaving_hang_after_a_stop_signal_the_app_exits_anyway() -> None:
     # the watchdog that SIGHUP starts ends the process after EXIT_GRACE seconds.
     import signal
 
-    from tui.app import EXIT_GRACE
+    from tui.runtime import EXIT_GRACE
 
     status, seconds = hang_up(WITHOUT_THE_SIGCONT_GUARD, "at the first frame")
     assert status == 128 + signal.SIGHUP

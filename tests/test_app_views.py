@@ -562,3 +562,42 @@ async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
         assert all(k.region.width and k.region.right <= SIZE[0] for k in keys), [
             (k.key, k.region) for k in keys
         ]
+
+
+async def test_opening_and_closing_views_leaves_nothing_of_them_behind() -> None:
+    # Every view opened or closed changes the main screen's bindings, and its footer
+    # composes its keys again: the keys it replaced must go. And a closed view's widgets
+    # must not stay reachable through Textual's drawing caches (their rendered lines).
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.widgets._footer import FooterKey
+
+    def removed_keys() -> int:
+        gc.collect()
+        return sum(isinstance(o, FooterKey) and not o.is_attached for o in gc.get_objects())
+
+    def styles_caches() -> int:
+        gc.collect()
+        return sum(isinstance(o, StylesCache) for o in gc.get_objects())
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = len(app.query(FooterKey))
+
+        async def open_and_close_each_view() -> None:
+            for key in "gpc?":
+                await pilot.press(key)
+                await settle(pilot)
+                await pilot.press("escape")
+                await settle(pilot)
+
+        await open_and_close_each_view()
+        caches = styles_caches()
+        for _ in range(8):
+            await open_and_close_each_view()
+        # 8 x 4 views recomposed the main footer (9 keys) 64 times and more: 576 keys
+        assert removed_keys() < shown, "replaced footer keys are kept alive"
+        # each view has tens of widgets, each with a StylesCache: 32 views' would be ~700
+        assert styles_caches() - caches < 20, "closed views' widgets are kept alive"

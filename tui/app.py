@@ -6,19 +6,19 @@ import asyncio
 import gc
 import math
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
 from textual import events, on, work
+from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -39,6 +39,7 @@ from tui.messages import (
     TrainingStopped,
     ViewSnapshots,
 )
+from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
 from tui.widgets.fitting import fitting
@@ -179,79 +180,6 @@ def from_dict(entry: dict) -> Record:
     )
 
 
-def lower_priority(nice: int) -> None:
-    """Make the calling thread nicer by this much (Linux only; if refused, nothing)."""
-    if sys.platform.startswith("linux") and nice > 0:
-        thread = threading.get_native_id()
-        with suppress(OSError):
-            current = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, current + nice))
-
-
-STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
-"""Signals that end the app cleanly: SIGTERM (kill) and SIGHUP (the SSH session closed)."""
-
-EXIT_GRACE = 2.0
-"""Seconds a stop signal gives the app to leave cleanly; then it exits at once."""
-
-
-def resume_only_on_a_live_terminal(fd: int) -> None:
-    """Pass SIGCONT on to Textual's handler only while the terminal still answers.
-
-    Textual resumes its screen on SIGCONT (fg after ctrl+z). A terminal that hangs up (the
-    ssh session or the tmux server gone) sends SIGHUP and SIGCONT together: resuming then
-    started a second output thread, which died on the dead terminal, and the app hung on
-    exit handing it its last writes. SIGHUP ends the app either way.
-    """
-    if not hasattr(signal, "SIGCONT"):
-        return
-    import termios
-
-    handler = signal.getsignal(signal.SIGCONT)
-    textual_handler = getattr(handler, "__wrapped__", handler)  # one wrapper, not a chain
-    if not callable(textual_handler):
-        return  # no terminal driver of Textual's (e.g. a headless test)
-
-    def on_sigcont(signum: int, frame: object) -> None:
-        try:
-            termios.tcgetattr(fd)
-        except (termios.error, OSError):
-            return  # hung up: it answers only EIO
-        textual_handler(signum, frame)
-
-    on_sigcont.__wrapped__ = textual_handler  # type: ignore[attr-defined]
-    signal.signal(signal.SIGCONT, on_sigcont)
-
-
-class DaemonThreads(ThreadPoolExecutor):
-    """An executor that runs each call in a daemon thread of its own and never waits.
-
-    Textual runs thread workers in the event loop's default executor, whose threads the
-    interpreter joins at exit: quitting would wait for the rest of a step that cannot be
-    interrupted (at n = 20,000 a backward pass takes half a second). Nothing a step holds
-    needs keeping (saves are atomic), so the process leaves without it.
-    """
-
-    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
-        future: Future = Future()
-
-        def run() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException as e:  # handed to the awaiting worker, as the pool does
-                future.set_exception(e)
-            else:
-                future.set_result(result)
-
-        threading.Thread(target=run, name="micrograd-tui-worker", daemon=True).start()
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Nothing to wait for: the threads are daemons."""
-
-
 class MainScreen(Screen):
     """The app's main screen, which takes a size's classes (the app's breakpoints) before
     it is laid out for that size.
@@ -349,6 +277,8 @@ class MicrogradApp(App[int]):
         # ansi_color: keep the class colours as ANSI red/yellow/green, so a 16-colour
         # terminal shows them as such instead of the nearest match to an RGB guess.
         super().__init__(ansi_color=True)
+        self.terminal = TerminalGuard.of_stdio()
+        """The terminal's settings as found, its signals and its hang-up (a real one only)."""
         self.trainer = trainer if trainer is not None else Trainer(config or Config())
         """Owned by the worker while one runs: the main thread touches it only before."""
         self.config = self.trainer.config
@@ -444,12 +374,9 @@ class MicrogradApp(App[int]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.first_frame_shown)
-        loop = asyncio.get_running_loop()
-        loop.set_default_executor(DaemonThreads())  # quitting never waits for a step
-        for sig in STOP_SIGNALS:
-            loop.add_signal_handler(sig, self.stop_for_signal, sig)
-        with suppress(AttributeError, ValueError, OSError):  # no stdin, or a closed one
-            resume_only_on_a_live_terminal(sys.__stdin__.fileno())
+        asyncio.get_running_loop().set_default_executor(DaemonThreads())  # never waits
+        if not self.is_headless:  # a real terminal (Pilot tests have none, nor their signals)
+            self.terminal.install(self.stop_for_signal, self.redraw)
         self.query_one("#metrics").border_title = "training"
         self.query_one("#model").border_title = "model"
         self.query_one("#probe").border_title = "probe"
@@ -573,14 +500,15 @@ class MicrogradApp(App[int]):
             self.save_between_steps()
 
     def stop_for_signal(self, signum: int) -> None:
-        """SIGTERM or SIGHUP: stop the worker and leave, restoring the terminal; and
-        should leaving hang (e.g. inside Textual, on a dead terminal), exit anyway."""
+        """SIGTERM, SIGHUP (or the terminal gone) or SIGINT: stop the worker and leave,
+        restoring the terminal (self.terminal exits anyway should that hang)."""
         self._keep_training.clear()
         self.workers.cancel_group(self, "trainer")
         self.exit(128 + signum)
-        watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
-        watchdog.daemon = True
-        watchdog.start()
+
+    def redraw(self) -> None:
+        """Draw the whole screen again (after a stop, a shell may have written over it)."""
+        self.screen.refresh(self.screen.region)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -710,6 +638,19 @@ class MicrogradApp(App[int]):
             self.set_views(self._open_views | {"classes"}, "classes")
         elif not shown and "classes" in self._open_views:
             self.set_views(self._open_views - {"classes"})
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the top screen (a view, the help) and let go of what Textual cached for
+        drawing its widgets.
+
+        Textual's StylesCache.get_inner_outer is an lru_cache on a method (meant as a
+        class method): its 1024 entries each keep a StylesCache, and with it a widget's
+        rendered lines, alive after the widget is gone: ~140 KB for each time the help
+        closed, until 1024 entries were reached. The entries are two Style objects each,
+        cheap to make again for the screen that stays."""
+        closed = super().pop_screen()
+        StylesCache.get_inner_outer.cache_clear()
+        return closed
 
     async def action_quit(self) -> None:
         self._keep_training.clear()
@@ -1137,8 +1078,12 @@ def run_app(
     # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
     # event loop in sooner after each of its waits, so keys and frames stay prompt.
     sys.setswitchinterval(0.001)
+    draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
     app = MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
-    status = app.run()
+    try:
+        status = app.run()
+    finally:
+        app.terminal.restore()  # cooked mode back, whatever Textual left
     # Leave the heap to the OS: the interpreter's last collection would walk every node
     # of the run's graphs (over a second at n = 20,000) before the shell got the prompt.
     gc.freeze()

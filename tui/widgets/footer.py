@@ -37,17 +37,31 @@ class KeysFooter(Footer):
     came ~0.15 s after the rest). Later binding changes recompose it as before.
 
     It shows only the keys that fit whole (see fit): from 60 columns to 77 the main
-    screen's last key was cut off mid-word."""
+    screen's last key was cut off mid-word.
+
+    And it lets go of the keys it replaces. Textual's footer binds each key's `compact` to
+    its own (`data_bind`), which adds the key to the footer's watchers of `compact`; Textual
+    drops a removed watcher only when that reactive changes, and a footer's never does. So
+    each recompose (every change of the screen's bindings: a view opened or closed, a key
+    enabled) kept the old keys alive, with their styles and rendered lines, for as long as
+    the footer lived: the main screen's, all along."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(compact=True, show_command_palette=False, **kwargs)
         self.set_reactive(Footer._bindings_ready, True)
 
     def compose(self) -> ComposeResult:
+        self.forget_removed_keys()
         keys = list(super().compose())
         width = self.size.width or self.app.size.width  # 0 before the first layout
         fit((key for key in keys if isinstance(key, FooterKey)), width)
         yield from keys
+
+    def forget_removed_keys(self) -> None:
+        """Drop the watchers of keys no longer in the footer (see the class's docstring)."""
+        watchers = getattr(self, "__watchers", {}).get("compact")
+        if watchers:
+            watchers[:] = [(node, call) for node, call in watchers if node.is_attached]
 
     def fit(self, width: int) -> None:
         """Show the keys that fit in width columns, e.g. as the screen is resized."""
