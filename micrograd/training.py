@@ -29,6 +29,25 @@ MAX_N = 20_000
 
 NUM_CLASSES = 3
 
+MAX_WIDTH = 1024
+"""The most neurons a hidden layer may have."""
+
+MAX_LAYERS = 8
+"""The most hidden layers a model may have (deeper tanh stacks barely train here)."""
+
+MAX_PARAMS = 20_000
+"""The most parameters a model may have: a sample's graph, which the graph view shows
+node by node, holds about three nodes per parameter."""
+
+MAX_PARAM_POINTS = 120_000_000
+"""The most parameters x points (--n): a step's work and the training graph's edges grow
+with it. At this bound a step takes 5-15 s and the graph about 2.5 GB (6 hidden layers of
+32 at n = 20,000 are 109.5 million)."""
+
+MAX_NEURON_POINTS = 5_000_000
+"""The most neurons x points: the training graph holds a node per neuron per training
+sample (about 350 bytes each), so wide layers fill memory before parameters do."""
+
 
 @dataclass(frozen=True)
 class Config:
@@ -65,9 +84,13 @@ class Config:
         if not isinstance(self.n, int) or isinstance(self.n, bool) or not MIN_N <= self.n <= MAX_N:
             return f"n must be an integer from {MIN_N} to {MAX_N}, got {self.n!r}"
         if not self.hidden or any(
-            not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 1024 for h in self.hidden
+            not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= MAX_WIDTH
+            for h in self.hidden
         ):
-            return f"hidden sizes must be integers from 1 to 1024, got {list(self.hidden)!r}"
+            return f"hidden sizes must be integers from 1 to {MAX_WIDTH}, got {list(self.hidden)!r}"
+        too_big = size_problem(self.n, self.hidden)
+        if too_big:
+            return too_big
         if not finite(self.lr) or self.lr <= 0:
             return f"lr must be a finite number > 0, got {self.lr!r}"
         if len(self.betas) != 2 or not all(finite(b) and 0 <= b < 1 for b in self.betas):
@@ -89,6 +112,35 @@ class Config:
     def sizes(self) -> list[int]:
         """Layer sizes from input to logits, e.g. [2, 8, 3]."""
         return [2, *self.hidden, NUM_CLASSES]
+
+
+def param_count(hidden: Sequence[int]) -> int:
+    """The parameters of MLP(2, [*hidden, 3]): a weight per input and a bias per neuron."""
+    sizes = [2, *hidden, NUM_CLASSES]
+    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+
+
+def size_problem(n: int, hidden: Sequence[int]) -> str | None:
+    """Why a model of these hidden sizes on n points is too big to train here, or None:
+    the bounds on layers, parameters, parameters x points and neurons x points."""
+    if len(hidden) > MAX_LAYERS:
+        return f"at most {MAX_LAYERS} hidden layers, got {len(hidden)}"
+    params = param_count(hidden)
+    if params > MAX_PARAMS:
+        return f"the model has {params:,} parameters, at most {MAX_PARAMS:,}; use fewer neurons"
+    if params * n > MAX_PARAM_POINTS:
+        return (
+            f"{params:,} parameters x {n:,} points is {params * n:,}, at most "
+            f"{MAX_PARAM_POINTS:,} (a step would take too long); use fewer neurons or points"
+        )
+    neurons = sum(hidden) + NUM_CLASSES
+    if neurons * n > MAX_NEURON_POINTS:
+        return (
+            f"{neurons:,} neurons x {n:,} points is {neurons * n:,}, at most "
+            f"{MAX_NEURON_POINTS:,} (the graph would not fit in memory); use fewer neurons "
+            "or points"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -372,7 +424,12 @@ def predict_grid(
 
 
 __all__ = [
+    "MAX_LAYERS",
     "MAX_N",
+    "MAX_NEURON_POINTS",
+    "MAX_PARAMS",
+    "MAX_PARAM_POINTS",
+    "MAX_WIDTH",
     "Config",
     "Diverged",
     "StepResult",
@@ -380,6 +437,8 @@ __all__ = [
     "forward_floats",
     "forward_numpy",
     "gc_paused",
+    "param_count",
     "predict_grid",
+    "size_problem",
     "softmax",
 ]
