@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,15 @@ MAX_N = 20_000
 """The largest dataset we accept: a step then takes about a second; beyond, minutes."""
 
 NUM_CLASSES = 3
+
+INPUT_BOUND = 2.0
+"""The largest |coordinate| the model is asked about: the data lie in the disk of radius
+2, and the boundary plot and the probe in the square [-2, 2]²."""
+
+OUTPUT_BOUND = sys.float_info.max / 8
+"""Weights whose every neuron's |b| + sum |w_i| x |input_i| stays below this keep every
+sum of the forward pass, each logit and the logits' differences finite (with room for
+rounding); above it, some point of the plot would give inf or NaN."""
 
 MAX_WIDTH = 1024
 """The most neurons a hidden layer may have."""
@@ -141,6 +151,10 @@ def size_problem(n: int, hidden: Sequence[int]) -> str | None:
             "or points"
         )
     return None
+
+
+OVERFLOWING_WEIGHTS = "the weights make the model's outputs overflow"
+"""What Diverged says of weights that came from outside (a run file) and overflow."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +309,10 @@ class Trainer:
 
     def _step(self, should_stop: Callable[[], bool] | None) -> StepResult | None:
         k = self.step_count + 1
+        # weights this Trainer's steps did not make (a loaded run's) are checked once;
+        # every update it makes is checked as it is applied
+        if self.last_grads is None and self.outputs_overflow():
+            raise Diverged(k, OVERFLOWING_WEIGHTS, self.config)
         split = self.train_split
         try:
             built = self.loss_graph(split, should_stop)
@@ -311,18 +329,39 @@ class Trainer:
         params = self.optimizer.params
         before = [p.data for p in params]
         grads = [p.grad for p in params]
+        opt = self.optimizer
+        moments = opt.m, opt.v, opt.t
         try:
-            self.optimizer.step()
+            opt.step()
         except FloatingPointError:
             raise Diverged(
                 k, "the update would make a weight NaN or infinite", self.config
             ) from None
         finally:
-            self.optimizer.zero_grad()
+            opt.zero_grad()
+        if self.outputs_overflow():  # finite weights, but outputs that would not be
+            for p, b in zip(params, before):
+                p.data = b
+            opt.m, opt.v, opt.t = moments
+            raise Diverged(k, "the update would make the model's outputs overflow", self.config)
         self.last_grads = grads
         self.last_update = [p.data - b for p, b in zip(params, before)]
         correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
         return StepResult(k, loss.data, correct / len(split))
+
+    def outputs_overflow(self) -> bool:
+        """Could the weights make an output of the model (a logit, a probability, a loss)
+        non-finite somewhere in [-2, 2]²?
+
+        A bound, not a search: each neuron's |b| + sum |w_i| x (the most its input can
+        be: INPUT_BOUND, then 1 after tanh) must stay below OUTPUT_BOUND."""
+        for i, layer in enumerate(self.model.layers):
+            scale = INPUT_BOUND if i == 0 else 1.0
+            for neuron in layer.neurons:
+                reach = abs(neuron.b.data) + scale * sum(abs(w.data) for w in neuron.w)
+                if not reach < OUTPUT_BOUND:  # also NaN
+                    return True
+        return False
 
     # ---------------------------------------------------------- evaluation
 
@@ -405,10 +444,11 @@ def forward_numpy(weights: Sequence[tuple[ArrayLike, ArrayLike]], points: np.nda
     import numpy as np
 
     act = points
-    for i, (w, b) in enumerate(weights):
-        act = act @ np.asarray(w, dtype=float).T + np.asarray(b, dtype=float)
-        if i < len(weights) - 1:
-            act = np.tanh(act)
+    with np.errstate(over="ignore", invalid="ignore"):  # weights that overflow give inf/NaN
+        for i, (w, b) in enumerate(weights):
+            act = act @ np.asarray(w, dtype=float).T + np.asarray(b, dtype=float)
+            if i < len(weights) - 1:
+                act = np.tanh(act)
     return act
 
 
@@ -430,6 +470,7 @@ __all__ = [
     "MAX_PARAMS",
     "MAX_PARAM_POINTS",
     "MAX_WIDTH",
+    "OVERFLOWING_WEIGHTS",
     "Config",
     "Diverged",
     "StepResult",

@@ -28,7 +28,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from micrograd.runs import save_run
-from micrograd.training import Config, Diverged, Trainer
+from micrograd.training import OVERFLOWING_WEIGHTS, Config, Diverged, Trainer
 from tui.messages import (
     CheckProgress,
     Progress,
@@ -462,6 +462,9 @@ class MicrogradApp(App[int]):
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
         self.show_message(*self.hint())
+        if self.trainer.outputs_overflow():  # a run file's weights: diverged already
+            step = self.trainer.step_count + 1
+            self.post_message(TrainingDiverged(self._generation, step, OVERFLOWING_WEIGHTS))
         heartbeat = os.environ.get(HEARTBEAT_ENV)
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
@@ -962,6 +965,15 @@ class MicrogradApp(App[int]):
         self._keep_training.clear()
         self.state = "diverged"
         step, lr, wd = message.step, self.config.lr, self.config.weight_decay
+        if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
+            self.show_message(
+                f"Diverged: the loaded weights of step {step - 1} make the model's outputs "
+                "overflow, so no step can be taken. r starts the run over from step 0.",
+                f"Diverged: step {step - 1}'s loaded weights overflow; r starts over.",
+                "Loaded weights overflow; r starts over.",
+                error=True,
+            )
+            return
         kept = (
             f"Diverged at step {step}: {message.what}, so that update was not applied (the "
             f"weights of step {step - 1} are kept)."
