@@ -1,0 +1,76 @@
+"""The largest models accepted: their views open and answer keys, deep ones included."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from textual.widgets import Static
+
+from micrograd.training import MAX_LAYERS, MAX_PARAMS, Config, param_count
+from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tui.app import MicrogradApp
+from tui.widgets.graph_view import GraphScreen
+from tui.widgets.param_table import MAX_ROWS, ParamTableScreen
+
+WIDE = (96, 96)
+"""Nearly MAX_PARAMS parameters (9,891)."""
+
+
+def title(screen: ParamTableScreen) -> str:
+    return str(screen.query_one("#params-title", Static).render())
+
+
+async def test_the_params_view_of_a_big_model_keeps_answering_keys() -> None:
+    """At 17,283 parameters p held the event loop 3.5 s and each snapshot 6 s more (at
+    1024,1024 q took 90 s): the table now holds MAX_ROWS rows, the first in its order."""
+    assert MAX_PARAMS - 500 < param_count(WIDE) <= MAX_PARAMS
+    app = MicrogradApp(Config(n=30, hidden=WIDE))
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.table.row_count > 0, timeout=60)
+        assert screen.table.row_count == MAX_ROWS
+        names = [name for name, _ in app.trainer.model.named_parameters()]
+        assert screen.row_names() == names[:MAX_ROWS]
+        assert f"first {MAX_ROWS} of {len(names):,}" in title(screen)
+        # d answers at once: the largest |grad| of all the parameters come first
+        asked = time.monotonic()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: "|grad| first" in title(screen), timeout=5)
+        answered = time.monotonic() - asked
+        grads = dict(zip(names, app.trainer.last_grads))
+        shown = [abs(grads[n]) for n in screen.row_names()]
+        assert shown == sorted(shown, reverse=True)
+        assert shown[-1] >= sorted(map(abs, grads.values()), reverse=True)[MAX_ROWS - 1]
+        # a new step's snapshot, then escape: the view closes within the bound too
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == app.step_count, timeout=60)
+        assert screen.table.row_count == MAX_ROWS
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ParamTableScreen), timeout=5)
+        assert answered < 5
+
+
+async def test_the_deepest_model_graph_opens_and_expands_whole() -> None:
+    """350 one-neuron layers made Textual's tree recurse past Python's limit on `e`; the
+    deepest accepted model's graph opens, and every node shows once `e` expands all."""
+    app = MicrogradApp(Config(n=30, hidden=(1,) * MAX_LAYERS))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None, timeout=60)
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        tree = screen.tree
+        entries = screen.entries()
+        assert len(tree._tree_lines) == len(entries)  # every line laid out
+        depth = max(len(e.path) for e in entries)
+        assert depth >= 4 * MAX_LAYERS  # deep: each layer adds w*x, +b, tanh levels
+        # Textual builds and expands its tree a Python frame per level: far from the limit
+        assert depth < sys.getrecursionlimit() / 4
+        assert app.is_running
