@@ -137,9 +137,16 @@ class SoftmaxNLLNode(ColumnNode):
 class FusedGraph:
     """The mean loss of model over split; forward() then backward()."""
 
-    def __init__(self, model: MLP, split: Sequence[Point], should_stop: StopCheck = None) -> None:
+    def __init__(
+        self,
+        model: MLP,
+        split: Sequence[Point],
+        should_stop: StopCheck = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
         """Build the nodes of split; if should_stop() turns true first (it is polled every
-        BUILD_POLL nodes: 16,000 samples take a second or so), stop with complete False."""
+        BUILD_POLL nodes: 16,000 samples take a second or so), stop with complete False.
+        progress, if given, is told the share of the nodes made at each poll."""
         self.complete = False
         layers = model.layers
         if len(layers[0].neurons[0].w) != 2 or len(layers) < 2:
@@ -160,14 +167,18 @@ class FusedGraph:
         self.tape: list[Value] = []
         self.nodes: list[list[list[Value]]] = []  # [layer][neuron][sample]
         made = col = 0
+        total = n * sum(len(layer.neurons) for layer in layers)
         below: list[list[Value]] = []  # [neuron][sample] of the layer below
         for layer in layers:
             rows = []
             for neuron in layer.neurons:
                 row = []
                 for i in range(n):
-                    if should_stop is not None and made % BUILD_POLL == 0 and should_stop():
-                        return
+                    if made % BUILD_POLL == 0:
+                        if progress is not None:
+                            progress(made / total)
+                        if should_stop is not None and should_stop():
+                            return
                     made += 1
                     below_i = [r[i] for r in below]
                     row.append(NeuronNode(self.columns, col, i, neuron, below_i, self.points[i]))

@@ -236,17 +236,21 @@ class Trainer:
     # ------------------------------------------------------------ training
 
     def loss_graph(
-        self, split: Sequence[Point], should_stop: Callable[[], bool] | None = None
+        self,
+        split: Sequence[Point],
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> tuple[Value, list[Sequence[float]], FusedGraph | None] | None:
         """The mean loss over split as a graph, the logits per sample, and the fused
         graph that backpropagates it (None on the textbook path, where loss.backward()
         sorts the graph instead). Returns None if should_stop() turns true (polled
         every 32 samples on the textbook path, before each neuron on the fast path).
+        progress, if given, hears how much of a new fused graph is built (0 to 1).
         """
         if self.fast:
             graph = self._graphs.get(id(split))
             if graph is None or graph.split is not split or graph.model is not self.model:
-                graph = FusedGraph(self.model, split, should_stop)
+                graph = FusedGraph(self.model, split, should_stop, progress)
                 if not graph.complete:
                     return None
                 self._graphs[id(split)] = graph
@@ -295,20 +299,27 @@ class Trainer:
             for p, g in zip(params, saved):
                 p.grad = g
 
-    def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
+    def step(
+        self,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> StepResult | None:
         """One AdamW update from the whole training split.
 
         Returns None, changing nothing, if should_stop() turns true mid-step (see
         loss_graph and backward for when it is polled). Raises Diverged, changing
-        nothing, if the loss or the update is not finite.
+        nothing, if the loss or the update is not finite. progress hears how far the
+        building of the graph has got, on a step that builds it (the first).
         """
         with gc_paused():  # the graph is acyclic and dies inside: nothing for the GC
-            result = self._step(should_stop)
+            result = self._step(should_stop, progress)
         if result is not None:
             self.step_count = result.step
         return result
 
-    def _step(self, should_stop: Callable[[], bool] | None) -> StepResult | None:
+    def _step(
+        self, should_stop: Callable[[], bool] | None, progress: Callable[[float], None] | None
+    ) -> StepResult | None:
         k = self.step_count + 1
         # weights this Trainer's steps did not make (a loaded run's) are checked once;
         # every update it makes is checked as it is applied
@@ -316,7 +327,7 @@ class Trainer:
             raise Diverged(k, OVERFLOWING_WEIGHTS, self.config)
         split = self.train_split
         try:
-            built = self.loss_graph(split, should_stop)
+            built = self.loss_graph(split, should_stop, progress)
         except (ArithmeticError, ValueError) as e:  # e.g. log(0), exp overflow in a graph op
             raise Diverged(k, f"the forward pass failed ({e})", self.config) from None
         if built is None or (should_stop is not None and should_stop()):

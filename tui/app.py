@@ -31,6 +31,7 @@ from micrograd.runs import save_run
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Diverged, Trainer
 from tui.messages import (
     CheckProgress,
+    GraphBuilding,
     Progress,
     Record,
     RunSaved,
@@ -89,7 +90,8 @@ View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
 
 PROGRESS_INTERVAL = 0.2
-"""Seconds between the gradient check's progress reports while its view waits."""
+"""Seconds between the gradient check's progress reports while its view waits, and the
+graph building's while a big model takes its first step."""
 
 VIEW_SHARE = 0.1
 """While training, the open views may take about this share of the time: their next
@@ -113,6 +115,8 @@ below, it shows the training panel and the loss curve only."""
 
 TALL = 40
 """From this many rows the side column shows all of SLOTS at once."""
+
+TRAINING_HINT = "Training: space pauses, s pauses and takes one step."
 
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
@@ -399,6 +403,8 @@ class MicrogradApp(App[int]):
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
+        self._building = False
+        """Does the message line show the graph building's progress?"""
         self._message: tuple[tuple[str, ...], bool] = ((), False)
         """The message line's wordings and whether it is an error (kept for a resize)."""
 
@@ -707,7 +713,7 @@ class MicrogradApp(App[int]):
             self._dropped_steps = 0
         self._keep_training.set()
         self.state = "running"
-        self.show_message("Training: space pauses, s pauses and takes one step.")
+        self.show_message(TRAINING_HINT)
         self.run_trainer("train", self._generation)
 
     def pause(self) -> None:
@@ -749,7 +755,7 @@ class MicrogradApp(App[int]):
                         with self._pending_lock:
                             if self._pending_steps <= 0:
                                 break
-                    result = trainer.step(should_stop=should_stop)
+                    result = trainer.step(should_stop, self.build_progress(generation))
                     if result is None:
                         break
                     if mode == "step":
@@ -876,6 +882,33 @@ class MicrogradApp(App[int]):
         self.post_message(ViewSnapshots(generation, graph, params, check, classes))
         return time.monotonic() - now - check_seconds
 
+    def build_progress(self, generation: int) -> Callable[[float], None]:
+        """A progress callback for building the training graph (worker side): after
+        PROGRESS_INTERVAL s, and every PROGRESS_INTERVAL s after, posts how far it got
+        (a small model's graph is built before anyone would see it)."""
+        due = time.monotonic() + PROGRESS_INTERVAL
+
+        def progress(done: float) -> None:
+            nonlocal due
+            now = time.monotonic()
+            if now >= due:
+                due = now + PROGRESS_INTERVAL
+                self.post_message(GraphBuilding(generation, done))
+
+        return progress
+
+    @on(GraphBuilding)
+    def on_graph_building(self, message: GraphBuilding) -> None:
+        if message.generation != self._generation or self.state not in ("running", "stepping"):
+            return  # e.g. posted just before a pause stopped the building
+        self._building = True
+        split = len(self.trainer.train_split)
+        share = f"{message.done:.0%}"
+        self.show_message(
+            f"Building the graph of {split:,} samples for the first step: {share}",
+            f"Building the graph: {share}",
+        )
+
     def check_progress(self, generation: int) -> Callable[[int, int], None]:
         """A progress callback for the gradient check (worker side): posts how far it has
         got every PROGRESS_INTERVAL s, so a long first check shows it is under way."""
@@ -931,6 +964,10 @@ class MicrogradApp(App[int]):
         self.snapshot = message.snapshot
         last = self.history[-1]
         self.step_count = last.step
+        if self._building:  # the graph is built: say what the keys do again
+            self._building = False
+            if self.state == "running":
+                self.show_message(TRAINING_HINT)
         metrics = self.query_one(MetricsPanel)
         metrics.record = last
         metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
@@ -1016,6 +1053,9 @@ class MicrogradApp(App[int]):
                 self.state = "paused"
         elif self.state == "running" and not self._keep_training.is_set():
             self.state = "paused"
+        if self._building and self.state == "paused":  # stopped while building the graph
+            self._building = False
+            self.show_message(*self.hint())
         if self.state != "running":  # the plots catch up with the last snapshot
             self.schedule_plots()
             self.query_one(MetricsPanel).steps_per_sec = None

@@ -92,6 +92,15 @@ class CheckProgress(Message):
 
 
 @dataclass
+class GraphBuilding(Message):
+    """How much of the training graph the worker has built, on a step that builds it."""
+
+    generation: int
+    done: float
+    """From 0 to 1."""
+
+
+@dataclass
 class TrainingDiverged(Message):
     """A step would have made the loss or the weights non-finite; nothing was applied."""
 
@@ -117,6 +126,7 @@ class RunSaved(Message):
 
 
 __all__ = [
+    "GraphBuilding",
     "Progress",
     "Record",
     "RunSaved",
