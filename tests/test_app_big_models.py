@@ -110,3 +110,44 @@ async def test_a_big_model_says_how_far_building_its_graph_has_got(monkeypatch) 
         shares = [int(t.rsplit(" ", 1)[1].rstrip("%")) for t in building]
         assert shares == sorted(shares) and shares[0] == 0
         assert str(app.query_one("#message", Static).render()).startswith("Paused at step 1.")
+
+
+def test_ctrl_c_before_the_first_frame_of_a_big_model_exits_130_in_one_line() -> None:
+    """6 layers of 32 at n = 20,000 are built and evaluated for seconds before the app
+    takes the terminal; ctrl+c then is SIGINT, which printed a KeyboardInterrupt
+    traceback."""
+    import os
+    import select
+    import signal
+
+    from tests.test_app_reliability import APP, CONTROLLING, spawn_on_a_pty
+
+    hidden = ",".join(["32"] * 6)
+    proc, master = spawn_on_a_pty("-c", CONTROLLING, APP, "--hidden", hidden, "--n", "20000")
+    output = bytearray()
+    try:
+        deadline = time.monotonic() + 2.0  # imported, and building the model
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.05)[0]:
+                output += os.read(master, 65536)
+        assert proc.poll() is None and b"\x1b[?1049h" not in output  # no frame yet
+        os.write(master, b"\x03")  # ctrl+c on a terminal in its ordinary mode: SIGINT
+        status = proc.wait(timeout=30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    text = output.decode(errors="replace")
+    assert status == 128 + signal.SIGINT, text[-2000:]
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-2000:]
+    lines = [line for line in text.replace("^C", "").splitlines() if line.strip()]
+    assert lines == ["micrograd-tui: stopped by SIGINT before the first frame"], lines

@@ -112,13 +112,24 @@ def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
 
 
 def app(args: argparse.Namespace, config: Config) -> int:
-    """The Textual app: a new run of config, or the run in --load."""
-    from tui.app import run_app
+    """The Textual app: a new run of config, or the run in --load.
 
-    if args.load is None:
-        return run_app(config, save_dir=args.save_dir)
-    trainer, history = load(args)
-    return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
+    Until the app takes the terminal (raw mode), ctrl+c is SIGINT: while a big model is
+    built and evaluated for its first frame it ends the program with 128 + SIGINT and
+    one line, as a signal ends the headless run."""
+    import signal
+
+    try:
+        from tui.app import run_app
+
+        if args.load is None:
+            return run_app(config, save_dir=args.save_dir)
+        trainer, history = load(args)
+        return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
+    except KeyboardInterrupt:
+        with suppress(OSError, ValueError):
+            print("micrograd-tui: stopped by SIGINT before the first frame", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":
