@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
+import pytest
 from textual.widgets import Static
 
 from micrograd.training import MAX_LAYERS, MAX_PARAMS, Config, param_count
@@ -112,25 +113,33 @@ async def test_a_big_model_says_how_far_building_its_graph_has_got(monkeypatch) 
         assert str(app.query_one("#message", Static).render()).startswith("Paused at step 1.")
 
 
-def test_ctrl_c_before_the_first_frame_of_a_big_model_exits_130_in_one_line() -> None:
-    """6 layers of 32 at n = 20,000 are built and evaluated for seconds before the app
-    takes the terminal; ctrl+c then is SIGINT, which printed a KeyboardInterrupt
+SLOW_START = (
+    "import sys, time, tui.app; "
+    "tui.app.initial_record = lambda t: (print('measuring', flush=True), time.sleep(60)); "
+    "from tui.__main__ import main; sys.exit(main())"
+)
+"""The app with step 0's numbers taking a minute before the first frame, as a big
+model's did (8 s at 6 layers of 32 and n = 20,000); it says when it gets there."""
+
+
+def test_ctrl_c_before_the_first_frame_exits_130_in_one_line() -> None:
+    """Until the app takes the terminal, ctrl+c is SIGINT: it printed a KeyboardInterrupt
     traceback."""
     import os
     import select
     import signal
 
-    from tests.test_app_reliability import APP, CONTROLLING, spawn_on_a_pty
+    from tests.test_app_reliability import CONTROLLING, spawn_on_a_pty
 
-    hidden = ",".join(["32"] * 6)
-    proc, master = spawn_on_a_pty("-c", CONTROLLING, APP, "--hidden", hidden, "--n", "20000")
+    proc, master = spawn_on_a_pty("-c", CONTROLLING, SLOW_START)
     output = bytearray()
     try:
-        deadline = time.monotonic() + 2.0  # imported, and building the model
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while b"measuring" not in output:
+            assert time.monotonic() < deadline and proc.poll() is None, output[-2000:]
             if select.select([master], [], [], 0.05)[0]:
                 output += os.read(master, 65536)
-        assert proc.poll() is None and b"\x1b[?1049h" not in output  # no frame yet
+        assert b"\x1b[?1049h" not in output  # no frame yet
         os.write(master, b"\x03")  # ctrl+c on a terminal in its ordinary mode: SIGINT
         status = proc.wait(timeout=30)
         while select.select([master], [], [], 0.2)[0]:
@@ -146,8 +155,55 @@ def test_ctrl_c_before_the_first_frame_of_a_big_model_exits_130_in_one_line() ->
             proc.kill()
             proc.wait()
         os.close(master)
-    text = output.decode(errors="replace")
+    text = output.decode(errors="replace").replace("^C", "")
     assert status == 128 + signal.SIGINT, text[-2000:]
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-2000:]
-    lines = [line for line in text.replace("^C", "").splitlines() if line.strip()]
+    after = text.split("measuring", 1)[1]  # what the app wrote once ctrl+c came
+    lines = [line.strip() for line in after.splitlines() if line.strip()]
     assert lines == ["micrograd-tui: stopped by SIGINT before the first frame"], lines
+
+
+@pytest.mark.parametrize("loaded", [False, True], ids=["new", "loaded"])
+async def test_a_big_models_first_numbers_come_after_the_first_frame(
+    monkeypatch, tmp_path, loaded: bool
+) -> None:
+    """6 layers of 32 at n = 20,000 kept the terminal blank for 8 s while step 0 was
+    evaluated: above EAGER_START that waits for the first frame, in a worker, and gives
+    the same numbers (here every model counts as big)."""
+    import math
+
+    import tui.app
+    from micrograd.runs import load_run, save_run
+    from micrograd.training import Trainer
+    from tui.app import initial_record
+    from tui.widgets.class_view import ClassSnapshot
+
+    monkeypatch.setattr(tui.app, "EAGER_START", 0)
+    expected = initial_record(Trainer(Config()))
+    if loaded:
+        trainer = Trainer(Config())
+        result = trainer.step()
+        assert result is not None
+        history = [{"step": 1, "train_loss": result.train_loss, "train_acc": result.train_acc}]
+        save_run(tmp_path / "run.json", trainer, history)
+        resumed, saved = load_run(tmp_path / "run.json")
+        app = MicrogradApp(trainer=resumed, history=saved)
+    else:
+        app = MicrogradApp(Config())
+    # nothing measured before the first frame: a placeholder, or the loaded history only
+    assert len(app.history) == 1
+    assert app.history[0].step == 1 if loaded else math.isnan(app.history[0].val_loss)
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.history
+        await wait_until(
+            pilot, lambda: first[0].step == 0 and not math.isnan(first[0].val_loss), timeout=30
+        )
+        await settle(pilot)
+        assert app.history[0] == expected
+        assert [r.step for r in app.history] == ([0, 1] if loaded else [0])
+        assert app._class_counts == ClassSnapshot.of(app.trainer)
+        assert str(app.query_one("#message", Static).render()).startswith(
+            f"Paused at step {1 if loaded else 0}."
+        )
+        await step(pilot, app)  # and training goes on from there
+        assert [r.step for r in app.history] == ([0, 1, 2] if loaded else [0, 1])
