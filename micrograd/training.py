@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,34 @@ NUM_CLASSES = 3
 
 StopCheck = Callable[[], bool] | None
 Backward = Callable[[StopCheck], bool]
+
+INPUT_BOUND = 2.0
+"""The largest |coordinate| the model is asked about: the data lie in the disk of radius
+2, and the boundary plot and the probe in the square [-2, 2]²."""
+
+OUTPUT_BOUND = sys.float_info.max / 8
+"""Weights whose every neuron's |b| + sum |w_i| x |input_i| stays below this keep every
+sum of the forward pass, each logit and the logits' differences finite (with room for
+rounding); above it, some point of the plot would give inf or NaN."""
+
+MAX_WIDTH = 1024
+"""The most neurons a hidden layer may have."""
+
+MAX_LAYERS = 8
+"""The most hidden layers a model may have (deeper tanh stacks barely train here)."""
+
+MAX_PARAMS = 10_000
+"""The most parameters a model may have: a sample's graph, which the graph view shows
+node by node, holds about three nodes per parameter, and the view lays out ~30,000 in
+about 4 s on 2 busy cores (17,283 parameters took 7 s)."""
+
+MAX_PARAM_POINTS = 120_000_000
+"""The most parameters x points (--n): a step's work and the training graph's edges grow
+with it. 6 hidden layers of 32 at n = 20,000 are 109.5 million."""
+
+MAX_NEURON_POINTS = 5_000_000
+"""The most neurons x points: a step keeps each neuron's output and gradient at every
+training sample, so wide layers fill memory before parameters do."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +97,13 @@ class Config:
         if not isinstance(self.n, int) or isinstance(self.n, bool) or not MIN_N <= self.n <= MAX_N:
             return f"n must be an integer from {MIN_N} to {MAX_N}, got {self.n!r}"
         if not self.hidden or any(
-            not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 1024 for h in self.hidden
+            not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= MAX_WIDTH
+            for h in self.hidden
         ):
-            return f"hidden sizes must be integers from 1 to 1024, got {list(self.hidden)!r}"
+            return f"hidden sizes must be integers from 1 to {MAX_WIDTH}, got {list(self.hidden)!r}"
+        too_big = size_problem(self.n, self.hidden)
+        if too_big:
+            return too_big
         if not finite(self.lr) or self.lr <= 0:
             return f"lr must be a finite number > 0, got {self.lr!r}"
         if len(self.betas) != 2 or not all(finite(b) and 0 <= b < 1 for b in self.betas):
@@ -92,6 +125,39 @@ class Config:
     def sizes(self) -> list[int]:
         """Layer sizes from input to logits, e.g. [2, 8, 3]."""
         return [2, *self.hidden, NUM_CLASSES]
+
+
+def param_count(hidden: Sequence[int]) -> int:
+    """The parameters of MLP(2, [*hidden, 3]): a weight per input and a bias per neuron."""
+    sizes = [2, *hidden, NUM_CLASSES]
+    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+
+
+def size_problem(n: int, hidden: Sequence[int]) -> str | None:
+    """Why a model of these hidden sizes on n points is too big to train here, or None:
+    the bounds on layers, parameters, parameters x points and neurons x points."""
+    if len(hidden) > MAX_LAYERS:
+        return f"at most {MAX_LAYERS} hidden layers, got {len(hidden)}"
+    params = param_count(hidden)
+    if params > MAX_PARAMS:
+        return f"the model has {params:,} parameters, at most {MAX_PARAMS:,}; use fewer neurons"
+    if params * n > MAX_PARAM_POINTS:
+        return (
+            f"{params:,} parameters x {n:,} points is {params * n:,}, at most "
+            f"{MAX_PARAM_POINTS:,} (a step would take too long); use fewer neurons or points"
+        )
+    neurons = sum(hidden) + NUM_CLASSES
+    if neurons * n > MAX_NEURON_POINTS:
+        return (
+            f"{neurons:,} neurons x {n:,} points is {neurons * n:,}, at most "
+            f"{MAX_NEURON_POINTS:,} (the graph would not fit in memory); use fewer neurons "
+            "or points"
+        )
+    return None
+
+
+OVERFLOWING_WEIGHTS = "the weights make the model's outputs overflow"
+"""What Diverged says of weights that came from outside (a run file) and overflow."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +291,7 @@ class Trainer:
             for p, g in zip(params, saved):
                 p.grad = g
 
-    def step(self, should_stop: Callable[[], bool] | None = None) -> StepResult | None:
+    def step(self, should_stop: StopCheck = None) -> StepResult | None:
         """One AdamW update from the whole training split.
 
         Returns None, changing nothing, if should_stop() turns true mid-step (see
@@ -238,8 +304,12 @@ class Trainer:
             self.step_count = result.step
         return result
 
-    def _step(self, should_stop: Callable[[], bool] | None) -> StepResult | None:
+    def _step(self, should_stop: StopCheck) -> StepResult | None:
         k = self.step_count + 1
+        # weights this Trainer's steps did not make (a loaded run's) are checked once;
+        # every update it makes is checked as it is applied
+        if self.last_grads is None and self.outputs_overflow():
+            raise Diverged(k, OVERFLOWING_WEIGHTS, self.config)
         split = self.train_split
         try:
             built = self.loss_graph(split, should_stop)
@@ -256,18 +326,39 @@ class Trainer:
         params = self.optimizer.params
         before = [p.data for p in params]
         grads = [p.grad for p in params]
+        opt = self.optimizer
+        moments = opt.m, opt.v, opt.t
         try:
-            self.optimizer.step()
+            opt.step()
         except FloatingPointError:
             raise Diverged(
                 k, "the update would make a weight NaN or infinite", self.config
             ) from None
         finally:
-            self.optimizer.zero_grad()
+            opt.zero_grad()
+        if self.outputs_overflow():  # finite weights, but outputs that would not be
+            for p, b in zip(params, before):
+                p.data = b
+            opt.m, opt.v, opt.t = moments
+            raise Diverged(k, "the update would make the model's outputs overflow", self.config)
         self.last_grads = grads
         self.last_update = [p.data - b for p, b in zip(params, before)]
         correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
         return StepResult(k, loss, correct / len(split))
+
+    def outputs_overflow(self) -> bool:
+        """Could the weights make an output of the model (a logit, a probability, a loss)
+        non-finite somewhere in [-2, 2]²?
+
+        A bound, not a search: each neuron's |b| + sum |w_i| x (the most its input can
+        be: INPUT_BOUND, then 1 after tanh) must stay below OUTPUT_BOUND."""
+        for i, layer in enumerate(self.model.layers):
+            scale = INPUT_BOUND if i == 0 else 1.0
+            for neuron in layer.neurons:
+                reach = abs(neuron.b.data) + scale * sum(abs(w.data) for w in neuron.w)
+                if not reach < OUTPUT_BOUND:  # also NaN
+                    return True
+        return False
 
     # ---------------------------------------------------------- evaluation
 
@@ -350,10 +441,11 @@ def forward_numpy(weights: Sequence[tuple[ArrayLike, ArrayLike]], points: np.nda
     import numpy as np
 
     act = points
-    for i, (w, b) in enumerate(weights):
-        act = act @ np.asarray(w, dtype=float).T + np.asarray(b, dtype=float)
-        if i < len(weights) - 1:
-            act = np.tanh(act)
+    with np.errstate(over="ignore", invalid="ignore"):  # weights that overflow give inf/NaN
+        for i, (w, b) in enumerate(weights):
+            act = act @ np.asarray(w, dtype=float).T + np.asarray(b, dtype=float)
+            if i < len(weights) - 1:
+                act = np.tanh(act)
     return act
 
 
@@ -369,7 +461,13 @@ def predict_grid(
 
 
 __all__ = [
+    "MAX_LAYERS",
     "MAX_N",
+    "MAX_NEURON_POINTS",
+    "MAX_PARAMS",
+    "MAX_PARAM_POINTS",
+    "MAX_WIDTH",
+    "OVERFLOWING_WEIGHTS",
     "Config",
     "Diverged",
     "StepResult",
@@ -377,6 +475,8 @@ __all__ = [
     "forward_floats",
     "forward_numpy",
     "gc_paused",
+    "param_count",
     "predict_grid",
+    "size_problem",
     "softmax",
 ]

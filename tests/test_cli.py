@@ -287,3 +287,67 @@ def test_a_metric_that_is_not_finite_prints_as_null_not_infinity(monkeypatch, ca
     line = capsys.readouterr().out.strip()
     assert json.loads(line)["val_loss"] is None
     assert "Infinity" not in line
+
+
+# ------------------------------------------------------------------ model size
+
+
+DEEP = ",".join(["1"] * 350)
+
+TOO_BIG = [
+    (["--hidden", DEEP], "at most 8 hidden layers"),  # the graph view's tree recursed too deep
+    (["--hidden", "1024,1024", "--n", "20000"], "parameters, at most 10,000"),  # 100s of GB
+    (["--hidden", "256,256", "--n", "20000"], "parameters, at most 10,000"),  # 56 s blank
+    (["--hidden", "1024", "--n", "20000"], "parameters x 20,000 points"),
+    (["--hidden", "1024", "--n", "5000"], "neurons x 5,000 points"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "why"), TOO_BIG, ids=["350-layers", "1024x2", "256x2", "1024-n20000", "1024-n5000"]
+)
+@pytest.mark.parametrize("headless", [True, False], ids=["headless", "app"])
+def test_a_model_too_big_to_train_is_refused_in_one_line(args, why, headless):
+    proc = run(*(["--headless", "--steps", "1"] if headless else []), *args, timeout=60)
+    assert proc.returncode == 2, (proc.stdout[-500:], proc.stderr[-2000:])
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert why in lines[0] and "--hidden" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "hidden, n",
+    [("32,32,32,32,32,32", 20000), ("1024", 4800), ("96,96", 12000), ("8", 20000)],
+)
+def test_the_models_we_promise_are_accepted(hidden, n):
+    """6 hidden layers of 32 at --n 20,000 must stay accepted; so must the largest of each
+    bound (measured: 2.5 GB at most, a step of 5-50 s on 2 busy cores)."""
+    from tui.cli import parse_args
+
+    _, config = parse_args(["--hidden", hidden, "--n", str(n)])
+    assert config.hidden == tuple(map(int, hidden.split(","))) and config.n == n
+
+
+def test_the_help_states_the_size_bounds():
+    text = " ".join(run("--help").stdout.split())
+    assert "at most 8 layers of 1 to 1024 neurons and 10,000 parameters" in text
+    assert "120 million parameters x points and 5 million neurons x points" in text
+
+
+@pytest.mark.parametrize(
+    ("hidden", "n", "why"),
+    [([1] * 350, 100, "at most 8 hidden layers"), ([256, 256], 20000, "parameters, at most")],
+)
+def test_a_run_file_of_a_model_too_big_is_refused_in_one_line(tmp_path, hidden, n, why):
+    from micrograd.runs import run_to_json
+
+    doc = run_to_json(Trainer(Config(n=30)), [])
+    doc["config"].update(hidden=hidden, n=n)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    for args in (["--headless", "--steps", "1"], []):
+        proc = run(*args, "--load", str(path), timeout=60)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and why in lines[0], proc.stderr[-2000:]

@@ -134,22 +134,34 @@ def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
 
 
 def app(args: argparse.Namespace, config: Config) -> int:
-    """The Textual app: a new run of config, or the run in --load."""
+    """The Textual app: a new run of config, or the run in --load.
+
+    Until the app takes the terminal (raw mode), ctrl+c is SIGINT: while a big model is
+    built and evaluated for its first frame it ends the program with 128 + SIGINT and
+    one line, as a signal ends the headless run."""
+    import signal
+
     from tui.cli import EXIT_USAGE, fail
 
-    missing = not_a_terminal()
-    if missing is not None:
-        fail(
-            f"the app needs a terminal, and its {missing} is not one "
-            "(--headless trains without one, printing JSON lines)",
-            EXIT_USAGE,
-        )
-    from tui.app import run_app
+    try:
+        loaded = load(args) if args.load is not None else None  # a bad file says so first
+        missing = not_a_terminal()
+        if missing is not None:
+            fail(
+                f"the app needs a terminal, and its {missing} is not one "
+                "(--headless trains without one, printing JSON lines)",
+                EXIT_USAGE,
+            )
+        from tui.app import run_app
 
-    if args.load is None:
-        return run_app(config, save_dir=args.save_dir)
-    trainer, history = load(args)
-    return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
+        if loaded is None:
+            return run_app(config, save_dir=args.save_dir)
+        trainer, history = loaded
+        return run_app(trainer.config, trainer=trainer, history=history, save_dir=args.save_dir)
+    except KeyboardInterrupt:
+        with suppress(OSError, ValueError):
+            print("micrograd-tui: stopped by SIGINT before the first frame", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 def not_a_terminal() -> str | None:

@@ -28,9 +28,10 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from micrograd.runs import LAST_STEP, save_new_run
-from micrograd.training import Config, Diverged, Trainer
+from micrograd.training import OVERFLOWING_WEIGHTS, Config, Diverged, Trainer, param_count
 from tui.messages import (
     CheckProgress,
+    FirstNumbers,
     Progress,
     Record,
     RunSaved,
@@ -89,6 +90,12 @@ Mode = Literal["train", "step", "reset"]
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
 
+EAGER_START = 2_000_000
+"""Up to this many parameters x points the start's numbers (step 0's losses, the class
+counts) are measured before the first frame (at most ~0.2 s); a bigger model's after
+it, in a worker, so the screen is not blank for seconds (8 s at 6 layers of 32 and
+n = 20,000)."""
+
 PROGRESS_INTERVAL = 0.2
 """Seconds between the gradient check's progress reports while its view waits."""
 
@@ -114,6 +121,8 @@ below, it shows the training panel and the loss curve only."""
 
 TALL = 40
 """From this many rows the side column shows all of SLOTS at once."""
+
+TRAINING_HINT = "Training: space pauses, s pauses and takes one step."
 
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
@@ -291,9 +300,17 @@ class MicrogradApp(App[int]):
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
-        self.history: list[Record] = list(self._run_history) or [initial_record(self.trainer)]
+        self._measure_later = param_count(self.config.hidden) * self.config.n > EAGER_START
+        """Are the start's numbers measured after the first frame (see EAGER_START)?"""
+        first = (
+            Record(self.trainer.step_count, *[math.nan] * 4)  # until measured
+            if self._measure_later
+            else initial_record(self.trainer)
+        )
+        self.history: list[Record] = list(self._run_history) or [first]
         """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
-        if self.history[0].step == 1:  # a loaded run's: its step 0 again, from the seed
+        if self.history[0].step == 1 and not self._measure_later:
+            # a loaded run's: its step 0 again, from the seed
             self.history.insert(0, initial_record(Trainer(self.config)))
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
@@ -325,7 +342,11 @@ class MicrogradApp(App[int]):
         """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
         self._view_show_cost = 0.0
         """Seconds the event loop took to show the views' last snapshots."""
-        self._class_counts = ClassSnapshot.of(self.trainer)
+        self._class_counts = (
+            ClassSnapshot(self.trainer.step_count, ((0,) * 3,) * 3)  # until measured
+            if self._measure_later
+            else ClassSnapshot.of(self.trainer)
+        )
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
@@ -389,6 +410,15 @@ class MicrogradApp(App[int]):
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
         self.show_message(*self.hint())
+        if self._measure_later:
+            self.show_message(
+                f"Measuring the model on {self.config.n:,} points for its first numbers…",
+                "Measuring the model's first numbers…",
+            )
+            self.measure_start(self._generation)
+        if self.trainer.outputs_overflow():  # a run file's weights: diverged already
+            step = self.trainer.step_count + 1
+            self.post_message(TrainingDiverged(self._generation, step, OVERFLOWING_WEIGHTS))
         heartbeat = os.environ.get(HEARTBEAT_ENV)
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
@@ -663,7 +693,7 @@ class MicrogradApp(App[int]):
             self._dropped_steps = 0
         self._keep_training.set()
         self.state = "running"
-        self.show_message("Training: space pauses, s pauses and takes one step.")
+        self.show_message(TRAINING_HINT)
         self.run_trainer("train", self._generation)
 
     def pause(self) -> None:
@@ -764,6 +794,35 @@ class MicrogradApp(App[int]):
                 self.post_message(Progress(generation, [record], Snapshot.of(trainer), None))
                 self.post_views(trainer, generation, force=True)
             yield trainer
+
+    @work(thread=True, exit_on_error=False, group="start")
+    def measure_start(self, generation: int) -> None:
+        """A big model's start: its current step's record and class counts, and a loaded
+        run's step 0 from the seed, measured after the first frame."""
+        with self.holding_trainer() as trainer:
+            if generation != self._generation:
+                return  # reset first: that posted step 0's numbers
+            record = None if self._run_history else initial_record(trainer)
+            step_zero = None
+            if self._run_history and self._run_history[0].step == 1:
+                step_zero = initial_record(Trainer(self.config))
+            classes = ClassSnapshot.of(trainer)
+            self.post_message(FirstNumbers(generation, record, step_zero, classes))
+
+    @on(FirstNumbers)
+    def on_first_numbers(self, message: FirstNumbers) -> None:
+        if message.generation != self._generation:
+            return
+        if message.record is not None and self.history[-1].step == message.record.step:
+            self.history[-1] = message.record
+        if message.step_zero is not None and self.history[0].step == 1:
+            self.history.insert(0, message.step_zero)
+        self._class_counts = message.classes
+        self.query_one(ClassView).update_snapshot(message.classes)
+        self.query_one(MetricsPanel).record = self.history[-1]
+        self.query_one(LossCurve).history = self.history
+        if self.state == "paused":
+            self.show_message(*self.hint())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="views")
     def run_views(self, view: View, generation: int) -> None:
@@ -926,6 +985,15 @@ class MicrogradApp(App[int]):
         self._keep_training.clear()
         self.state = "diverged"
         step, lr, wd = message.step, self.config.lr, self.config.weight_decay
+        if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
+            self.show_message(
+                f"Diverged: the loaded weights of step {step - 1} make the model's outputs "
+                "overflow, so no step can be taken. r starts the run over from step 0.",
+                f"Diverged: step {step - 1}'s loaded weights overflow; r starts over.",
+                "Loaded weights overflow; r starts over.",
+                error=True,
+            )
+            return
         kept = (
             f"Diverged at step {step}: {message.what}, so that update was not applied (the "
             f"weights of step {step - 1} are kept)."

@@ -12,7 +12,17 @@ from typing import NoReturn
 
 from micrograd.data import MASK64
 from micrograd.runs import NOT_REPLACEABLE, replaceable
-from micrograd.training import MAX_N, MIN_N, Config
+from micrograd.training import (
+    MAX_LAYERS,
+    MAX_N,
+    MAX_NEURON_POINTS,
+    MAX_PARAM_POINTS,
+    MAX_PARAMS,
+    MAX_WIDTH,
+    MIN_N,
+    Config,
+    size_problem,
+)
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
@@ -53,8 +63,10 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected a comma list of layer sizes such as 8 or 16,16, got {text!r}"
         ) from None
-    if not sizes or any(not 1 <= s <= 1024 for s in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be from 1 to 1024, got {text!r}")
+    if not sizes or any(not 1 <= s <= MAX_WIDTH for s in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be from 1 to {MAX_WIDTH}, got {text!r}")
+    if len(sizes) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_LAYERS} hidden layers, got {len(sizes)}")
     return sizes
 
 
@@ -75,7 +87,11 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
-        help="hidden layer sizes, e.g. 8 or 16,16 (default 8)",
+        help=f"hidden layer sizes, e.g. 8 or 16,16 (default 8): at most {MAX_LAYERS} layers of "
+        f"1 to {MAX_WIDTH} neurons and {MAX_PARAMS:,} parameters; with --n at most "
+        f"{MAX_PARAM_POINTS // 10**6} million parameters x points and "
+        f"{MAX_NEURON_POINTS // 10**6} million neurons x points (what trains here in a few "
+        "GB; 6 layers of 32 fit --n 20000)",
     )
     p.add_argument("--lr", type=finite_float, help="AdamW learning rate (default 0.1)")
     p.add_argument(
@@ -145,6 +161,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
     if not MIN_N <= args.n <= MAX_N:
         parser.error(f"argument --n: must be from {MIN_N} to {MAX_N}, got {args.n}")
+    if problem := size_problem(MIN_N, args.hidden):  # too big whatever --n
+        parser.error(f"argument --hidden: {problem}")
+    if problem := size_problem(args.n, args.hidden):
+        parser.error(f"arguments --hidden and --n: {problem}")
     if args.lr <= 0:
         parser.error(f"argument --lr: must be above 0, got {args.lr:g}")
     if args.weight_decay < 0:

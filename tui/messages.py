@@ -92,6 +92,18 @@ class CheckProgress(Message):
 
 
 @dataclass
+class FirstNumbers(Message):
+    """A big model's numbers at the start, measured after the first frame."""
+
+    generation: int
+    record: Record | None
+    """The current step's record (None: a loaded run's history holds it)."""
+    step_zero: Record | None
+    """A loaded run's step 0, from the seed, if its history starts at step 1."""
+    classes: ClassSnapshot
+
+
+@dataclass
 class TrainingDiverged(Message):
     """A step would have made the loss or the weights non-finite; nothing was applied."""
 
@@ -117,6 +129,7 @@ class RunSaved(Message):
 
 
 __all__ = [
+    "FirstNumbers",
     "Progress",
     "Record",
     "RunSaved",

@@ -37,6 +37,12 @@ def columns_for(width: int) -> tuple[str, ...]:
     return COLUMNS if width >= NARROW else tuple(k for k in COLUMNS if k not in ("m", "v"))
 
 
+MAX_ROWS = 300
+"""The most rows the table holds: a bigger model's first MAX_ROWS in the chosen order
+(place, |grad| or |update|). Textual's DataTable lays out and updates every row it
+holds on the event loop, about a millisecond each, so all of a big model's would stall
+the keys for seconds at every snapshot."""
+
 NONE = "—"
 """A grad or an update before the first step."""
 
@@ -170,8 +176,22 @@ class ParamTableScreen(Screen[None]):
     def update_snapshot(self, snapshot: ParamSnapshot) -> None:
         """Show newer numbers; the order and the cursor's parameter are kept."""
         old, self.snapshot = self.snapshot, snapshot
-        same = old is not None and [r.name for r in old.rows] == [r.name for r in snapshot.rows]
+        if len(snapshot.rows) > MAX_ROWS:  # the same parameters shown: update them in place
+            same = {r.name for r in self.shown_rows()} == {k.value for k in self.table.rows}
+        else:
+            same = old is not None and [r.name for r in old.rows] == [r.name for r in snapshot.rows]
         self._fill(rebuild=not same)
+
+    def shown_rows(self) -> Sequence[ParamRow]:
+        """The rows the table holds: every one, or a bigger model's first MAX_ROWS in
+        the chosen order (see MAX_ROWS)."""
+        rows = self.snapshot.rows if self.snapshot is not None else ()
+        if len(rows) <= MAX_ROWS:
+            return rows
+        order = sorted(
+            range(len(rows)), key=lambda i: sort_key(self.sort_by, rows[i], i), reverse=True
+        )
+        return [rows[i] for i in order[:MAX_ROWS]]
 
     def row_names(self) -> list[str]:
         """The parameters' names in the order shown."""
@@ -202,12 +222,12 @@ class ParamTableScreen(Screen[None]):
                 for key in self.columns:
                     label = Text(key, justify="left" if key == "name" else "right")
                     table.add_column(label, key=key, width=WIDTHS[key])
-            for row in snap.rows if snap else ():
+            for row in self.shown_rows():
                 cells = self._cells(row)
                 table.add_row(*(cells[k] for k in self.columns), key=row.name)
         else:
             assert snap is not None
-            for row in snap.rows:
+            for row in self.shown_rows():
                 for key, cell in self._cells(row).items():
                     if key != "name" and key in self.columns:
                         table.update_cell(row.name, key, cell)
@@ -235,11 +255,14 @@ class ParamTableScreen(Screen[None]):
             text = " · waiting for the trainer"
         else:
             head = f" · step {snap.step} · {order[self.sort_by]}"
+            total = len(snap.rows)
+            count = f"{total}" if total <= MAX_ROWS else f"first {MAX_ROWS} of {total:,}"
             # the grads are the last update's, taken before it: c checks the current weights
             whose = f"step {snap.step}'s" if snap.stepped else "— until a step"
             text = fitting(
                 [
-                    f" · {len(snap.rows)}{head} · grad, update: {whose}",
+                    f" · {count}{head} · grad, update: {whose}",
+                    *([f" · {count}{head}"] if total > MAX_ROWS else []),
                     f"{head} · grad, update: {whose}",
                     f"{head} · grads: {whose}",
                     head,
@@ -249,6 +272,8 @@ class ParamTableScreen(Screen[None]):
         self.query_one("#params-title", Static).update(Text.assemble(("parameters", "bold"), text))
 
     def watch_sort_by(self) -> None:
+        if self.snapshot is not None and len(self.snapshot.rows) > MAX_ROWS:
+            self._fill(rebuild=True)  # another order: other parameters come first
         self._sort()
         self._show_title()
         self.table.move_cursor(row=0, animate=False)
@@ -260,4 +285,4 @@ class ParamTableScreen(Screen[None]):
         self.dismiss()
 
 
-__all__ = ["ParamRow", "ParamSnapshot", "ParamTableScreen"]
+__all__ = ["MAX_ROWS", "ParamRow", "ParamSnapshot", "ParamTableScreen"]

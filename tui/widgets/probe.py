@@ -159,7 +159,7 @@ class ProbePanel(Widget, can_focus=True):
 
     def predicted(self) -> int | None:
         probs = self.probabilities()
-        return None if probs is None else argmax(probs)
+        return None if probs is None or not all(map(math.isfinite, probs)) else argmax(probs)
 
     def update_snapshot(self, weights: Weights) -> None:
         """New weights after a step: the probabilities follow."""
@@ -218,14 +218,19 @@ class ProbePanel(Widget, can_focus=True):
         if probs is None:
             lines.append(Text("no model yet", style="dim"))
         else:
-            best = argmax(probs)
-            head.append(" → ", style="dim").append_text(class_name(best))
+            # weights that overflow (a divergence) give NaN: empty bars, no prediction
+            finite = all(map(math.isfinite, probs))
+            best = argmax(probs) if finite else None
+            if best is None:
+                head.append(" → outputs overflow", style="dim")
+            else:
+                head.append(" → ", style="dim").append_text(class_name(best))
             bars = Table.grid(padding=(0, 1))
             bars.add_column(no_wrap=True)
             bars.add_column(no_wrap=True)
             bars.add_column(justify="right", no_wrap=True)
             for k, p in enumerate(probs):
-                filled = round(p * BAR_WIDTH)
+                filled = round(p * BAR_WIDTH) if finite else 0
                 bar = Text("█" * filled + "·" * (BAR_WIDTH - filled), style=class_name(k).style)
                 bars.add_row(
                     class_name(k), bar, Text(f"{p:.3f}", style="bold" if k == best else "")
