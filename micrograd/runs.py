@@ -34,8 +34,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from micrograd.data import MASK64
-from micrograd.training import Config, Trainer
+from micrograd.config import Config, ConfigError
+from micrograd.training import Trainer
 
 FORMAT = "micrograd-tui-run"
 VERSION = 1
@@ -504,8 +504,6 @@ def _config(obj: Any) -> Config:
         if not _is_int(obj[key]):
             raise RunFileError(f'"config.{key}" must be an integer, got {_kind(obj[key])}')
     seed = obj["seed"]
-    if not 0 <= seed <= MASK64 or seed & MASK64 == 0:
-        raise RunFileError(f'"config.seed" must be from 1 to 2**64 - 1, got {seed}')
     hidden = obj["hidden"]
     if not isinstance(hidden, list) or not all(_is_int(h) for h in hidden):
         raise RunFileError(f'"config.hidden" must be a list of integers, got {_kind(hidden)}')
@@ -526,10 +524,9 @@ def _config(obj: Any) -> Config:
             eps=obj["eps"],
             weight_decay=obj["weight_decay"],
         )
-    except ValueError as e:
-        raise RunFileError(f'"config": {e}') from None
-    if config.eps == 0:  # Config allows it (AdamW copes), but no run of ours saves it
-        raise RunFileError('"config.eps" must be above 0 (AdamW adds it to sqrt(v)), got 0')
+    except ConfigError as e:
+        fields = e.names(lambda field: '"config.' + field + '"')
+        raise RunFileError(f"{fields} {e.message}") from None
     return config
 
 

@@ -434,6 +434,6 @@ def test_a_run_file_with_eps_zero_is_refused_in_one_line(tmp_path):
     path.write_text(json.dumps(doc))
     err = one_line_error(run("--headless", "--load", path, "--steps", "5"), 2)
     assert err == (
-        f'micrograd-tui: error: argument --load: {path}: "config.eps" must be above 0 '
-        "(AdamW adds it to sqrt(v)), got 0\n"
+        f'micrograd-tui: error: argument --load: {path}: "config.eps" must be a finite '
+        "number > 0 (AdamW adds it to sqrt(v)), got 0\n"
     )

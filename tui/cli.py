@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from micrograd.data import MASK64
+from micrograd.config import ConfigError
 from micrograd.runs import NOT_REPLACEABLE, replaceable
 from micrograd.training import (
     MAX_LAYERS,
@@ -21,7 +21,6 @@ from micrograd.training import (
     MAX_WIDTH,
     MIN_N,
     Config,
-    size_problem,
 )
 
 EXIT_USAGE = 2
@@ -63,10 +62,6 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected a comma list of layer sizes such as 8 or 16,16, got {text!r}"
         ) from None
-    if not sizes or any(not 1 <= s <= MAX_WIDTH for s in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be from 1 to {MAX_WIDTH}, got {text!r}")
-    if len(sizes) > MAX_LAYERS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_LAYERS} hidden layers, got {len(sizes)}")
     return sizes
 
 
@@ -159,20 +154,6 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
             parser.error(f"argument --{flag.replace('_', '-')}: works only with --headless")
     if args.eval_every < 1:
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
-    if not MIN_N <= args.n <= MAX_N:
-        parser.error(f"argument --n: must be from {MIN_N} to {MAX_N}, got {args.n}")
-    if problem := size_problem(MIN_N, args.hidden):  # too big whatever --n
-        parser.error(f"argument --hidden: {problem}")
-    if problem := size_problem(args.n, args.hidden):
-        parser.error(f"arguments --hidden and --n: {problem}")
-    if args.lr <= 0:
-        parser.error(f"argument --lr: must be above 0, got {args.lr:g}")
-    if args.weight_decay < 0:
-        parser.error(f"argument --weight-decay: must not be negative, got {args.weight_decay:g}")
-    if args.seed >= 2**64:
-        parser.error(f"argument --seed: must be below 2**64, got {args.seed}")
-    if args.seed & MASK64 == 0:
-        parser.error("argument --seed: must be from 1 to 2**64 - 1 (xorshift never leaves 0)")
     check_files(parser, args)
     try:
         config = Config(
@@ -182,8 +163,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
             lr=args.lr,
             weight_decay=args.weight_decay,
         )
-    except ValueError as e:
-        parser.error(str(e))
+    except ConfigError as e:
+        plural = "s" if "," in e.field else ""
+        parser.error(
+            f"argument{plural} {e.names(lambda f: '--' + f.replace('_', '-'))}: {e.message}"
+        )
     return args, config
 
 
