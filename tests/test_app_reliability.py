@@ -123,7 +123,7 @@ async def test_a_save_that_fails_in_an_unforeseen_way_says_so(tmp_path: Path, mo
     def save_new_run(*args: object) -> None:
         raise RuntimeError("Symlink loop from 'x'")
 
-    monkeypatch.setattr("tui.app.save_new_run", save_new_run)
+    monkeypatch.setattr("tui.session.save_new_run", save_new_run)
     app = MicrogradApp(Config(), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)
@@ -229,7 +229,7 @@ async def test_s_presses_beyond_the_queue_say_they_were_dropped() -> None:
 
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
-        with app._trainer_lock:  # the worker waits: the presses queue up
+        with app.session.trainer_lock:  # the worker waits: the presses queue up
             await pilot.press(*["s"] * (MAX_PENDING_STEPS + 8))
             assert "8 s presses were dropped" in message(app)
         await wait_until(pilot, lambda: idle(app), timeout=60)
@@ -251,7 +251,7 @@ async def test_a_flood_of_s_presses_never_runs_away_and_the_ui_stays_live() -> N
 
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
-        with app._trainer_lock:  # the worker waits while 200 presses arrive
+        with app.session.trainer_lock:  # the worker waits while 200 presses arrive
             await pilot.press(*["s"] * 200)
         await wait_until(pilot, lambda: idle(app), timeout=60)
         assert app.step_count == MAX_PENDING_STEPS  # the queue's bound, not the presses'
@@ -466,7 +466,7 @@ async def test_s_right_after_r_steps_the_fresh_run_never_the_old_one() -> None:
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(3):
             await step(pilot, app)
-        with app._trainer_lock:  # both workers queue: the step's cancels the reset's
+        with app.session.trainer_lock:  # both workers queue: the step's cancels the reset's
             await pilot.press("r", "s")
             await pilot.pause(0.1)
         await wait_until(pilot, lambda: app.step_count == 1 and idle(app))

@@ -54,7 +54,7 @@ async def test_shrinking_back_names_the_next_panel_again() -> None:
         await settle(pilot)
         assert hints(app)["probe"] == "v classes"
         await step(pilot, app)  # the class view, hidden again, is no longer computed
-        assert "classes" not in app._open_views
+        assert "classes" not in app.session.open_views
 
 
 @pytest.mark.parametrize(("start", "end"), [((60, 20), (100, 30)), ((100, 30), (60, 20))])

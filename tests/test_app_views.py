@@ -64,7 +64,7 @@ async def test_g_shows_the_first_samples_graph_and_follows_each_step() -> None:
         assert screen.tree.cursor_node is screen._by_path[deep]
         await pilot.press("escape")
         assert not isinstance(app.screen, GraphScreen)
-        assert "graph" not in app._open_views
+        assert "graph" not in app.session.open_views
 
 
 async def test_the_graph_trees_lines_show_off_the_cursors_branch() -> None:
@@ -121,7 +121,7 @@ async def test_c_checks_every_gradient_against_central_differences() -> None:
         assert isinstance(app.screen, ParamTableScreen)
         assert len(app.screen_stack) == 2
         await settle(pilot)
-        assert app._open_views == {"params"}
+        assert app.session.open_views == {"params"}
 
 
 async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> None:
@@ -216,7 +216,7 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         px, py, label = await on_sample(pilot, app, 7)
         probe = app.query_one(ProbePanel)
         await pilot.press("enter")
-        assert app.sample.index == 7 and app.sample.point == (px, py)
+        assert app.session.sample.index == 7 and app.session.sample.point == (px, py)
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GraphScreen)
@@ -226,7 +226,7 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         await pilot.press("escape")
         probe.cursor = (1.9, -1.9)  # no data there: a probe point, labelled with 2
         await pilot.press("enter", "2")
-        assert app.sample.index is None and app.sample.target == 2
+        assert app.session.sample.index is None and app.session.sample.target == 2
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GraphScreen)
@@ -257,10 +257,11 @@ async def test_enter_does_not_select_a_point_drawn_in_another_cell() -> None:
             pytest.fail("no such point in the data")
         probe.cursor = (x, y)
         await pilot.press("enter")
-        assert app.sample.index is None and app.sample.point == (x, y)  # a probe point
+        sample = app.session.sample
+        assert sample.index is None and sample.point == (x, y)  # a probe point
         probe.cursor = (centre(px, w), y)  # on the point's own cell
         await pilot.press("enter")
-        assert app.sample.index == in_cell(points, *probe.cursor, w, h) is not None
+        assert app.session.sample.index == in_cell(points, *probe.cursor, w, h) is not None
 
 
 async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_back() -> None:
@@ -271,13 +272,14 @@ async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_
         _, _, label = await on_sample(pilot, app, 7)
         probe = app.query_one(ProbePanel)
         await pilot.press("enter", str((label + 1) % 3))
-        assert app.sample.index is None  # relabelled: a probe point
+        assert app.session.sample.index is None  # relabelled: a probe point
         await pilot.press(str(label))
-        assert app.sample.index == 7 and app.sample.target == label  # sample #7 again
+        sample = app.session.sample
+        assert sample.index == 7 and sample.target == label  # sample #7 again
         probe.cursor = (1.9, -1.9)  # no data there
         await pilot.press("2", "enter")
-        assert app.sample.index is None
-        assert app.sample.target == app.trainer.predict([1.9, -1.9])
+        assert app.session.sample.index is None
+        assert app.session.sample.target == app.trainer.predict([1.9, -1.9])
 
 
 async def test_selecting_says_so_where_the_probe_panel_is_hidden() -> None:
@@ -317,7 +319,7 @@ async def test_the_class_view_is_the_validation_confusion_matrix() -> None:
             assert [list(r) for r in view.snapshot.counts] == confusion_matrix(t, t.val_split)
         await pilot.press("v")
         await settle(pilot)
-        assert app.slot == "model" and "classes" not in app._open_views
+        assert app.slot == "model" and "classes" not in app.session.open_views
 
 
 async def test_views_refresh_while_training() -> None:
@@ -404,10 +406,10 @@ async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
 
 async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> None:
     """With a bigger model the check took seconds and its view said only "computing…"."""
-    import tui.app
+    import tui.session
     from tui.widgets.grad_check import GradCheckScreen
 
-    monkeypatch.setattr(tui.app, "PROGRESS_INTERVAL", 0.0)  # report every parameter
+    monkeypatch.setattr(tui.session, "PROGRESS_INTERVAL", 0.0)  # report every parameter
     shown: list[tuple[int, int]] = []
     show = GradCheckScreen.show_progress
 
@@ -478,9 +480,9 @@ async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> 
 async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypatch) -> None:
     """With --hidden 16,16 --n 1000 a check takes ~30 s: run between two steps it stalled
     training, and its view said "computing…" all along."""
-    import tui.app
+    import tui.session
 
-    monkeypatch.setattr(tui.app, "CHECK_BUDGET", 0.0)  # every check is too long
+    monkeypatch.setattr(tui.session, "CHECK_BUDGET", 0.0)  # every check is too long
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -7,10 +7,8 @@ import gc
 import math
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -27,20 +25,25 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.runs import LAST_STEP, save_new_run
-from micrograd.training import OVERFLOWING_WEIGHTS, Config, Diverged, Trainer, param_count
-from tui.messages import (
+from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
+from tui.messages import Record, SessionNews, Snapshot
+from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
+from tui.session import (
+    MAX_PENDING_STEPS,
     CheckProgress,
     FirstNumbers,
+    Mode,
     Progress,
-    Record,
     RunSaved,
-    Snapshot,
     TrainingDiverged,
+    TrainingSession,
     TrainingStopped,
+    View,
     ViewSnapshots,
+    from_dict,
+    initial_record,
+    one_line,
 )
-from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassSnapshot, ClassView
 from tui.widgets.fitting import fitting
@@ -56,11 +59,9 @@ from tui.widgets.probe import ProbePanel, Sample
 if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
     from tui.widgets.graph_view import GraphSnapshot
 
-KEY_PRIORITY = 0.25
-"""Seconds after a key press during which the worker yields longer (YIELD_AFTER_KEY every
-poll, about 1 ms of work at n = 1000), so the event loop answers the key promptly."""
-
-YIELD_AFTER_KEY = 0.002
+KEY_ANSWER_LIMIT = 0.1
+"""Seconds after a key at most until the worker goes on at full speed, should no frame
+be drawn for the key (one that changes nothing on screen)."""
 
 WORKER_NICE = 10
 """How much nicer than the app the training thread runs (Linux, per thread). With cores to
@@ -68,16 +69,9 @@ spare nothing changes; when they are short (2 cores, other programs busy), the e
 the input thread and the terminal get one first: steadier frames and key answers, while
 training then slows (by ~30% against two busy loops on 2 cores)."""
 
-PANEL_INTERVAL = 0.1
-"""Seconds between the worker's messages while running: about 10 panel updates a second."""
-
 PLOT_INTERVAL = 0.3
 """Seconds between redraws of the boundary and the loss curve while running, however fast
 the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
-
-MAX_PENDING_STEPS = 32
-"""Single-step presses queued beyond this are dropped (with a bell and a message), so
-holding `s` never runs away; tapping at ten a second loses none."""
 
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
@@ -85,32 +79,11 @@ MIN_SIZE = (60, 20)
 HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
 """If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
 
-Mode = Literal["train", "step", "reset"]
-
-View = Literal["graph", "params", "gradcheck", "classes"]
-"""The inside views the worker computes snapshots for, while they are open."""
-
 EAGER_START = 2_000_000
 """Up to this many parameters x points the start's numbers (step 0's losses, the class
 counts) are measured before the first frame (at most ~0.2 s); a bigger model's after
 it, in a worker, so the screen is not blank for seconds (8 s at 6 layers of 32 and
 n = 20,000)."""
-
-PROGRESS_INTERVAL = 0.2
-"""Seconds between the gradient check's progress reports while its view waits."""
-
-VIEW_SHARE = 0.1
-"""While training, the open views may take about this share of the time: their next
-snapshots wait ten times what the last ones cost to make (worker) and show (event loop),
-so a big model's views stay live without stalling training or keys."""
-
-CHECK_BUDGET = 0.5
-"""Seconds a gradient check may take between two training steps; a longer one (a bigger
-model) waits for a pause, and its view says so."""
-
-GRADCHECK_INTERVAL = 1.0
-"""Least seconds between gradient checks while training; a check that costs more than a
-tenth of this spaces them further, so training keeps at least 90% of the worker."""
 
 SLOTS = ("probe", "classes", "model")
 """The panels that share the side column's slot in short terminals, in `v` order."""
@@ -141,52 +114,6 @@ def size_classes(
         on = max(reached)[1] if reached else None
         classes.update((name, name == on) for _, name in breakpoints)
     return classes
-
-
-def check_cost(trainer: Trainer) -> float:
-    """About how many seconds a gradient check of trainer takes: two evaluations of the
-    training split per parameter (one evaluation is timed here)."""
-    started = time.perf_counter()
-    trainer.evaluate(trainer.train_split)
-    return 2 * len(trainer.optimizer.params) * (time.perf_counter() - started)
-
-
-def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
-    """A step's record: the training numbers given, validation measured now."""
-    val_loss, val_acc = trainer.evaluate(trainer.val_split)
-    return Record(step, train_loss, train_acc, val_loss, val_acc)
-
-
-def initial_record(trainer: Trainer) -> Record:
-    """The current step (0 after a reset): both splits evaluated on the current weights."""
-    return record_of(trainer, trainer.step_count, *trainer.evaluate(trainer.train_split))
-
-
-def as_dict(record: Record) -> dict[str, float | int]:
-    """A record in the shape of a headless JSON line, as saved runs keep them."""
-    return {
-        "step": record.step,
-        "train_loss": record.train_loss,
-        "train_acc": record.train_acc,
-        "val_loss": record.val_loss,
-        "val_acc": record.val_acc,
-    }
-
-
-def from_dict(entry: dict) -> Record:
-    """A saved run's history entry as a Record (a missing or null metric is NaN)."""
-
-    def metric(key: str) -> float:
-        value = entry.get(key)
-        return math.nan if value is None else float(value)
-
-    return Record(
-        int(entry["step"]),
-        metric("train_loss"),
-        metric("train_acc"),
-        metric("val_loss"),
-        metric("val_acc"),
-    )
 
 
 class MainScreen(Screen):
@@ -288,15 +215,20 @@ class MicrogradApp(App[int]):
         super().__init__(ansi_color=True)
         self.terminal = TerminalGuard.of_stdio()
         """The terminal's settings as found, its signals and its hang-up (a real one only)."""
-        self.trainer = trainer if trainer is not None else Trainer(config or Config())
-        """Owned by the worker while one runs: the main thread touches it only before."""
-        self.config = self.trainer.config
-        self.save_dir = Path(save_dir)
-        """Where `w` writes runs."""
-        self._run_history: list[Record] = [from_dict(h) for h in history or []]
-        """Every step's record since step 0, for saving (worker-owned; the same immutable
-        records as the UI's history, so a long run does not keep each one twice)."""
-        self._save_requested = threading.Event()
+        trainer = trainer if trainer is not None else Trainer(config or Config())
+        self.config = trainer.config
+        (x0, y0), label0 = trainer.train_split[0]
+        self.session = TrainingSession(
+            trainer,
+            [from_dict(h) for h in history or []],
+            Sample((float(x0), float(y0)), label0, 0),
+            lambda news: self.post_message(SessionNews(news)),
+            save_dir,
+        )
+        """The run and the worker's protocol: the app's keys request, its workers run it."""
+        self.trainer = trainer
+        """The session's: touched here only before a worker runs, and by the views."""
+        self.save_dir = self.session.save_dir
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
@@ -307,7 +239,7 @@ class MicrogradApp(App[int]):
             if self._measure_later
             else initial_record(self.trainer)
         )
-        self.history: list[Record] = list(self._run_history) or [first]
+        self.history: list[Record] = list(self.session.run_history) or [first]
         """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
         if self.history[0].step == 1 and not self._measure_later:
             # a loaded run's: its step 0 again, from the seed
@@ -315,33 +247,9 @@ class MicrogradApp(App[int]):
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
-        self._generation = 0
-        self._keep_training = threading.Event()
-        self._pending_steps = 0
-        self._pending_lock = threading.Lock()
-        self._dropped_steps = 0
-        """s presses dropped since the last burst of them began (the queue was full)."""
-        self._trainer_lock = threading.Lock()
-        self._reset_requested = threading.Event()
-        self._key_until = 0.0
-        """Until when (time.monotonic()) the worker gives way to the UI: just after a key."""
-        """Set by `r`; whichever worker next holds the trainer resets it first."""
         self._plots_due = 0.0
         self._plots_asked = self._plots_shown = 0
         """Plot updates asked for and done: one update serves all asked before it."""
-        (x0, y0), label0 = self.trainer.train_split[0]
-        self.sample = Sample((float(x0), float(y0)), label0, 0)
-        """The sample the graph view explains: the first training point until enter."""
-        self._open_views: frozenset[View] = frozenset()
-        """Views the worker computes snapshots for: replaced whole, never mutated, so the
-        worker reads a consistent set without a lock."""
-        self._gradcheck_due = 0.0
-        self._views_due = 0.0
-        """While training: when the views' next snapshots are due (see VIEW_SHARE)."""
-        self._check_cost: float | None = None
-        """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
-        self._view_show_cost = 0.0
-        """Seconds the event loop took to show the views' last snapshots."""
         self._class_counts = (
             ClassSnapshot(self.trainer.step_count, ((0,) * 3,) * 3)  # until measured
             if self._measure_later
@@ -402,7 +310,7 @@ class MicrogradApp(App[int]):
         self.query_one("#model").border_title = "model"
         self.query_one("#probe").border_title = "probe"
         self.query_one("#classes").border_title = "validation classes"
-        self.query_one(ProbePanel).sample = self.sample
+        self.query_one(ProbePanel).sample = self.session.sample
         self.watch_slot(self.slot)
         self.query_one("#plot-box").border_subtitle = self.plot_legend()
         self.query_one("#loss").border_title = "loss"
@@ -415,10 +323,11 @@ class MicrogradApp(App[int]):
                 f"Measuring the model on {self.config.n:,} points for its first numbers…",
                 "Measuring the model's first numbers…",
             )
-            self.measure_start(self._generation)
+            self.measure_start(self.session.generation)
         if self.trainer.outputs_overflow():  # a run file's weights: diverged already
             step = self.trainer.step_count + 1
-            self.post_message(TrainingDiverged(self._generation, step, OVERFLOWING_WEIGHTS))
+            news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS)
+            self.post_message(SessionNews(news))
         heartbeat = os.environ.get(HEARTBEAT_ENV)
         if heartbeat:
             self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
@@ -433,8 +342,10 @@ class MicrogradApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             # As the key arrives, before it is passed down the screen and back up to its
-            # binding: from now the worker steps aside (see KEY_PRIORITY).
-            self._key_until = time.monotonic() + KEY_PRIORITY
+            # binding: the worker waits until the frame with the key's answer is drawn.
+            self.session.key_arrived()
+            self.call_after_refresh(self.session.key_answered)
+            self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
 
     def _beat(self) -> None:
@@ -445,7 +356,7 @@ class MicrogradApp(App[int]):
         """What the keys do while paused, longest wording first (see show_message); and
         how many s presses the full queue dropped, until the next burst of them."""
         paused = f"Paused at step {self.step_count}."
-        if dropped := self._dropped_steps:
+        if dropped := self.session.dropped_steps:
             presses = "press was" if dropped == 1 else "presses were"
             return (
                 f"{paused} {dropped} s {presses} dropped: at most {MAX_PENDING_STEPS} steps queue.",
@@ -485,23 +396,17 @@ class MicrogradApp(App[int]):
             return
         if self.state == "running":
             self.pause()
-        with self._pending_lock:
-            if self._pending_steps >= MAX_PENDING_STEPS:
-                self.bell()
-                # said until the next burst: each step's result shows the hint again
-                self._dropped_steps += 1
-                self.show_message(*self.hint())
-                return
-            if not self._pending_steps:  # a new burst
-                self._dropped_steps = 0
-            self._pending_steps += 1
+        if not self.session.request_step():  # the queue is full
+            self.bell()
+            self.show_message(*self.hint())  # says so until the next burst
+            return
         self.state = "stepping"
-        self.run_trainer("step", self._generation)
+        self.run_trainer("step", self.session.generation)
 
     def at_last_step(self) -> bool:
         """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
         update is taken, so every run stays one that saves and loads."""
-        if max(self.step_count, self.trainer.optimizer.t) < LAST_STEP:
+        if not self.session.at_last_step():
             return False
         self.bell()
         self.show_message(
@@ -514,25 +419,20 @@ class MicrogradApp(App[int]):
 
     def action_reset(self) -> None:
         """Back to step 0 with the same seed: the same initial weights and boundary."""
-        self._keep_training.clear()
-        with self._pending_lock:
-            self._pending_steps = 0
-            self._dropped_steps = 0
-        self._generation += 1
-        self._reset_requested.set()  # kept even if a later key cancels this worker
+        generation = self.session.request_reset()
         self.state = "paused"
-        self.run_trainer("reset", self._generation)
+        self.run_trainer("reset", generation)
 
     def action_save(self) -> None:
         """Save the run (config, step, weights, optimizer state, history) as JSON."""
-        self._save_requested.set()
+        self.session.request_save()
         if self.state != "running":  # else the training loop saves between two steps
             self.save_between_steps()
 
     def stop_for_signal(self, signum: int) -> None:
         """SIGTERM, SIGHUP (or the terminal gone) or SIGINT: stop the worker and leave,
         restoring the terminal (self.terminal exits anyway should that hang)."""
-        self._keep_training.clear()
+        self.session.stop()
         self.workers.cancel_group(self, "trainer")
         self.exit(128 + signum)
 
@@ -618,18 +518,18 @@ class MicrogradApp(App[int]):
             self.screen.dismiss()
         self._view_screens[view] = screen
         self.push_screen(screen, callback=lambda _: self.close_view(view, screen))
-        self.set_views(self._open_views | {view}, view)
+        self.set_views(self.session.open_views | {view}, view)
 
     def close_view(self, view: View, screen: Screen) -> None:
         if self._view_screens.get(view) is screen:  # not a newer screen of the same view
             del self._view_screens[view]
-            self.set_views(self._open_views - {view})
+            self.set_views(self.session.open_views - {view})
 
     def set_views(self, views: frozenset[View], new: View | None = None) -> None:
         """Publish the open views; if the worker is idle, compute a newly opened one now."""
-        self._open_views = views
+        self.session.open_views = views
         if new is not None and self.state in ("paused", "diverged"):
-            self.run_views(new, self._generation)
+            self.run_views(new, self.session.generation)
 
     def watch_slot(self, slot: str) -> None:
         self.query_one("#side").set_classes(f"-show-{slot}")
@@ -664,10 +564,10 @@ class MicrogradApp(App[int]):
         for name in SLOTS:
             self.query_one(f"#{name}").border_subtitle = f"v {following}" if slots == "one" else ""
         shown = (self.slot == "classes" and slots == "one") or slots == "all"
-        if shown and "classes" not in self._open_views:
-            self.set_views(self._open_views | {"classes"}, "classes")
-        elif not shown and "classes" in self._open_views:
-            self.set_views(self._open_views - {"classes"})
+        if shown and "classes" not in self.session.open_views:
+            self.set_views(self.session.open_views | {"classes"}, "classes")
+        elif not shown and "classes" in self.session.open_views:
+            self.set_views(self.session.open_views - {"classes"})
 
     def pop_screen(self) -> AwaitComplete:
         """Close the top screen (a view, the help) and let go of what Textual cached for
@@ -683,21 +583,18 @@ class MicrogradApp(App[int]):
         return closed
 
     async def action_quit(self) -> None:
-        self._keep_training.clear()
+        self.session.stop()
         self.workers.cancel_group(self, "trainer")
         self.exit(0)
 
     def play(self) -> None:
-        with self._pending_lock:
-            self._pending_steps = 0
-            self._dropped_steps = 0
-        self._keep_training.set()
+        self.session.play()
         self.state = "running"
         self.show_message(TRAINING_HINT)
-        self.run_trainer("train", self._generation)
+        self.run_trainer("train", self.session.generation)
 
     def pause(self) -> None:
-        self._keep_training.clear()  # the worker abandons its step within a few samples
+        self.session.pause()
         self.state = "paused"
         self.show_message(*self.hint())
 
@@ -705,113 +602,18 @@ class MicrogradApp(App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trainer")
     def run_trainer(self, mode: Mode, generation: int) -> None:
-        """Train, take the pending single steps, or reset; posts what changed.
-
-        Runs in a thread. Only one runs at a time (exclusive, and the trainer lock for
-        a cancelled one still finishing). It reads only thread-safe flags of the app and
-        reaches the UI only through post_message.
-        """
+        """Train, take the pending single steps, or reset (see TrainingSession.run)."""
         worker = get_current_worker()
         lower_priority(WORKER_NICE)
-
-        def stale() -> bool:
-            return worker.is_cancelled or generation != self._generation
-
-        def should_stop() -> bool:
-            # Hand the GIL to the event loop: keys stay quick mid-step. Just after a key
-            # press, step aside longer so the UI's answer is drawn at once.
-            time.sleep(YIELD_AFTER_KEY if time.monotonic() < self._key_until else 0)
-            return stale() or (mode == "train" and not self._keep_training.is_set())
-
-        with self.holding_trainer() as trainer:
-            if stale() or mode == "reset":  # the reset itself is done by holding_trainer
-                return
-            records: list[Record] = []
-            started = last_post = time.monotonic()
-            steps_since_post = 0
-            try:
-                while not should_stop():
-                    if mode == "step":
-                        with self._pending_lock:
-                            if self._pending_steps <= 0:
-                                break
-                    if max(trainer.step_count, trainer.optimizer.t) >= LAST_STEP:
-                        break  # see at_last_step
-                    result = trainer.step(should_stop=should_stop)
-                    if result is None:
-                        break
-                    if mode == "step":
-                        with self._pending_lock:
-                            self._pending_steps -= 1
-                    record = record_of(trainer, result.step, result.train_loss, result.train_acc)
-                    records.append(record)
-                    self._run_history.append(record)
-                    self.save_if_requested(trainer)
-                    steps_since_post += 1
-                    now = time.monotonic()
-                    if mode == "step" or now - last_post >= PANEL_INTERVAL:
-                        speed = steps_since_post / max(now - last_post, 1e-9)
-                        self.post_message(
-                            Progress(
-                                generation,
-                                records,
-                                Snapshot.of(trainer),
-                                speed if mode == "train" and now > started else None,
-                            )
-                        )
-                        records, last_post, steps_since_post = [], now, 0
-                        if mode == "train" and now >= self._views_due:  # single steps: once done
-                            made = self.post_views(trainer, generation, should_stop=should_stop)
-                            # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
-                            self._views_due = now + (made + self._view_show_cost) / VIEW_SHARE
-            except Diverged as e:
-                self.post_message(TrainingDiverged(generation, e.step, e.what))
-            finally:
-                if records:
-                    self.post_message(Progress(generation, records, Snapshot.of(trainer), None))
-                self.save_if_requested(trainer)
-                if not stale():  # a pause still gets the views of where it stopped
-                    self.post_views(
-                        trainer,
-                        generation,
-                        force=True,
-                        should_stop=lambda: stale() or self.steps_wanted(),
-                    )
-                self.post_message(TrainingStopped(generation))
-
-    @contextmanager
-    def holding_trainer(self) -> Iterator[Trainer]:
-        """Hold the trainer (worker threads only), first doing a reset `r` asked for:
-        a reset is never lost to a worker cancelled before it began."""
-        with self._trainer_lock:
-            trainer = self.trainer
-            if self._reset_requested.is_set():
-                self._reset_requested.clear()
-                generation = self._generation
-                trainer.reset()
-                self._run_history = []
-                record = initial_record(trainer)
-                self.post_message(Progress(generation, [record], Snapshot.of(trainer), None))
-                self.post_views(trainer, generation, force=True)
-            yield trainer
+        self.session.run(mode, generation, lambda: worker.is_cancelled)
 
     @work(thread=True, exit_on_error=False, group="start")
     def measure_start(self, generation: int) -> None:
-        """A big model's start: its current step's record and class counts, and a loaded
-        run's step 0 from the seed, measured after the first frame."""
-        with self.holding_trainer() as trainer:
-            if generation != self._generation:
-                return  # reset first: that posted step 0's numbers
-            record = None if self._run_history else initial_record(trainer)
-            step_zero = None
-            if self._run_history and self._run_history[0].step == 1:
-                step_zero = initial_record(Trainer(self.config))
-            classes = ClassSnapshot.of(trainer)
-            self.post_message(FirstNumbers(generation, record, step_zero, classes))
+        """A big model's start, measured after the first frame."""
+        self.session.measure_start(generation)
 
-    @on(FirstNumbers)
     def on_first_numbers(self, message: FirstNumbers) -> None:
-        if message.generation != self._generation:
+        if message.generation != self.session.generation:
             return
         if message.record is not None and self.history[-1].step == message.record.step:
             self.history[-1] = message.record
@@ -828,121 +630,39 @@ class MicrogradApp(App[int]):
     def run_views(self, view: View, generation: int) -> None:
         """While paused: compute a view that just opened (the trainer worker is idle)."""
         worker = get_current_worker()
-        with self.holding_trainer():
-            if worker.is_cancelled or generation != self._generation:
-                return
-            self.post_views(
-                self.trainer,
-                generation,
-                only=view,
-                should_stop=lambda: generation != self._generation or self.steps_wanted(),
-            )
+        self.session.compute_view(view, generation, lambda: worker.is_cancelled)
 
-    def steps_wanted(self) -> bool:
-        """Has a key asked for training or steps (any thread)? A paused view's long
-        gradient check then gives way: it runs again at the next pause."""
-        return self._keep_training.is_set() or self._pending_steps > 0
-
-    def post_views(
-        self,
-        trainer: Trainer,
-        generation: int,
-        force: bool = False,
-        only: View | None = None,
-        should_stop: Callable[[], bool] | None = None,
-    ) -> float:
-        """Post the open views' snapshots; call it with the trainer lock held. Returns
-        the seconds it took, the gradient check's aside.
-
-        The gradient check runs at most once per GRADCHECK_INTERVAL unless forced (after
-        the last step of a run of steps, or when its view opens while paused).
-        """
-        views = self._open_views if only is None else self._open_views & {only}
-        if not views:
-            return 0.0
-        now = time.monotonic()
-        graph = params = check = classes = None
-        check_seconds = 0.0
-        if "graph" in views:
-            from tui.widgets.graph_view import GraphSnapshot
-
-            sample = self.sample
-            graph = GraphSnapshot.of(trainer, sample.point, sample.target)
-        if "params" in views:
-            from tui.widgets.param_table import ParamSnapshot
-
-            params = ParamSnapshot.of(trainer)
-        if "classes" in views:
-            classes = ClassSnapshot.of(trainer)
-        if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
-            from tui.widgets.grad_check import GradCheckSnapshot
-
-            estimate = 0.0
-            if not (force or only):  # training: is there time for it between two steps?
-                if self._check_cost is None:
-                    self._check_cost = check_cost(trainer)
-                estimate = self._check_cost
-            if estimate > CHECK_BUDGET:  # too long between two steps: at the next pause
-                self.post_message(CheckProgress(generation, 0, 0, estimate))
-                self._gradcheck_due = now + GRADCHECK_INTERVAL
-            else:
-                started = time.monotonic()
-                check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
-                check_seconds = time.monotonic() - started  # 0.1 s for n = 100, 0.8 for 1000
-                self._gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * check_seconds)
-        self.post_message(ViewSnapshots(generation, graph, params, check, classes))
-        return time.monotonic() - now - check_seconds
-
-    def check_progress(self, generation: int) -> Callable[[int, int], None]:
-        """A progress callback for the gradient check (worker side): posts how far it has
-        got every PROGRESS_INTERVAL s, so a long first check shows it is under way."""
-        last = time.monotonic()
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL:
-                last = now
-                self.post_message(CheckProgress(generation, done, total))
-
-        return progress
-
-    @on(CheckProgress)
     def on_check_progress(self, message: CheckProgress) -> None:
         from tui.widgets.grad_check import GradCheckScreen  # loaded: its view is open
 
         screen = self._view_screens.get("gradcheck")
-        if message.generation == self._generation and isinstance(screen, GradCheckScreen):
+        if message.generation == self.session.generation and isinstance(screen, GradCheckScreen):
             screen.show_progress(message.done, message.total, message.waits_for_pause)
 
     @work(thread=True, exit_on_error=False, group="save")
     def save_between_steps(self) -> None:
         """Save once no step is under way (a running worker saves between its steps)."""
-        with self.holding_trainer() as trainer:
-            self.save_if_requested(trainer)
-
-    def save_if_requested(self, trainer: Trainer) -> None:
-        """If `w` was pressed, write the run; call with the trainer lock held."""
-        if not self._save_requested.is_set():
-            return
-        self._save_requested.clear()
-        # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
-        stem = f"micrograd-run-seed{self.config.seed}-step{trainer.step_count}"
-        try:
-            history = [as_dict(r) for r in self._run_history]
-            saved = save_new_run(self.save_dir, stem, trainer, history)
-        except OSError as e:  # the why first
-            self.post_message(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
-        except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
-            self.post_message(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
-        else:
-            self.post_message(RunSaved(str(saved), None))
+        self.session.save_between_steps()
 
     # ----------------------------------------------------------- handlers
 
-    @on(Progress)
+    @on(SessionNews)
+    def on_session_news(self, message: SessionNews) -> None:
+        """Hand the session's news to its handler (a method named for its type)."""
+        news = message.news
+        handlers: dict[type, Callable] = {
+            Progress: self.on_progress,
+            RunSaved: self.on_run_saved,
+            TrainingDiverged: self.on_training_diverged,
+            TrainingStopped: self.on_training_stopped,
+            ViewSnapshots: self.on_view_snapshots,
+            CheckProgress: self.on_check_progress,
+            FirstNumbers: self.on_first_numbers,
+        }
+        handlers[type(news)](news)
+
     def on_progress(self, message: Progress) -> None:
-        if message.generation != self._generation:
+        if message.generation != self.session.generation:
             return  # from before a reset
         records = message.records
         if records and records[0].step == 0:
@@ -961,7 +681,6 @@ class MicrogradApp(App[int]):
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
 
-    @on(RunSaved)
     def on_run_saved(self, message: RunSaved) -> None:
         if message.error is not None:
             self.show_message(f"Not saved: {message.error}.", error=True)
@@ -978,11 +697,10 @@ class MicrogradApp(App[int]):
                 f"Saved {name}",
             )
 
-    @on(TrainingDiverged)
     def on_training_diverged(self, message: TrainingDiverged) -> None:
-        if message.generation != self._generation:
+        if message.generation != self.session.generation:
             return
-        self._keep_training.clear()
+        self.session.pause()
         self.state = "diverged"
         step, lr, wd = message.step, self.config.lr, self.config.weight_decay
         if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
@@ -1025,16 +743,13 @@ class MicrogradApp(App[int]):
             error=True,
         )
 
-    @on(TrainingStopped)
     def on_training_stopped(self, message: TrainingStopped) -> None:
-        if message.generation != self._generation:
+        if message.generation != self.session.generation:
             return
         if self.state == "stepping":
-            with self._pending_lock:
-                done = self._pending_steps == 0
-            if done:
+            if self.session.steps_done():
                 self.state = "paused"
-        elif self.state == "running" and not self._keep_training.is_set():
+        elif self.state == "running" and not self.session.keep_training.is_set():
             self.state = "paused"
         if self.state != "running":  # the plots catch up with the last snapshot
             self.schedule_plots()
@@ -1061,14 +776,13 @@ class MicrogradApp(App[int]):
         plot, curve = self.query_one(BoundaryPlot), self.query_one(LossCurve)
         return self._plots_shown == self._plots_asked and plot.drawn and curve.drawn
 
-    @on(ViewSnapshots)
     def on_view_snapshots(self, message: ViewSnapshots) -> None:
         """Show the views' new numbers, timing it: the worker spaces the next ones by it."""
-        if message.generation != self._generation:
+        if message.generation != self.session.generation:
             return
         started = time.perf_counter()
         self.show_views(message)
-        self._view_show_cost = time.perf_counter() - started
+        self.session.view_show_cost = time.perf_counter() - started
 
     def show_views(self, message: ViewSnapshots) -> None:
         """Hand each open view its new numbers; a graph of another sample is dropped."""
@@ -1091,7 +805,8 @@ class MicrogradApp(App[int]):
 
     def explains(self, graph: GraphSnapshot) -> bool:
         """Is graph the selected sample's?"""
-        return graph.point == self.sample.point and graph.target == self.sample.target
+        sample = self.session.sample
+        return graph.point == sample.point and graph.target == sample.target
 
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:
@@ -1099,7 +814,7 @@ class MicrogradApp(App[int]):
 
     @on(ProbePanel.Selected)
     def on_probe_selected(self, message: ProbePanel.Selected) -> None:
-        self.sample = sample = message.sample
+        self.session.sample = sample = message.sample
         if self.state == "diverged":  # keep what divergence said
             return
         # said on the message line too: at 60x20 the probe panel, which shows it, is hidden
@@ -1119,18 +834,12 @@ class MicrogradApp(App[int]):
         if event.state != WorkerState.ERROR:
             return
         if event.worker.group == "trainer":
-            self._keep_training.clear()
+            self.session.pause()
             self.state = "paused"
             self.show_message(f"The training worker failed: {event.worker.error!r}", error=True)
         else:
             what = f"The {event.worker.group} worker failed"
             self.show_message(f"{what}: {one_line(event.worker.error)}", error=True)
-
-
-def one_line(error: BaseException | None) -> str:
-    """An exception as one line for the message line: its type, then what it says."""
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def run_app(

@@ -1,0 +1,538 @@
+"""TrainingSession: the training worker's loop and what it shares with the app (no Textual).
+
+The app's keys call the request side (play, pause, request_step, request_reset,
+request_save, key_arrived/key_answered) on the event loop; the app's thread workers call
+the worker side (run, compute_view, measure_start, save_between_steps). The worker
+reaches the app only through the post callable it was given, with the plain news below:
+copies as plain numbers, never Values, each carrying the generation it belongs to (a
+reset starts a new one, and the app drops news of an older one).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from micrograd.run import Record
+from micrograd.runs import LAST_STEP, save_new_run
+from micrograd.training import Diverged, Trainer
+from tui.messages import Snapshot
+from tui.widgets.class_view import ClassSnapshot
+
+if TYPE_CHECKING:  # the views' snapshots: their modules load when a view first opens
+    from tui.widgets.grad_check import GradCheckSnapshot
+    from tui.widgets.graph_view import GraphSnapshot
+    from tui.widgets.param_table import ParamSnapshot
+    from tui.widgets.probe import Sample
+
+Mode = Literal["train", "step", "reset"]
+
+View = Literal["graph", "params", "gradcheck", "classes"]
+"""The inside views the worker computes snapshots for, while they are open."""
+
+KEY_WAIT = 0.05
+"""Most seconds the worker waits at one poll for the app to answer a key (the app says
+when it has, after the frame that shows the answer; see key_arrived)."""
+
+PANEL_INTERVAL = 0.1
+"""Seconds between the worker's news while running: about 10 panel updates a second."""
+
+MAX_PENDING_STEPS = 32
+"""Single-step presses queued beyond this are dropped (with a bell and a message), so
+holding `s` never runs away; tapping at ten a second loses none."""
+
+PROGRESS_INTERVAL = 0.2
+"""Seconds between the gradient check's progress reports while its view waits."""
+
+VIEW_SHARE = 0.1
+"""While training, the open views may take about this share of the time: their next
+snapshots wait ten times what the last ones cost to make (worker) and show (event loop),
+so a big model's views stay live without stalling training or keys."""
+
+CHECK_BUDGET = 0.5
+"""Seconds a gradient check may take between two training steps; a longer one (a bigger
+model) waits for a pause, and its view says so."""
+
+GRADCHECK_INTERVAL = 1.0
+"""Least seconds between gradient checks while training; a check that costs more than a
+tenth of this spaces them further, so training keeps at least 90% of the worker."""
+
+
+# ------------------------------------------------------------------ records
+
+
+def check_cost(trainer: Trainer) -> float:
+    """About how many seconds a gradient check of trainer takes: two evaluations of the
+    training split per parameter (one evaluation is timed here)."""
+    started = time.perf_counter()
+    trainer.evaluate(trainer.train_split)
+    return 2 * len(trainer.optimizer.params) * (time.perf_counter() - started)
+
+
+def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
+    """A step's record: the training numbers given, validation measured now."""
+    val_loss, val_acc = trainer.evaluate(trainer.val_split)
+    return Record(step, train_loss, train_acc, val_loss, val_acc)
+
+
+def initial_record(trainer: Trainer) -> Record:
+    """The current step (0 after a reset): both splits evaluated on the current weights."""
+    return record_of(trainer, trainer.step_count, *trainer.evaluate(trainer.train_split))
+
+
+def as_dict(record: Record) -> dict[str, float | int]:
+    """A record in the shape of a headless JSON line, as saved runs keep them."""
+    return {
+        "step": record.step,
+        "train_loss": record.train_loss,
+        "train_acc": record.train_acc,
+        "val_loss": record.val_loss,
+        "val_acc": record.val_acc,
+    }
+
+
+def from_dict(entry: dict) -> Record:
+    """A saved run's history entry as a Record (a missing or null metric is NaN)."""
+
+    def metric(key: str) -> float:
+        value = entry.get(key)
+        return math.nan if value is None else float(value)
+
+    return Record(
+        int(entry["step"]),
+        metric("train_loss"),
+        metric("train_acc"),
+        metric("val_loss"),
+        metric("val_acc"),
+    )
+
+
+def one_line(error: BaseException | None) -> str:
+    """An exception as one line for the message line: its type, then what it says."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+# --------------------------------------------------------------------- news
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Steps finished since the worker's last news, and the model after the last one."""
+
+    generation: int
+    records: list[Record]
+    snapshot: Snapshot
+    steps_per_sec: float | None
+
+
+@dataclass(frozen=True)
+class ViewSnapshots:
+    """The open inside views' numbers, computed by the worker after a step or on demand."""
+
+    generation: int
+    graph: GraphSnapshot | None = None
+    """The selected sample's graph, if the graph view is open."""
+    params: ParamSnapshot | None = None
+    gradcheck: GradCheckSnapshot | None = None
+    classes: ClassSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class CheckProgress:
+    """How far the gradient check under way has got, while its view waits for it."""
+
+    generation: int
+    done: int
+    total: int
+    waits_for_pause: float = 0.0
+    """If above 0: the check would take about this many seconds, too long between two
+    training steps, so it runs at the next pause."""
+
+
+@dataclass(frozen=True)
+class FirstNumbers:
+    """A big model's numbers at the start, measured after the first frame."""
+
+    generation: int
+    record: Record | None
+    """The current step's record (None: a loaded run's history holds it)."""
+    step_zero: Record | None
+    """A loaded run's step 0, from the seed, if its history starts at step 1."""
+    classes: ClassSnapshot
+
+
+@dataclass(frozen=True)
+class TrainingDiverged:
+    """A step would have made the loss or the weights non-finite; nothing was applied."""
+
+    generation: int
+    step: int
+    what: str
+    """What went wrong, e.g. "the training loss is nan"."""
+
+
+@dataclass(frozen=True)
+class TrainingStopped:
+    """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
+
+    generation: int
+
+
+@dataclass(frozen=True)
+class RunSaved:
+    """The `w` key's save finished: the file written, or why it could not be."""
+
+    path: str | None
+    error: str | None
+
+
+News = (
+    Progress
+    | ViewSnapshots
+    | CheckProgress
+    | FirstNumbers
+    | TrainingDiverged
+    | TrainingStopped
+    | RunSaved
+)
+
+
+# ------------------------------------------------------------------ session
+
+
+class TrainingSession:
+    """One run being trained: the trainer, its history for saving, and the flags, queue
+    and cadence that the app's keys and the worker threads share.
+
+    Only one worker holds the trainer at a time (holding_trainer). The request side runs
+    on the app's event loop; the flags it sets are Events, locks or whole values
+    replaced at once, so a worker reads them safely at any moment.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        history: list[Record],
+        sample: Sample,
+        post: Callable[[News], None],
+        save_dir: str | Path = ".",
+    ) -> None:
+        self.trainer = trainer
+        """Owned by the worker while one runs: the event loop touches it only before."""
+        self.post = post
+        self.save_dir = Path(save_dir)
+        """Where `w` writes runs."""
+        self.run_history: list[Record] = history
+        """Every step's record since step 0, for saving (worker-owned)."""
+        self.sample = sample
+        """The sample the graph view explains (replaced whole by the app)."""
+        self.generation = 0
+        """Bumped by every reset: news of an older generation is stale."""
+        self.keep_training = threading.Event()
+        self.pending_steps = 0
+        self.pending_lock = threading.Lock()
+        self.dropped_steps = 0
+        """s presses dropped since the last burst of them began (the queue was full)."""
+        self.trainer_lock = threading.Lock()
+        self.reset_requested = threading.Event()
+        """Set by `r`; whichever worker next holds the trainer resets it first."""
+        self.save_requested = threading.Event()
+        self.ui_free = threading.Event()
+        """Clear from a key's arrival until the app has drawn its answer: meanwhile the
+        worker waits at its polls (at most KEY_WAIT each), so the answer comes first."""
+        self.ui_free.set()
+        self.open_views: frozenset[View] = frozenset()
+        """Views the worker computes snapshots for: replaced whole, never mutated, so the
+        worker reads a consistent set without a lock."""
+        self.gradcheck_due = 0.0
+        self.views_due = 0.0
+        """While training: when the views' next snapshots are due (see VIEW_SHARE)."""
+        self.check_cost: float | None = None
+        """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
+        self.view_show_cost = 0.0
+        """Seconds the event loop took to show the views' last snapshots."""
+
+    # ------------------------------------------------- the app's side (event loop)
+
+    def play(self) -> None:
+        with self.pending_lock:
+            self.pending_steps = 0
+            self.dropped_steps = 0
+        self.keep_training.set()
+
+    def pause(self) -> None:
+        self.keep_training.clear()  # the worker abandons its step within a few samples
+
+    def request_step(self) -> bool:
+        """Queue one step; False if the queue is full (the press is dropped and counted)."""
+        with self.pending_lock:
+            if self.pending_steps >= MAX_PENDING_STEPS:
+                self.dropped_steps += 1  # said until the next burst
+                return False
+            if not self.pending_steps:  # a new burst
+                self.dropped_steps = 0
+            self.pending_steps += 1
+        return True
+
+    def steps_done(self) -> bool:
+        """Has the worker taken every queued step?"""
+        with self.pending_lock:
+            return self.pending_steps == 0
+
+    def request_reset(self) -> int:
+        """Ask for step 0 again; returns the new generation."""
+        self.keep_training.clear()
+        with self.pending_lock:
+            self.pending_steps = 0
+            self.dropped_steps = 0
+        self.generation += 1
+        self.reset_requested.set()  # kept even if a later key cancels this worker
+        return self.generation
+
+    def request_save(self) -> None:
+        self.save_requested.set()
+
+    def stop(self) -> None:
+        """The app is leaving: no more steps."""
+        self.keep_training.clear()
+
+    def key_arrived(self) -> None:
+        """A key came in: the worker waits at its polls until key_answered()."""
+        self.ui_free.clear()
+
+    def key_answered(self) -> None:
+        """The key's answer is on screen: the worker goes on at full speed."""
+        self.ui_free.set()
+
+    def at_last_step(self) -> bool:
+        """At the last step a run file can count (runs.LAST_STEP)?"""
+        return max(self.trainer.step_count, self.trainer.optimizer.t) >= LAST_STEP
+
+    def steps_wanted(self) -> bool:
+        """Has a key asked for training or steps (any thread)? A paused view's long
+        gradient check then gives way: it runs again at the next pause."""
+        return self.keep_training.is_set() or self.pending_steps > 0
+
+    # ------------------------------------------------------ the worker's side
+
+    def run(self, mode: Mode, generation: int, cancelled: Callable[[], bool]) -> None:
+        """Train, take the pending single steps, or reset; posts what changed.
+
+        Runs in a worker thread; only one at a time (the app's exclusive worker, and the
+        trainer lock for a cancelled one still finishing).
+        """
+
+        def stale() -> bool:
+            return cancelled() or generation != self.generation
+
+        def should_stop() -> bool:
+            # Hand the GIL to the event loop at every poll: keys stay quick mid-step. While
+            # a key's answer is being drawn, wait for it (at most KEY_WAIT a poll).
+            if not self.ui_free.is_set():
+                self.ui_free.wait(KEY_WAIT)
+            time.sleep(0)
+            return stale() or (mode == "train" and not self.keep_training.is_set())
+
+        with self.holding_trainer() as trainer:
+            if stale() or mode == "reset":  # the reset itself is done by holding_trainer
+                return
+            records: list[Record] = []
+            started = time.monotonic()
+            last_post = -math.inf  # the first step is posted at once
+            steps_since_post = 0
+            try:
+                while not should_stop():
+                    if mode == "step":
+                        with self.pending_lock:
+                            if self.pending_steps <= 0:
+                                break
+                    if self.at_last_step():
+                        break
+                    result = trainer.step(should_stop=should_stop)
+                    if result is None:
+                        break
+                    if mode == "step":
+                        with self.pending_lock:
+                            self.pending_steps -= 1
+                    record = record_of(trainer, result.step, result.train_loss, result.train_acc)
+                    records.append(record)
+                    self.run_history.append(record)
+                    self.save_if_requested(trainer)
+                    steps_since_post += 1
+                    now = time.monotonic()
+                    if mode == "step" or now - last_post >= PANEL_INTERVAL:
+                        speed = steps_since_post / max(now - max(last_post, started), 1e-9)
+                        self.post(
+                            Progress(
+                                generation,
+                                records,
+                                Snapshot.of(trainer),
+                                speed if mode == "train" and now > started else None,
+                            )
+                        )
+                        records, last_post, steps_since_post = [], now, 0
+                        if mode == "train" and now >= self.views_due:  # single steps: once done
+                            made = self.post_views(trainer, generation, should_stop=should_stop)
+                            # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
+                            self.views_due = now + (made + self.view_show_cost) / VIEW_SHARE
+            except Diverged as e:
+                self.post(TrainingDiverged(generation, e.step, e.what))
+            finally:
+                if records:
+                    self.post(Progress(generation, records, Snapshot.of(trainer), None))
+                self.save_if_requested(trainer)
+                if not stale():  # a pause still gets the views of where it stopped
+                    self.post_views(
+                        trainer,
+                        generation,
+                        force=True,
+                        should_stop=lambda: stale() or self.steps_wanted(),
+                    )
+                self.post(TrainingStopped(generation))
+
+    @contextmanager
+    def holding_trainer(self) -> Iterator[Trainer]:
+        """Hold the trainer (worker threads only), first doing a reset `r` asked for:
+        a reset is never lost to a worker cancelled before it began."""
+        with self.trainer_lock:
+            trainer = self.trainer
+            if self.reset_requested.is_set():
+                self.reset_requested.clear()
+                generation = self.generation
+                trainer.reset()
+                self.run_history = []
+                record = initial_record(trainer)
+                self.post(Progress(generation, [record], Snapshot.of(trainer), None))
+                self.post_views(trainer, generation, force=True)
+            yield trainer
+
+    def measure_start(self, generation: int) -> None:
+        """A big model's start: its current step's record and class counts, and a loaded
+        run's step 0 from the seed, measured after the first frame."""
+        with self.holding_trainer() as trainer:
+            if generation != self.generation:
+                return  # reset first: that posted step 0's numbers
+            record = None if self.run_history else initial_record(trainer)
+            step_zero = None
+            if self.run_history and self.run_history[0].step == 1:
+                step_zero = initial_record(Trainer(trainer.config))
+            classes = ClassSnapshot.of(trainer)
+            self.post(FirstNumbers(generation, record, step_zero, classes))
+
+    def compute_view(self, view: View, generation: int, cancelled: Callable[[], bool]) -> None:
+        """While paused: compute a view that just opened (the trainer worker is idle)."""
+        with self.holding_trainer() as trainer:
+            if cancelled() or generation != self.generation:
+                return
+            self.post_views(
+                trainer,
+                generation,
+                only=view,
+                should_stop=lambda: generation != self.generation or self.steps_wanted(),
+            )
+
+    def post_views(
+        self,
+        trainer: Trainer,
+        generation: int,
+        force: bool = False,
+        only: View | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> float:
+        """Post the open views' snapshots; call it with the trainer lock held. Returns
+        the seconds it took, the gradient check's aside.
+
+        The gradient check runs at most once per GRADCHECK_INTERVAL unless forced (after
+        the last step of a run of steps, or when its view opens while paused).
+        """
+        views = self.open_views if only is None else self.open_views & {only}
+        if not views:
+            return 0.0
+        now = time.monotonic()
+        graph = params = check = classes = None
+        check_seconds = 0.0
+        if "graph" in views:
+            from tui.widgets.graph_view import GraphSnapshot
+
+            sample = self.sample
+            graph = GraphSnapshot.of(trainer, sample.point, sample.target)
+        if "params" in views:
+            from tui.widgets.param_table import ParamSnapshot
+
+            params = ParamSnapshot.of(trainer)
+        if "classes" in views:
+            classes = ClassSnapshot.of(trainer)
+        if "gradcheck" in views and (force or only or now >= self.gradcheck_due):
+            from tui.widgets.grad_check import GradCheckSnapshot
+
+            estimate = 0.0
+            if not (force or only):  # training: is there time for it between two steps?
+                if self.check_cost is None:
+                    self.check_cost = check_cost(trainer)
+                estimate = self.check_cost
+            if estimate > CHECK_BUDGET:  # too long between two steps: at the next pause
+                self.post(CheckProgress(generation, 0, 0, estimate))
+                self.gradcheck_due = now + GRADCHECK_INTERVAL
+            else:
+                started = time.monotonic()
+                check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
+                check_seconds = time.monotonic() - started  # 0.1 s for n = 100, 0.8 for 1000
+                self.gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * check_seconds)
+        self.post(ViewSnapshots(generation, graph, params, check, classes))
+        return time.monotonic() - now - check_seconds
+
+    def check_progress(self, generation: int) -> Callable[[int, int], None]:
+        """A progress callback for the gradient check (worker side): posts how far it has
+        got every PROGRESS_INTERVAL s, so a long first check shows it is under way."""
+        last = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_INTERVAL:
+                last = now
+                self.post(CheckProgress(generation, done, total))
+
+        return progress
+
+    def save_between_steps(self) -> None:
+        """Save once no step is under way (a running worker saves between its steps)."""
+        with self.holding_trainer() as trainer:
+            self.save_if_requested(trainer)
+
+    def save_if_requested(self, trainer: Trainer) -> None:
+        """If `w` was pressed, write the run; call with the trainer lock held."""
+        if not self.save_requested.is_set():
+            return
+        self.save_requested.clear()
+        # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
+        stem = f"micrograd-run-seed{trainer.config.seed}-step{trainer.step_count}"
+        try:
+            history = [as_dict(r) for r in self.run_history]
+            saved = save_new_run(self.save_dir, stem, trainer, history)
+        except OSError as e:  # the why first
+            self.post(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
+        except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
+            self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
+        else:
+            self.post(RunSaved(str(saved), None))
+
+
+__all__ = [
+    "CheckProgress",
+    "FirstNumbers",
+    "News",
+    "Progress",
+    "RunSaved",
+    "TrainingDiverged",
+    "TrainingSession",
+    "TrainingStopped",
+    "ViewSnapshots",
+]
