@@ -140,7 +140,7 @@ async def test_a_big_models_first_numbers_come_after_the_first_frame(
     from micrograd.runs import load_run, save_run
     from micrograd.training import Trainer
     from tui.app import initial_record
-    from tui.widgets.class_view import ClassSnapshot
+    from tui.snapshots import ClassSnapshot
 
     monkeypatch.setattr(tui.app, "EAGER_START", 0)
     expected = initial_record(Trainer(Config()))

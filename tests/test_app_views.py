@@ -13,6 +13,7 @@ from micrograd.introspect import confusion_matrix, sample_graph
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
+from tui.snapshots import TOLERANCE
 from tui.widgets import (
     BoundaryPlot,
     ClassView,
@@ -21,7 +22,6 @@ from tui.widgets import (
     ParamTableScreen,
     ProbePanel,
 )
-from tui.widgets.grad_check import TOLERANCE
 from tui.widgets.probe import in_cell, next_centre
 
 

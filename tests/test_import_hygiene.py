@@ -27,3 +27,15 @@ def test_importing_micrograd_imports_no_ui():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"micrograd imported UI modules: {proc.stdout.strip()}"
+
+
+def test_importing_the_snapshots_imports_no_textual_or_rich():
+    """The worker's plain data load without the UI libraries (for the worker side and tests)."""
+    code = (
+        "import sys, tui.snapshots\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'rich', 'plotext'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "", f"tui.snapshots imported UI modules: {proc.stdout.strip()}"

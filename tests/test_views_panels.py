@@ -7,8 +7,8 @@ from rich.console import Console
 from views_host import ViewsHost
 
 from micrograd.introspect import confusion_matrix, per_class_accuracy
-from tui.messages import Snapshot
-from tui.widgets.class_view import ClassSnapshot, ClassView, matrix_table, misclassified
+from tui.snapshots import ClassSnapshot, Snapshot, misclassified
+from tui.widgets.class_view import ClassView, matrix_table
 from tui.widgets.probe import ProbePanel, Sample, in_cell, nearest, probabilities
 
 SIZE = (80, 24)

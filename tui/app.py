@@ -35,14 +35,14 @@ from tui.messages import (
     Progress,
     Record,
     RunSaved,
-    Snapshot,
     TrainingDiverged,
     TrainingStopped,
     ViewSnapshots,
 )
 from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
+from tui.snapshots import ClassSnapshot, Snapshot
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
-from tui.widgets.class_view import ClassSnapshot, ClassView
+from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.help import HelpScreen
@@ -54,7 +54,7 @@ from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel, Sample
 
 if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
-    from tui.widgets.graph_view import GraphSnapshot
+    from tui.snapshots import GraphSnapshot
 
 KEY_PRIORITY = 0.25
 """Seconds after a key press during which the worker yields longer (YIELD_AFTER_KEY every
@@ -864,18 +864,18 @@ class MicrogradApp(App[int]):
         graph = params = check = classes = None
         check_seconds = 0.0
         if "graph" in views:
-            from tui.widgets.graph_view import GraphSnapshot
+            from tui.snapshots import GraphSnapshot
 
             sample = self.sample
             graph = GraphSnapshot.of(trainer, sample.point, sample.target)
         if "params" in views:
-            from tui.widgets.param_table import ParamSnapshot
+            from tui.snapshots import ParamSnapshot
 
             params = ParamSnapshot.of(trainer)
         if "classes" in views:
             classes = ClassSnapshot.of(trainer)
         if "gradcheck" in views and (force or only or now >= self._gradcheck_due):
-            from tui.widgets.grad_check import GradCheckSnapshot
+            from tui.snapshots import GradCheckSnapshot
 
             estimate = 0.0
             if not (force or only):  # training: is there time for it between two steps?

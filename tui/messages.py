@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from micrograd.training import Layers, Trainer
-
-if TYPE_CHECKING:  # the views' snapshot types: plain data, defined beside the views
-    from tui.widgets.class_view import ClassSnapshot
-    from tui.widgets.grad_check import GradCheckSnapshot
-    from tui.widgets.graph_view import GraphSnapshot
-    from tui.widgets.param_table import ParamSnapshot
-
-Weights = Layers
-"""(rows of W, b) per layer, a row per neuron: what the boundary and the probe are computed
-from. Plain floats, not numpy arrays: the app's first frame shows the probe before numpy loads."""
+from tui.snapshots import ClassSnapshot, GradCheckSnapshot, GraphSnapshot, ParamSnapshot, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,32 +18,6 @@ class Record:
     train_acc: float
     val_loss: float
     val_acc: float
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """The model after a step, copied out of the Trainer so the UI can keep it."""
-
-    step: int
-    weights: Weights
-    params: list[float]
-    """Every parameter's value, in `model.named_parameters()` order."""
-    adam_m: list[float]
-    """AdamW's first moments, in the same order."""
-    adam_v: list[float]
-    """AdamW's second moments, in the same order."""
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> Snapshot:
-        """Copy the trainer's current state (call it from the thread that owns the trainer)."""
-        opt = trainer.optimizer
-        return cls(
-            step=trainer.step_count,
-            weights=trainer.layers(),
-            params=[p.data for p in opt.params],
-            adam_m=list(opt.m),
-            adam_v=list(opt.v),
-        )
 
 
 @dataclass
@@ -133,9 +96,7 @@ __all__ = [
     "Progress",
     "Record",
     "RunSaved",
-    "Snapshot",
     "TrainingDiverged",
     "TrainingStopped",
     "ViewSnapshots",
-    "Weights",
 ]

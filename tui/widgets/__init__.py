@@ -11,29 +11,25 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.widgets.boundary import BoundaryPlot
-    from tui.widgets.class_view import ClassSnapshot, ClassView
-    from tui.widgets.grad_check import GradCheckScreen, GradCheckSnapshot
-    from tui.widgets.graph_view import GraphScreen, GraphSnapshot
+    from tui.widgets.class_view import ClassView
+    from tui.widgets.grad_check import GradCheckScreen
+    from tui.widgets.graph_view import GraphScreen
     from tui.widgets.help import HelpScreen
     from tui.widgets.loss_curve import LossCurve
     from tui.widgets.metrics import MetricsPanel, RunState
     from tui.widgets.model_panel import ModelPanel
-    from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
+    from tui.widgets.param_table import ParamTableScreen
     from tui.widgets.probe import ProbePanel, Sample
 
 MODULES = {
     "BoundaryPlot": "boundary",
-    "ClassSnapshot": "class_view",
     "ClassView": "class_view",
     "GradCheckScreen": "grad_check",
-    "GradCheckSnapshot": "grad_check",
     "GraphScreen": "graph_view",
-    "GraphSnapshot": "graph_view",
     "HelpScreen": "help",
     "LossCurve": "loss_curve",
     "MetricsPanel": "metrics",
     "ModelPanel": "model_panel",
-    "ParamSnapshot": "param_table",
     "ParamTableScreen": "param_table",
     "ProbePanel": "probe",
     "RunState": "metrics",
@@ -53,17 +49,13 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BoundaryPlot",
-    "ClassSnapshot",
     "ClassView",
     "GradCheckScreen",
-    "GradCheckSnapshot",
     "GraphScreen",
-    "GraphSnapshot",
     "HelpScreen",
     "LossCurve",
     "MetricsPanel",
     "ModelPanel",
-    "ParamSnapshot",
     "ParamTableScreen",
     "ProbePanel",
     "RunState",

@@ -14,7 +14,7 @@ from textual.strip import Strip
 
 from micrograd.data import Point
 from micrograd.training import forward_numpy, predict_grid
-from tui.messages import Weights
+from tui.snapshots import Weights
 from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
 
 if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame does without it

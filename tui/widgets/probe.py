@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
-from tui.messages import Weights
+from tui.snapshots import Weights
 from tui.widgets.boundary import LIMIT
 from tui.widgets.class_view import class_name
 
