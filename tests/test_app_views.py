@@ -13,15 +13,9 @@ from micrograd.introspect import confusion_matrix, sample_graph
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
+from tui.screens import GradCheckScreen, GraphScreen, ParamTableScreen
 from tui.snapshots import TOLERANCE
-from tui.widgets import (
-    BoundaryPlot,
-    ClassView,
-    GradCheckScreen,
-    GraphScreen,
-    ParamTableScreen,
-    ProbePanel,
-)
+from tui.widgets import BoundaryPlot, ClassView, ProbePanel
 from tui.widgets.probe import in_cell, next_centre
 
 
@@ -405,7 +399,7 @@ async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
 async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> None:
     """With a bigger model the check took seconds and its view said only "computing…"."""
     import tui.app
-    from tui.widgets.grad_check import GradCheckScreen
+    from tui.screens.gradcheck import GradCheckScreen
 
     monkeypatch.setattr(tui.app, "PROGRESS_INTERVAL", 0.0)  # report every parameter
     shown: list[tuple[int, int]] = []

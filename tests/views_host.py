@@ -7,11 +7,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from micrograd.training import Config, Trainer
+from tui.screens.gradcheck import GradCheckScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.params import ParamTableScreen
 from tui.snapshots import ClassSnapshot, GradCheckSnapshot, GraphSnapshot, ParamSnapshot, Snapshot
 from tui.widgets.class_view import ClassView
-from tui.widgets.grad_check import GradCheckScreen
-from tui.widgets.graph_view import GraphScreen
-from tui.widgets.param_table import ParamTableScreen
 from tui.widgets.probe import ProbePanel
 
 STEPS = 5

@@ -40,12 +40,12 @@ from tui.messages import (
     ViewSnapshots,
 )
 from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
+from tui.screens.help import HelpScreen
 from tui.snapshots import ClassSnapshot, Snapshot
 from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import HelpScreen
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
@@ -545,7 +545,7 @@ class MicrogradApp(App[int]):
 
     def action_graph(self) -> None:
         """The selected sample's loss graph, node by node, live."""
-        from tui.widgets.graph_view import GraphScreen
+        from tui.screens.graph import GraphScreen
 
         graph = self._last_graph
         if graph is not None and not self.explains(graph):
@@ -554,13 +554,13 @@ class MicrogradApp(App[int]):
 
     def action_params(self) -> None:
         """Every parameter with its grad, AdamW moments and last update, live."""
-        from tui.widgets.param_table import ParamTableScreen
+        from tui.screens.params import ParamTableScreen
 
         self.open_view("params", ParamTableScreen())
 
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
-        from tui.widgets.grad_check import GradCheckScreen
+        from tui.screens.gradcheck import GradCheckScreen
 
         self.open_view("gradcheck", GradCheckScreen())
 
@@ -909,7 +909,7 @@ class MicrogradApp(App[int]):
 
     @on(CheckProgress)
     def on_check_progress(self, message: CheckProgress) -> None:
-        from tui.widgets.grad_check import GradCheckScreen  # loaded: its view is open
+        from tui.screens.gradcheck import GradCheckScreen  # loaded: its view is open
 
         screen = self._view_screens.get("gradcheck")
         if message.generation == self._generation and isinstance(screen, GradCheckScreen):

@@ -1,7 +1,6 @@
 """The app's widgets, one a file; each module is imported when a name from it is first used.
 
-The main screen's first frame needs only a few of them: the inside views (graph, tables)
-and what they import load when a view opens.
+The inside views (graph, tables) are screens, in tui.screens: they load when a view opens.
 """
 
 from __future__ import annotations
@@ -12,25 +11,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tui.widgets.boundary import BoundaryPlot
     from tui.widgets.class_view import ClassView
-    from tui.widgets.grad_check import GradCheckScreen
-    from tui.widgets.graph_view import GraphScreen
-    from tui.widgets.help import HelpScreen
     from tui.widgets.loss_curve import LossCurve
     from tui.widgets.metrics import MetricsPanel, RunState
     from tui.widgets.model_panel import ModelPanel
-    from tui.widgets.param_table import ParamTableScreen
     from tui.widgets.probe import ProbePanel, Sample
 
 MODULES = {
     "BoundaryPlot": "boundary",
     "ClassView": "class_view",
-    "GradCheckScreen": "grad_check",
-    "GraphScreen": "graph_view",
-    "HelpScreen": "help",
     "LossCurve": "loss_curve",
     "MetricsPanel": "metrics",
     "ModelPanel": "model_panel",
-    "ParamTableScreen": "param_table",
     "ProbePanel": "probe",
     "RunState": "metrics",
     "Sample": "probe",
@@ -50,13 +41,9 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BoundaryPlot",
     "ClassView",
-    "GradCheckScreen",
-    "GraphScreen",
-    "HelpScreen",
     "LossCurve",
     "MetricsPanel",
     "ModelPanel",
-    "ParamTableScreen",
     "ProbePanel",
     "RunState",
     "Sample",

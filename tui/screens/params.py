@@ -13,10 +13,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from tui.screens.help import quiet_app_keys
 from tui.snapshots import ParamRow, ParamSnapshot
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
 SortKey = Literal["place", "grad", "update"]

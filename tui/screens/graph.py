@@ -16,10 +16,10 @@ from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from micrograd.introspect import GraphNode
+from tui.screens.help import quiet_app_keys
 from tui.snapshots import GraphSnapshot
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num
 
 Path = tuple[int, ...]

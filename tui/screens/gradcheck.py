@@ -12,10 +12,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from tui.screens.help import quiet_app_keys
 from tui.snapshots import TOLERANCE, GradCheckSnapshot, checkable
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
 COLUMNS = (("name", 18), ("autograd", 10), ("numeric", 10), ("rel error", 9), ("", 1))
