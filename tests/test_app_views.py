@@ -145,7 +145,7 @@ def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int
     """The (column, row from the bottom) of the plot cell where point is drawn."""
     import numpy as np
 
-    from tui.widgets.boundary import to_cells
+    from tui.palette import to_cells
 
     ((c, r),) = to_cells(np.array([point]), *plot.canvas_size).tolist()
     return c, r
@@ -154,7 +154,7 @@ def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int
 async def test_the_crosshair_shows_on_a_wrong_point() -> None:
     """On a misclassified (reversed) point the crosshair reversed it back: only an
     underline was left to find it by."""
-    from tui.widgets.boundary import ON_POINT_STYLE, POINT_MARKERS
+    from tui.palette import ON_POINT_STYLE, POINT_MARKERS
 
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

@@ -39,3 +39,11 @@ def test_importing_the_snapshots_imports_no_textual_or_rich():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"tui.snapshots imported UI modules: {proc.stdout.strip()}"
+
+
+def test_importing_the_palette_imports_no_textual():
+    """Colours, glyphs and the cell rule need rich at most: the widgets and screens share them."""
+    code = "import sys, tui.palette\nprint('textual' in sys.modules, 'numpy' in sys.modules)\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]

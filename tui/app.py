@@ -39,10 +39,11 @@ from tui.messages import (
     TrainingStopped,
     ViewSnapshots,
 )
+from tui.palette import LIMIT, POINT_MARKERS, legend
 from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
 from tui.screens.help import HelpScreen
 from tui.snapshots import ClassSnapshot, Snapshot
-from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
+from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter

@@ -10,17 +10,8 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.palette import class_name
 from tui.snapshots import ClassSnapshot
-from tui.widgets.boundary import POINT_MARKERS
-
-CLASS_STYLES = ("red", "yellow", "green")
-"""Each class's colour, as on the plot (ANSI names: right in 16-colour terminals)."""
-
-
-def class_name(k: int) -> Text:
-    """A class as its glyph and number in its colour, e.g. `o 0` in red."""
-    glyph = POINT_MARKERS[k] if k < len(POINT_MARKERS) else "?"
-    return Text(f"{glyph} {k}", style=CLASS_STYLES[k % len(CLASS_STYLES)])
 
 
 def matrix_table(snapshot: ClassSnapshot) -> Table:
@@ -88,4 +79,4 @@ class ClassView(Widget):
         return matrix_table(self.snapshot)
 
 
-__all__ = ["ClassView", "class_name"]
+__all__ = ["ClassView"]

@@ -18,9 +18,8 @@ from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
+from tui.palette import LIMIT, cell_of, class_name
 from tui.snapshots import Weights
-from tui.widgets.boundary import LIMIT
-from tui.widgets.class_view import class_name
 
 NUM_CLASSES = 3
 STEP = 0.1
@@ -43,14 +42,6 @@ def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int |
         if d <= best_d:
             best, best_d = i, d
     return best
-
-
-def cell_of(v: float, step: float) -> tuple[int, int]:
-    """(cell, n): the plot cell v is drawn in, on an axis of n + 1 cells `step` apart from
-    -LIMIT to LIMIT (cell 0 at -LIMIT): the rule boundary.to_cells draws points by."""
-    n = max(1, round(2 * LIMIT / step))
-    cell = math.floor(0.5 + n * (v + LIMIT) / (2 * LIMIT))
-    return min(n, max(0, cell)), n
 
 
 def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: float) -> int | None:
