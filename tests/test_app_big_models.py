@@ -11,8 +11,8 @@ from textual.widgets import Static
 from micrograd.training import MAX_LAYERS, MAX_PARAMS, Config, param_count
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
-from tui.widgets.graph_view import GraphScreen
-from tui.widgets.param_table import MAX_ROWS, ParamTableScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.params import MAX_ROWS, ParamTableScreen
 
 WIDE = (96, 96)
 """Nearly MAX_PARAMS parameters (9,891)."""
@@ -140,7 +140,7 @@ async def test_a_big_models_first_numbers_come_after_the_first_frame(
     from micrograd.runs import load_run, save_run
     from micrograd.training import Trainer
     from tui.app import initial_record
-    from tui.widgets.class_view import ClassSnapshot
+    from tui.snapshots import ClassSnapshot
 
     monkeypatch.setattr(tui.app, "EAGER_START", 0)
     expected = initial_record(Trainer(Config()))

@@ -11,11 +11,11 @@ from textual.pilot import Pilot
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
+from tui.screens.gradcheck import GradCheckScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.help import HelpScreen
+from tui.screens.params import ParamTableScreen
 from tui.widgets import ProbePanel
-from tui.widgets.grad_check import GradCheckScreen
-from tui.widgets.graph_view import GraphScreen
-from tui.widgets.help import HelpScreen
-from tui.widgets.param_table import ParamTableScreen
 
 Check = Callable[[Pilot, MicrogradApp, str], Awaitable[None]]
 

@@ -179,7 +179,7 @@ async def test_the_help_says_why_step_1_shows_step_0s_training_loss() -> None:
     a step that did not help. The training numbers are the step's own forward pass."""
     from rich.console import Console
 
-    from tui.widgets.help import help_text
+    from tui.screens.help import help_text
 
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -203,10 +203,10 @@ def test_the_help_names_every_key_of_the_views() -> None:
     from rich.console import Console
     from textual.binding import Binding
 
-    from tui.widgets.grad_check import GradCheckScreen
-    from tui.widgets.graph_view import GraphScreen
-    from tui.widgets.help import help_text
-    from tui.widgets.param_table import ParamTableScreen
+    from tui.screens.gradcheck import GradCheckScreen
+    from tui.screens.graph import GraphScreen
+    from tui.screens.help import help_text
+    from tui.screens.params import ParamTableScreen
 
     console = Console(width=80, record=True, color_system=None)
     console.print(help_text())

@@ -10,8 +10,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
 
+from micrograd.run import Record
 from tests.pilot_helpers import wait_until
-from tui.messages import Record
 from tui.widgets import LossCurve
 from tui.widgets.loss_curve import thin, y_label, y_ticks
 

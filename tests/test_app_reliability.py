@@ -15,7 +15,8 @@ from micrograd.runs import load_run
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
-from tui.widgets import HelpScreen, LossCurve
+from tui.screens import HelpScreen
+from tui.widgets import LossCurve
 
 
 def message(app: MicrogradApp) -> str:

@@ -20,9 +20,9 @@ from tui.app import MicrogradApp, size_classes
 from tui.widgets import BoundaryPlot, LossCurve
 
 DEFERRED = (
-    "tui.widgets.graph_view",
-    "tui.widgets.param_table",
-    "tui.widgets.grad_check",
+    "tui.screens.graph",
+    "tui.screens.params",
+    "tui.screens.gradcheck",
     "plotext",
     "textual_plotext",
     "json",

@@ -13,15 +13,9 @@ from micrograd.introspect import confusion_matrix, sample_graph
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
-from tui.widgets import (
-    BoundaryPlot,
-    ClassView,
-    GradCheckScreen,
-    GraphScreen,
-    ParamTableScreen,
-    ProbePanel,
-)
-from tui.widgets.grad_check import TOLERANCE
+from tui.screens import GradCheckScreen, GraphScreen, ParamTableScreen
+from tui.snapshots import TOLERANCE
+from tui.widgets import BoundaryPlot, ClassView, ProbePanel
 from tui.widgets.probe import in_cell, next_centre
 
 
@@ -151,7 +145,7 @@ def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int
     """The (column, row from the bottom) of the plot cell where point is drawn."""
     import numpy as np
 
-    from tui.widgets.boundary import to_cells
+    from tui.palette import to_cells
 
     ((c, r),) = to_cells(np.array([point]), *plot.canvas_size).tolist()
     return c, r
@@ -160,7 +154,7 @@ def drawn_cell(plot: BoundaryPlot, point: tuple[float, float]) -> tuple[int, int
 async def test_the_crosshair_shows_on_a_wrong_point() -> None:
     """On a misclassified (reversed) point the crosshair reversed it back: only an
     underline was left to find it by."""
-    from tui.widgets.boundary import ON_POINT_STYLE, POINT_MARKERS
+    from tui.palette import ON_POINT_STYLE, POINT_MARKERS
 
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -407,7 +401,7 @@ async def test_p_after_loading_a_run_shows_no_grads(tmp_path) -> None:
 async def test_a_long_gradient_check_shows_how_far_it_has_got(monkeypatch) -> None:
     """With a bigger model the check took seconds and its view said only "computing…"."""
     import tui.session
-    from tui.widgets.grad_check import GradCheckScreen
+    from tui.screens.gradcheck import GradCheckScreen
 
     monkeypatch.setattr(tui.session, "PROGRESS_INTERVAL", 0.0)  # report every parameter
     shown: list[tuple[int, int]] = []

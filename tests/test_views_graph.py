@@ -5,7 +5,8 @@ from views_host import SAMPLE, ViewsHost, graph_snapshot
 
 from micrograd import Trainer
 from micrograd.introspect import sample_graph
-from tui.widgets.graph_view import Entry, GraphScreen, GraphSnapshot, layout
+from tui.screens.graph import Entry, GraphScreen, layout
+from tui.snapshots import GraphSnapshot
 from tui.widgets.numfmt import num
 
 SIZE = (80, 24)

@@ -7,9 +7,9 @@ from rich.console import Console
 from views_host import ViewsHost
 
 from micrograd.introspect import confusion_matrix, per_class_accuracy
-from tui.messages import Snapshot
-from tui.widgets.class_view import ClassSnapshot, ClassView, matrix_table, misclassified
-from tui.widgets.probe import ProbePanel, Sample, in_cell, nearest, probabilities
+from tui.snapshots import ClassSnapshot, Sample, Snapshot, misclassified
+from tui.widgets.class_view import ClassView, matrix_table
+from tui.widgets.probe import ProbePanel, in_cell, nearest, probabilities
 
 SIZE = (80, 24)
 
@@ -138,7 +138,7 @@ def test_class_view_columns_stay_put_as_accuracies_reach_100_percent():
 
 
 def metrics_lines(train_loss: float, val_loss: float) -> list[str]:
-    from tui.messages import Record
+    from micrograd.run import Record
     from tui.widgets.metrics import MetricsPanel
 
     panel = MetricsPanel()

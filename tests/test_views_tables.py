@@ -6,9 +6,10 @@ import pytest
 from views_host import ViewsHost
 
 from micrograd.introspect import GradCheck
-from tui.widgets.grad_check import TOLERANCE, GradCheckScreen, GradCheckSnapshot
+from tui.screens.gradcheck import GradCheckScreen
+from tui.screens.params import COLUMNS, ParamTableScreen
+from tui.snapshots import TOLERANCE, GradCheckSnapshot, ParamSnapshot
 from tui.widgets.numfmt import num
-from tui.widgets.param_table import COLUMNS, ParamSnapshot, ParamTableScreen
 
 SIZE = (80, 24)
 

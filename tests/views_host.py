@@ -7,11 +7,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from micrograd.training import Config, Trainer
-from tui.messages import Snapshot
-from tui.widgets.class_view import ClassSnapshot, ClassView
-from tui.widgets.grad_check import GradCheckScreen, GradCheckSnapshot
-from tui.widgets.graph_view import GraphScreen, GraphSnapshot
-from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
+from tui.screens.gradcheck import GradCheckScreen
+from tui.screens.graph import GraphScreen
+from tui.screens.params import ParamTableScreen
+from tui.snapshots import ClassSnapshot, GradCheckSnapshot, GraphSnapshot, ParamSnapshot, Snapshot
+from tui.widgets.class_view import ClassView
 from tui.widgets.probe import ProbePanel
 
 STEPS = 5

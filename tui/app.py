@@ -25,9 +25,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from micrograd.run import Record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
-from tui.messages import Record, SessionNews, Snapshot
+from tui.messages import SessionNews
+from tui.palette import LIMIT, POINT_MARKERS, legend
 from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
+from tui.screens.help import HelpScreen
 from tui.session import (
     MAX_PENDING_STEPS,
     CheckProgress,
@@ -44,20 +47,20 @@ from tui.session import (
     initial_record,
     one_line,
 )
-from tui.widgets.boundary import LIMIT, POINT_MARKERS, BoundaryPlot, legend
-from tui.widgets.class_view import ClassSnapshot, ClassView
+from tui.snapshots import ClassSnapshot, Sample, Snapshot
+from tui.widgets.boundary import BoundaryPlot
+from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import HelpScreen
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.model_panel import ModelPanel
 from tui.widgets.plotting import after_next_frame
-from tui.widgets.probe import ProbePanel, Sample
+from tui.widgets.probe import ProbePanel
 
 if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
-    from tui.widgets.graph_view import GraphSnapshot
+    from tui.snapshots import GraphSnapshot
 
 KEY_ANSWER_LIMIT = 0.1
 """Seconds after a key at most until the worker goes on at full speed, should no frame
@@ -445,7 +448,7 @@ class MicrogradApp(App[int]):
 
     def action_graph(self) -> None:
         """The selected sample's loss graph, node by node, live."""
-        from tui.widgets.graph_view import GraphScreen
+        from tui.screens.graph import GraphScreen
 
         graph = self._last_graph
         if graph is not None and not self.explains(graph):
@@ -454,13 +457,13 @@ class MicrogradApp(App[int]):
 
     def action_params(self) -> None:
         """Every parameter with its grad, AdamW moments and last update, live."""
-        from tui.widgets.param_table import ParamTableScreen
+        from tui.screens.params import ParamTableScreen
 
         self.open_view("params", ParamTableScreen())
 
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
-        from tui.widgets.grad_check import GradCheckScreen
+        from tui.screens.gradcheck import GradCheckScreen
 
         self.open_view("gradcheck", GradCheckScreen())
 
@@ -633,7 +636,7 @@ class MicrogradApp(App[int]):
         self.session.compute_view(view, generation, lambda: worker.is_cancelled)
 
     def on_check_progress(self, message: CheckProgress) -> None:
-        from tui.widgets.grad_check import GradCheckScreen  # loaded: its view is open
+        from tui.screens.gradcheck import GradCheckScreen  # loaded: its view is open
 
         screen = self._view_screens.get("gradcheck")
         if message.generation == self.session.generation and isinstance(screen, GradCheckScreen):

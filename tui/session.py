@@ -17,19 +17,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from micrograd.run import Record
 from micrograd.runs import LAST_STEP, save_new_run
 from micrograd.training import Diverged, Trainer
-from tui.messages import Snapshot
-from tui.widgets.class_view import ClassSnapshot
-
-if TYPE_CHECKING:  # the views' snapshots: their modules load when a view first opens
-    from tui.widgets.grad_check import GradCheckSnapshot
-    from tui.widgets.graph_view import GraphSnapshot
-    from tui.widgets.param_table import ParamSnapshot
-    from tui.widgets.probe import Sample
+from tui.snapshots import (
+    ClassSnapshot,
+    GradCheckSnapshot,
+    GraphSnapshot,
+    ParamSnapshot,
+    Sample,
+    Snapshot,
+)
 
 Mode = Literal["train", "step", "reset"]
 
@@ -459,19 +459,13 @@ class TrainingSession:
         graph = params = check = classes = None
         check_seconds = 0.0
         if "graph" in views:
-            from tui.widgets.graph_view import GraphSnapshot
-
             sample = self.sample
             graph = GraphSnapshot.of(trainer, sample.point, sample.target)
         if "params" in views:
-            from tui.widgets.param_table import ParamSnapshot
-
             params = ParamSnapshot.of(trainer)
         if "classes" in views:
             classes = ClassSnapshot.of(trainer)
         if "gradcheck" in views and (force or only or now >= self.gradcheck_due):
-            from tui.widgets.grad_check import GradCheckSnapshot
-
             estimate = 0.0
             if not (force or only):  # training: is there time for it between two steps?
                 if self.check_cost is None:

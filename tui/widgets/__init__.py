@@ -1,7 +1,6 @@
 """The app's widgets, one a file; each module is imported when a name from it is first used.
 
-The main screen's first frame needs only a few of them: the inside views (graph, tables)
-and what they import load when a view opens.
+The inside views (graph, tables) are screens, in tui.screens: they load when a view opens.
 """
 
 from __future__ import annotations
@@ -11,33 +10,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.widgets.boundary import BoundaryPlot
-    from tui.widgets.class_view import ClassSnapshot, ClassView
-    from tui.widgets.grad_check import GradCheckScreen, GradCheckSnapshot
-    from tui.widgets.graph_view import GraphScreen, GraphSnapshot
-    from tui.widgets.help import HelpScreen
+    from tui.widgets.class_view import ClassView
     from tui.widgets.loss_curve import LossCurve
     from tui.widgets.metrics import MetricsPanel, RunState
     from tui.widgets.model_panel import ModelPanel
-    from tui.widgets.param_table import ParamSnapshot, ParamTableScreen
-    from tui.widgets.probe import ProbePanel, Sample
+    from tui.widgets.probe import ProbePanel
 
 MODULES = {
     "BoundaryPlot": "boundary",
-    "ClassSnapshot": "class_view",
     "ClassView": "class_view",
-    "GradCheckScreen": "grad_check",
-    "GradCheckSnapshot": "grad_check",
-    "GraphScreen": "graph_view",
-    "GraphSnapshot": "graph_view",
-    "HelpScreen": "help",
     "LossCurve": "loss_curve",
     "MetricsPanel": "metrics",
     "ModelPanel": "model_panel",
-    "ParamSnapshot": "param_table",
-    "ParamTableScreen": "param_table",
     "ProbePanel": "probe",
     "RunState": "metrics",
-    "Sample": "probe",
 }
 """Which module of this package defines each name."""
 
@@ -53,19 +39,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BoundaryPlot",
-    "ClassSnapshot",
     "ClassView",
-    "GradCheckScreen",
-    "GradCheckSnapshot",
-    "GraphScreen",
-    "GraphSnapshot",
-    "HelpScreen",
     "LossCurve",
     "MetricsPanel",
     "ModelPanel",
-    "ParamSnapshot",
-    "ParamTableScreen",
     "ProbePanel",
     "RunState",
-    "Sample",
 ]

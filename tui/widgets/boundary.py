@@ -14,41 +14,23 @@ from textual.strip import Strip
 
 from micrograd.data import Point
 from micrograd.training import forward_numpy, predict_grid
-from tui.messages import Weights
+from tui.palette import (
+    CIRCLE_MARKER,
+    CLASS_COLORS,
+    CURSOR_MARKER,
+    LIMIT,
+    MONO_REGION_MARKERS,
+    ON_POINT_STYLE,
+    POINT_MARKERS,
+    REGION_MARKERS,
+    WRONG_STYLE,
+    to_cells,
+)
+from tui.snapshots import Weights
 from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
 
 if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame does without it
     import numpy as np
-
-CLASS_COLORS = ("red", "yellow", "green")
-"""ANSI colours of classes 0, 1, 2, as in the tutorial's picture (16-colour safe)."""
-
-REGION_MARKERS = ("█", "█", "█")
-"""How each predicted class fills a cell: a full block in the class colour."""
-
-MONO_REGION_MARKERS = (" ", "░", "▓")
-"""With NO_COLOR the classes fill cells with distinct shades instead."""
-
-POINT_MARKERS = ("o", "x", "+")
-"""The training points' glyph per true class."""
-
-CIRCLE_MARKER = "·"
-"""The circle of radius 2 that bounds the data."""
-
-CURSOR_MARKER = "╋"
-"""The probe's crosshair on an empty cell (on a data point, the point's glyph in
-ON_POINT_STYLE)."""
-
-ON_POINT_STYLE = Style(color="black", bgcolor="bright_white", bold=True, underline=True)
-"""The crosshair on a data point: a colour no class has, so it shows on a point shown
-right or wrong alike (reversing the point's style hid it on a reversed, wrong point);
-without colour, bold and underlined."""
-
-WRONG_STYLE = Style(reverse=True)
-"""Misclassified training points: their glyph in reverse video (reads without colour)."""
-
-LIMIT = 2.0
-"""The plot spans [-LIMIT, LIMIT] in x and y: the data's disk of radius 2."""
 
 TICKS = [-2, -1, 0, 1, 2]
 MIN_SIZE = (16, 8)
@@ -59,19 +41,6 @@ CACHED = 16
 
 Cells = tuple[list[list[str]], list[list[Style]]]
 """Glyph and style of every canvas cell, top row first."""
-
-
-def to_cells(xy: np.ndarray, cols: int, rows: int) -> np.ndarray:
-    """(col, row) of the canvas cell of each point of shape (k, 2), row 0 at the bottom.
-
-    The same rule plotext uses to place data and ticks, so cells and axes agree: cell c
-    has its centre at -2 + 4 c / (cols - 1).
-    """
-    import numpy as np
-
-    sizes = np.array([cols, rows])
-    cells = np.floor(0.5 + (sizes - 1) * (xy + LIMIT) / (2 * LIMIT)).astype(int)
-    return np.clip(cells, 0, sizes - 1)
 
 
 def frame_of(text: Text) -> tuple[int, int, int, int]:
@@ -372,40 +341,4 @@ class BoundaryPlot(ThreadDrawnPlot):
         return drawing.with_cursor(self.cursor)
 
 
-def legend(no_color: bool = False, width: int | None = None) -> Text:
-    """One line that names the glyphs: what a learner needs to read the plot without colour.
-
-    Within width cells if given: narrower than the whole legend, it drops the class
-    numbers and the spaces around each swatch (the glyphs and shades still tell the
-    classes apart, and the side panels name them).
-    """
-    regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
-    colors = [""] * 3 if no_color else list(CLASS_COLORS)
-    marks = [(POINT_MARKERS[k], f"bold {colors[k]}") for k in range(3)]
-    swatches = [(regions[k] * 2, colors[k]) for k in range(3)]
-    wrong = (POINT_MARKERS[0], WRONG_STYLE)
-    whole = Text()  # " o ██ 0  x ██ 1  + ██ 2  o wrong "
-    for k, ((glyph, style), swatch) in enumerate(zip(marks, swatches)):
-        whole.append(f" {glyph}", style).append(" ").append(*swatch).append(f" {k} ")
-    whole.append(" ").append(*wrong).append(" wrong ")
-    if width is None or whole.cell_len <= width:
-        return whole
-    short = Text()  # "o██ x██ +██ o wrong"
-    for mark, swatch in zip(marks, swatches):
-        short.append(*mark).append(*swatch).append(" ")
-    return short.append(*wrong).append(" wrong")
-
-
-__all__ = [
-    "CLASS_COLORS",
-    "CURSOR_MARKER",
-    "MONO_REGION_MARKERS",
-    "POINT_MARKERS",
-    "REGION_MARKERS",
-    "BoundaryPlot",
-    "Canvas",
-    "Drawing",
-    "draw",
-    "legend",
-    "to_cells",
-]
+__all__ = ["BoundaryPlot", "Canvas", "Drawing", "draw"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
@@ -12,52 +10,8 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from micrograd.data import Point
-from micrograd.introspect import confusion_matrix, per_class_accuracy
-from micrograd.training import Trainer, forward_numpy
-from tui.messages import Weights
-from tui.widgets.boundary import POINT_MARKERS
-
-CLASS_STYLES = ("red", "yellow", "green")
-"""Each class's colour, as on the plot (ANSI names: right in 16-colour terminals)."""
-
-
-@dataclass(frozen=True)
-class ClassSnapshot:
-    """The validation split's confusion matrix at one step."""
-
-    step: int
-    counts: tuple[tuple[int, ...], ...]
-    """counts[true][predicted]."""
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> ClassSnapshot:
-        """Predict every validation point (call it where the trainer lives)."""
-        counts = confusion_matrix(trainer, trainer.val_split)
-        return cls(trainer.step_count, tuple(tuple(row) for row in counts))
-
-    @property
-    def accuracy(self) -> list[float]:
-        """Per-class accuracy (recall); NaN for a class with no samples."""
-        return per_class_accuracy([list(row) for row in self.counts])
-
-
-def misclassified(weights: Weights, points: Sequence[Point]) -> list[int]:
-    """Indices of the points the model with these weights gets wrong (numpy, any thread)."""
-    if not points:
-        return []
-    import numpy as np  # here, not at the top: the app's first frame does without numpy
-
-    xy = np.array([x for x, _ in points], dtype=float)
-    labels = np.array([y for _, y in points])
-    wrong = forward_numpy(weights, xy).argmax(axis=1) != labels
-    return [int(i) for i in np.flatnonzero(wrong)]
-
-
-def class_name(k: int) -> Text:
-    """A class as its glyph and number in its colour, e.g. `o 0` in red."""
-    glyph = POINT_MARKERS[k] if k < len(POINT_MARKERS) else "?"
-    return Text(f"{glyph} {k}", style=CLASS_STYLES[k % len(CLASS_STYLES)])
+from tui.palette import class_name
+from tui.snapshots import ClassSnapshot
 
 
 def matrix_table(snapshot: ClassSnapshot) -> Table:
@@ -125,4 +79,4 @@ class ClassView(Widget):
         return matrix_table(self.snapshot)
 
 
-__all__ = ["ClassSnapshot", "ClassView", "class_name", "misclassified"]
+__all__ = ["ClassView"]

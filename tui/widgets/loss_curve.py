@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from tui.messages import Record
+from micrograd.run import Record
 from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
 
 TRAIN_COLOR, VAL_COLOR = 6, 5

@@ -10,7 +10,7 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.messages import Record
+from micrograd.run import Record
 
 RunState = Literal["paused", "running", "diverged", "stepping"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -18,9 +17,8 @@ from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
-from tui.messages import Weights
-from tui.widgets.boundary import LIMIT
-from tui.widgets.class_view import class_name
+from tui.palette import LIMIT, cell_of, class_name
+from tui.snapshots import Sample, Weights
 
 NUM_CLASSES = 3
 STEP = 0.1
@@ -43,14 +41,6 @@ def nearest(points: Sequence[Point], x: float, y: float, radius: float) -> int |
         if d <= best_d:
             best, best_d = i, d
     return best
-
-
-def cell_of(v: float, step: float) -> tuple[int, int]:
-    """(cell, n): the plot cell v is drawn in, on an axis of n + 1 cells `step` apart from
-    -LIMIT to LIMIT (cell 0 at -LIMIT): the rule boundary.to_cells draws points by."""
-    n = max(1, round(2 * LIMIT / step))
-    cell = math.floor(0.5 + n * (v + LIMIT) / (2 * LIMIT))
-    return min(n, max(0, cell)), n
 
 
 def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: float) -> int | None:
@@ -76,16 +66,6 @@ def next_centre(v: float, cells: int, step: float) -> float:
         return v
     cell, n = cell_of(v, step)
     return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell + cells)) / n, 10)
-
-
-@dataclass(frozen=True)
-class Sample:
-    """The point the graph view explains: a data point, or a probe point with a chosen label."""
-
-    point: tuple[float, float]
-    target: int
-    index: int | None = None
-    """Its index in the probe's points if it is a data point."""
 
 
 class ProbePanel(Widget, can_focus=True):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -14,10 +13,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from micrograd.training import Trainer
+from tui.screens.help import quiet_app_keys
+from tui.snapshots import ParamRow, ParamSnapshot
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
 
 SortKey = Literal["place", "grad", "update"]
@@ -45,79 +44,6 @@ the keys for seconds at every snapshot."""
 
 NONE = "—"
 """A grad or an update before the first step."""
-
-
-@dataclass(frozen=True)
-class ParamRow:
-    """One parameter as plain numbers."""
-
-    name: str
-    value: float
-    grad: float | None
-    """Its gradient of the mean training loss in the last step (None: no step taken)."""
-    m: float
-    """AdamW's first moment."""
-    v: float
-    """AdamW's second moment."""
-    update: float | None
-    """How much the last step moved it, new value - old value (None: no step taken)."""
-
-
-@dataclass(frozen=True)
-class ParamSnapshot:
-    """Every parameter after a step: what the worker hands the parameter table."""
-
-    step: int
-    rows: tuple[ParamRow, ...]
-
-    @property
-    def stepped(self) -> bool:
-        """Whether the rows hold a step's grads and updates (not before the first step
-        since the start, a reset or a load)."""
-        return all(r.grad is not None for r in self.rows)
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> ParamSnapshot:
-        """Copy the parameters and the optimizer state (call it where the trainer lives)."""
-        opt = trainer.optimizer
-        named = trainer.model.named_parameters()
-        return cls.from_arrays(
-            trainer.step_count,
-            [name for name, _ in named],
-            [p.data for _, p in named],
-            trainer.last_grads,
-            opt.m,
-            opt.v,
-            trainer.last_update,
-        )
-
-    @classmethod
-    def from_arrays(
-        cls,
-        step: int,
-        names: Sequence[str],
-        values: Sequence[float],
-        grads: Sequence[float] | None,
-        m: Sequence[float],
-        v: Sequence[float],
-        updates: Sequence[float] | None,
-    ) -> ParamSnapshot:
-        """From aligned sequences (lists or numpy arrays) in named_parameters() order;
-        grads and updates None if no step has been taken."""
-        unknown = [None] * len(names)
-        columns = (names, values, unknown if grads is None else grads, m, v)
-        columns += (unknown if updates is None else updates,)
-        if len({len(c) for c in columns}) != 1:
-            raise ValueError(f"ParamSnapshot: lengths differ: {[len(c) for c in columns]}")
-        rows = tuple(
-            ParamRow(n, float(a), maybe(g), float(mm), float(vv), maybe(u))
-            for n, a, g, mm, vv, u in zip(*columns)
-        )
-        return cls(step, rows)
-
-
-def maybe(x: float | None) -> float | None:
-    return None if x is None else float(x)
 
 
 def sort_key(key: SortKey, row: ParamRow, place: int) -> tuple[float, float]:
@@ -285,4 +211,4 @@ class ParamTableScreen(Screen[None]):
         self.dismiss()
 
 
-__all__ = ["MAX_ROWS", "ParamRow", "ParamSnapshot", "ParamTableScreen"]
+__all__ = ["MAX_ROWS", "ParamTableScreen"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,11 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from micrograd.introspect import GraphNode, sample_graph
-from micrograd.training import Trainer
+from micrograd.introspect import GraphNode
+from tui.screens.help import quiet_app_keys
+from tui.snapshots import GraphSnapshot
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num
 
 Path = tuple[int, ...]
@@ -33,28 +32,6 @@ KIND_MARKS = {"param": "◆ ", "input": "▶ ", "const": "· ", "op": ""}
 """A glyph per leaf kind, so parameters, inputs and constants read without colour."""
 
 KIND_STYLES = {"param": "bold cyan", "input": "bold green", "const": "dim", "op": "bold"}
-
-
-@dataclass(frozen=True)
-class GraphSnapshot:
-    """One sample's graph as plain data: what the worker hands the graph view."""
-
-    step: int
-    point: tuple[float, float]
-    target: int
-    nodes: tuple[GraphNode, ...]
-    """In topological order, the loss last (see micrograd.introspect.sample_graph)."""
-
-    @classmethod
-    def of(cls, trainer: Trainer, point: Sequence[float], target: int) -> GraphSnapshot:
-        """Build, run and backprop the sample's own graph (call it where the trainer lives)."""
-        x = (float(point[0]), float(point[1]))
-        return cls(trainer.step_count, x, target, tuple(sample_graph(trainer, x, target)))
-
-    @cached_property
-    def structure(self) -> tuple[tuple[str, str, str, tuple[int, ...]], ...]:
-        """Everything but the numbers: equal structures can be relabelled in place."""
-        return tuple((n.op, n.kind, n.name, n.children) for n in self.nodes)
 
 
 @dataclass(frozen=True)
@@ -449,4 +426,4 @@ class GraphScreen(Screen[None]):
             self.dismiss()
 
 
-__all__ = ["Entry", "GraphScreen", "GraphSnapshot", "GraphTree", "layout"]
+__all__ = ["Entry", "GraphScreen", "GraphTree", "layout"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,71 +12,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from micrograd.introspect import GradCheck, gradient_check
-from micrograd.training import Trainer
+from tui.screens.help import quiet_app_keys
+from tui.snapshots import TOLERANCE, GradCheckSnapshot, checkable
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
-from tui.widgets.help import quiet_app_keys
 from tui.widgets.numfmt import num, sci
-
-TOLERANCE = 1e-6
-"""A parameter whose relative error exceeds this is flagged."""
 
 COLUMNS = (("name", 18), ("autograd", 10), ("numeric", 10), ("rel error", 9), ("", 1))
 """Labels and widths: with the cells' padding and the scroll bar they take 60 columns."""
-
-
-@dataclass(frozen=True)
-class GradCheckSnapshot:
-    """Every parameter's autograd and numeric gradient at one step."""
-
-    step: int
-    checks: tuple[GradCheck, ...]
-    split_size: int
-    """How many training samples the mean loss was taken over."""
-    loss: float | None = None
-    """The mean training loss at the weights checked, if some parameter could not be
-    checked (the summary then names it); else None, saving an evaluation a check."""
-
-    @classmethod
-    def of(
-        cls,
-        trainer: Trainer,
-        should_stop: Callable[[], bool] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> GradCheckSnapshot | None:
-        """Run the check (about 0.1 s for the defaults; call it where the trainer lives);
-        None if should_stop() turned true first. progress(done, total) counts parameters."""
-        checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
-        if checks is None:
-            return None
-        loss = None
-        if not all(map(checkable, checks)):
-            loss = trainer.evaluate(trainer.train_split)[0]
-        return cls(trainer.step_count, tuple(checks), len(trainer.train_split), loss)
-
-    @property
-    def worst(self) -> GradCheck | None:
-        """The check with the largest relative error (NaN counts as the largest)."""
-        if not self.checks:
-            return None
-        return max(self.checks, key=lambda c: c.rel_error if c.rel_error == c.rel_error else 1e300)
-
-    @property
-    def flagged(self) -> list[GradCheck]:
-        """Checks over the tolerance (or NaN), central differences permitting."""
-        return [c for c in self.checks if not c.rel_error <= TOLERANCE and checkable(c)]
-
-    @property
-    def uncheckable(self) -> list[GradCheck]:
-        """Checks whose central difference is not a number: the loss was not finite
-        around the weight (e.g. the last weights of a diverged run), so there is
-        nothing to compare the autograd gradient with."""
-        return [c for c in self.checks if not checkable(c)]
-
-
-def checkable(c: GradCheck) -> bool:
-    return math.isfinite(c.numeric)
 
 
 class GradCheckScreen(Screen[None]):
@@ -230,4 +170,4 @@ class GradCheckScreen(Screen[None]):
         self.dismiss()
 
 
-__all__ = ["TOLERANCE", "GradCheckScreen", "GradCheckSnapshot"]
+__all__ = ["GradCheckScreen"]

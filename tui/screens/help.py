@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.widgets.boundary import legend
+from tui.palette import legend
 from tui.widgets.footer import KeysFooter
 
 KEYS = [
