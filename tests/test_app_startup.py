@@ -16,7 +16,8 @@ import tui.widgets.boundary as boundary
 import tui.widgets.loss_curve as loss_curve
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, settle, step, wait_until
-from tui.app import MicrogradApp, size_classes
+from tui.app import MicrogradApp
+from tui.screens.main import size_classes
 from tui.widgets import BoundaryPlot, LossCurve
 
 DEFERRED = (
@@ -62,7 +63,8 @@ FIRST_FRAME = """
 import asyncio, sys
 import tui.widgets.plotting as plotting
 from micrograd.training import Config
-from tui.app import MicrogradApp, size_classes
+from tui.app import MicrogradApp
+from tui.screens.main import size_classes
 
 plotting.LATEST_START = 600.0  # drawings start after a frame only, never by the clock
 at_first_frame = []

@@ -239,7 +239,7 @@ async def test_enter_does_not_select_a_point_drawn_in_another_cell() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)
-        probe = app.fit_probe()
+        probe = app.main.fit_probe()
         w, h = probe.step, probe.step_y
         points = app.trainer.train_split
         for (px, py), _ in points:  # an empty cell two columns left, within 0.75 h

@@ -10,27 +10,31 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import events, on, work
 from textual._styles_cache import StylesCache
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from micrograd.run import Record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
+from tui import wording
 from tui.messages import SessionNews
-from tui.palette import LIMIT, POINT_MARKERS, legend
 from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
 from tui.screens.help import HelpScreen
+from tui.screens.main import (
+    HORIZONTAL_BREAKPOINTS,
+    SLOT_ROWS,
+    SLOTS,
+    VERTICAL_BREAKPOINTS,
+    MainScreen,
+    slots_shown,
+)
 from tui.session import (
     MAX_PENDING_STEPS,
     CheckProgress,
@@ -50,12 +54,9 @@ from tui.session import (
 from tui.snapshots import ClassSnapshot, Sample, Snapshot
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
-from tui.widgets.fitting import fitting
-from tui.widgets.footer import KeysFooter
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
-from tui.widgets.model_panel import ModelPanel
 from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel
 
@@ -76,9 +77,6 @@ PLOT_INTERVAL = 0.3
 """Seconds between redraws of the boundary and the loss curve while running, however fast
 the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
 
-MIN_SIZE = (60, 20)
-"""Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
-
 HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
 """If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
 
@@ -88,65 +86,17 @@ counts) are measured before the first frame (at most ~0.2 s); a bigger model's a
 it, in a worker, so the screen is not blank for seconds (8 s at 6 layers of 32 and
 n = 20,000)."""
 
-SLOTS = ("probe", "classes", "model")
-"""The panels that share the side column's slot in short terminals, in `v` order."""
-
-SLOT_ROWS = 24
-"""From this many rows the side column has room for one of SLOTS above the loss curve;
-below, it shows the training panel and the loss curve only."""
-
-TALL = 40
-"""From this many rows the side column shows all of SLOTS at once."""
-
-TRAINING_HINT = "Training: space pauses, s pauses and takes one step."
+TITLES = {
+    "metrics": "training",
+    "model": "model",
+    "probe": "probe",
+    "classes": "validation classes",
+    "loss": "loss",
+}
+"""Each panel's title, on its frame."""
 
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
-
-
-def size_classes(
-    size: tuple[int, int],
-    horizontal: list[tuple[int, str]],
-    vertical: list[tuple[int, str]],
-) -> dict[str, bool]:
-    """Each breakpoint class and whether a screen of size has it: per axis, the class of
-    the largest breakpoint the size reaches (Textual's rule on a resize)."""
-    classes: dict[str, bool] = {}
-    for extent, breakpoints in zip(size, (horizontal, vertical)):
-        reached = [(at, name) for at, name in breakpoints if extent >= at]
-        on = max(reached)[1] if reached else None
-        classes.update((name, name == on) for _, name in breakpoints)
-    return classes
-
-
-class MainScreen(Screen):
-    """The app's main screen, which takes a size's classes (the app's breakpoints) before
-    it is laid out for that size.
-
-    Textual's own resize handler lays a screen out for the new size first and sets the new
-    size's classes after: a frame showed the old size's layout at the new size, e.g. at
-    130x44 a 34-column side column with three panels. This handler runs before Textual's.
-    """
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.take_size_classes(event.size)
-        self.query_one(KeysFooter).fit(event.size.width)  # its own resize comes a frame later
-        app = self.app
-        if isinstance(app, MicrogradApp):
-            app.fit_to_size()
-
-    def take_size_classes(self, size: tuple[int, int]) -> None:
-        app = self.app
-        classes = size_classes(size, app.HORIZONTAL_BREAKPOINTS, app.VERTICAL_BREAKPOINTS)
-        was_too_small = self.too_small
-        self.update_classes(classes, animate=False)
-        if self.too_small != was_too_small:
-            app.refresh_bindings()  # the keys a too-small screen ignores come or go
-
-    @property
-    def too_small(self) -> bool:
-        """Too small to show the app: it asks to be enlarged (see app.tcss)."""
-        return self.has_class("-too-narrow") or self.has_class("-too-short")
 
 
 class MicrogradApp(App[int]):
@@ -180,17 +130,8 @@ class MicrogradApp(App[int]):
     ]
     """The whole keyboard: nothing needs a mouse."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-too-narrow"),
-        (MIN_SIZE[0], "-narrow"),
-        (120, "-wide"),
-    ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-too-short"),
-        (MIN_SIZE[1], "-cramped"),
-        (SLOT_ROWS, "-short"),
-        (TALL, "-tall"),
-    ]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = VERTICAL_BREAKPOINTS
 
     # The app's own reactives repaint nothing: a repaint of the app is one of the whole
     # screen, and the widgets that show these refresh themselves.
@@ -261,80 +202,59 @@ class MicrogradApp(App[int]):
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
-        self._message: tuple[tuple[str, ...], bool] = ((), False)
-        """The message line's wordings and whether it is an error (kept for a resize)."""
 
     # ------------------------------------------------------------- layout
 
-    def compose(self) -> ComposeResult:
-        # Textual sets the breakpoint classes on the first resize, after the first layout:
-        # that layout (the first frame) would be the wrong one, e.g. at 80x24 every side
-        # panel stacked and the loss curve off screen. Set them before anything is laid out.
-        main = self.screen
-        assert isinstance(main, MainScreen)
-        main.take_size_classes(self.size)
-        splits = self.trainer.train_split, self.trainer.val_split, self.trainer.test_split
-        with Horizontal(id="main"):
-            with Vertical(id="plot-box") as box:
-                box.border_title = "decision boundary"
-                yield BoundaryPlot(self.trainer.train_split, self.snapshot.weights, id="boundary")
-            with Vertical(id="side"):
-                yield MetricsPanel(id="metrics").data_bind(MicrogradApp.state)
-                probe = ProbePanel(
-                    self.trainer.train_split, self.snapshot.weights, id="probe", classes="slot"
-                )
-                probe.can_focus = False  # its keys are the app's: they work in any slot
-                yield probe
-                yield ClassView(self._class_counts, id="classes", classes="slot")
-                yield ModelPanel(
-                    self.config,
-                    len(self.param_names),
-                    (len(splits[0]), len(splits[1]), len(splits[2])),
-                    id="model",
-                    classes="slot",
-                )
-                yield LossCurve(id="loss")
-        yield Static(id="message")
-        yield Static(
-            f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (q quits)",
-            id="too-small",
-        )
-        yield KeysFooter()  # every key fits in 80 columns
-
     def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
+        trainer = self.trainer
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        return MainScreen(
+            self.config,
+            trainer.train_split,
+            self.snapshot.weights,
+            self._class_counts,
+            (len(splits[0]), len(splits[1]), len(splits[2])),
+            len(self.param_names),
+            on_mounted=self.main_mounted,
+            on_resized=self.sync_side,
+        )
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen, under any view."""
+        main = self.screen_stack[0]
+        assert isinstance(main, MainScreen)
+        return main
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.first_frame_shown)
         asyncio.get_running_loop().set_default_executor(DaemonThreads())  # never waits
         if not self.is_headless:  # a real terminal (Pilot tests have none, nor their signals)
             self.terminal.install(self.stop_for_signal, self.redraw)
-        self.query_one("#metrics").border_title = "training"
-        self.query_one("#model").border_title = "model"
-        self.query_one("#probe").border_title = "probe"
-        self.query_one("#classes").border_title = "validation classes"
+        heartbeat = os.environ.get(HEARTBEAT_ENV)
+        if heartbeat:
+            self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
+            self.set_interval(0.01, self._beat)
+
+    def main_mounted(self) -> None:
+        """The main screen's widgets are there: show the run in them."""
+        for panel, title in TITLES.items():
+            self.query_one(f"#{panel}").border_title = title
+        self.query_one(MetricsPanel).state = self.state
         self.query_one(ProbePanel).sample = self.session.sample
         self.watch_slot(self.slot)
-        self.query_one("#plot-box").border_subtitle = self.plot_legend()
-        self.query_one("#loss").border_title = "loss"
+        self.query_one("#plot-box").border_subtitle = self.main.plot_legend()
         self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
         self.show_message(*self.hint())
         if self._measure_later:
-            self.show_message(
-                f"Measuring the model on {self.config.n:,} points for its first numbers…",
-                "Measuring the model's first numbers…",
-            )
+            self.show_message(*wording.measuring(self.config.n))
             self.measure_start(self.session.generation)
         if self.trainer.outputs_overflow():  # a run file's weights: diverged already
             step = self.trainer.step_count + 1
             news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS)
             self.post_message(SessionNews(news))
-        heartbeat = os.environ.get(HEARTBEAT_ENV)
-        if heartbeat:
-            self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
-            self.set_interval(0.01, self._beat)
 
     def first_frame_shown(self) -> None:
         """The collector back on (the entry turns it off for start-up); what start-up made
@@ -356,31 +276,12 @@ class MicrogradApp(App[int]):
         self._heartbeat.write(f"{time.monotonic()}\n")
 
     def hint(self) -> tuple[str, ...]:
-        """What the keys do while paused, longest wording first (see show_message); and
-        how many s presses the full queue dropped, until the next burst of them."""
-        paused = f"Paused at step {self.step_count}."
-        if dropped := self.session.dropped_steps:
-            presses = "press was" if dropped == 1 else "presses were"
-            return (
-                f"{paused} {dropped} s {presses} dropped: at most {MAX_PENDING_STEPS} steps queue.",
-                f"{paused} {dropped} s dropped (queue full).",
-                paused,
-            )
-        return (
-            f"{paused} space trains, s takes one step, r resets, ? explains.",
-            f"{paused} space trains, s steps, ? help.",  # 60 columns
-            paused,
-        )
+        """What the keys do while paused (and s presses dropped), longest first."""
+        return wording.paused(self.step_count, self.session.dropped_steps, MAX_PENDING_STEPS)
 
     def show_message(self, *texts: str, error: bool = False) -> None:
-        """The line under the plot: hints, errors. One row whatever the text, so a message
-        never moves the layout: of texts (the same news, longest first) it shows the first
-        that fits the line, else the last, cut with an ellipsis (see app.tcss)."""
-        self._message = texts, error
-        message = self.query_one("#message", Static)
-        text = fitting(texts, self.size.width - message.styles.gutter.width)
-        message.update(Content(text), layout=False)  # Content: a path is not markup
-        message.set_class(error, "-error")
+        """Say texts (the same news, longest first) on the main screen's message line."""
+        self.main.show_message(*texts, error=error)
 
     # ------------------------------------------------------------ actions
 
@@ -412,12 +313,7 @@ class MicrogradApp(App[int]):
         if not self.session.at_last_step():
             return False
         self.bell()
-        self.show_message(
-            f"Step {self.step_count} is the last a run can count: w saves it, r starts again.",
-            "The last step a run can count: w saves, r resets.",
-            "Last step: w saves, r resets.",
-            error=True,
-        )
+        self.show_message(*wording.last_step(self.step_count), error=True)
         return True
 
     def action_reset(self) -> None:
@@ -469,26 +365,21 @@ class MicrogradApp(App[int]):
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
-        shown = self.slots_shown()
+        shown = slots_shown(self.size.height)
         if shown == "none":
-            self.show_message(f"No room for the side panels: v shows them from {SLOT_ROWS} rows.")
+            self.show_message(*wording.no_room_for_panels(SLOT_ROWS))
         elif shown == "all":
-            self.show_message("The side panels are all shown (v cycles them in short terminals).")
+            self.show_message(*wording.ALL_PANELS_SHOWN)
         else:
             self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
 
-    def slots_shown(self) -> Literal["none", "one", "all"]:
-        """How many of SLOTS the side column has room for at self.size (see app.tcss)."""
-        rows = self.size.height
-        return "none" if rows < SLOT_ROWS else "all" if rows >= TALL else "one"
-
     def action_probe(self, dx: int, dy: int) -> None:
         """Move the probe's crosshair one plot cell."""
-        self.fit_probe().action_move(dx, dy)
+        self.main.fit_probe().action_move(dx, dy)
 
     def action_select(self) -> None:
         """Select the data point under the crosshair, else a probe point there."""
-        self.fit_probe().action_select()
+        self.main.fit_probe().action_select()
 
     def action_label(self, target: int) -> None:
         self.query_one(ProbePanel).action_label(target)
@@ -498,22 +389,14 @@ class MicrogradApp(App[int]):
         main screen or from another view, not from the help. While the terminal is too
         small for the main screen (it asks to be enlarged) only quitting works: a key
         there would change what cannot be seen."""
-        main = self.screen_stack[0]
-        if self.screen is main and isinstance(main, MainScreen) and main.too_small:
+        main = self.main
+        if self.screen is main and main.too_small:
             return action == "quit"
         if action in PROBE_ACTIONS:
             return self.screen is main
         if action in ("graph", "params", "gradcheck"):
             return not isinstance(self.screen, HelpScreen)
         return True
-
-    def fit_probe(self) -> ProbePanel:
-        """The probe, its steps set to one cell of the plot as last drawn."""
-        probe = self.query_one(ProbePanel)
-        cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
-        probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
-        probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
-        return probe
 
     def open_view(self, view: View, screen: Screen) -> None:
         """Show a view's screen (in place of another view's) and have its numbers computed."""
@@ -535,37 +418,18 @@ class MicrogradApp(App[int]):
             self.run_views(new, self.session.generation)
 
     def watch_slot(self, slot: str) -> None:
-        self.query_one("#side").set_classes(f"-show-{slot}")
+        self.main.show_slot(slot)
         self.sync_side()
 
-    def plot_legend(self) -> Text:
-        """The plot's legend, as much of it as fits on the plot's frame."""
-        side = self.query_one("#side").styles.width
-        side_width = int(side.value) if side is not None else 0
-        # a frame's subtitle has its two corners and a line and a space on either side
-        return legend(self.no_color, width=self.size.width - side_width - 6)
-
-    def fit_to_size(self) -> None:
-        """The side column's hints and views, the plot's legend and the message's
-        wording, for self.size.
-
-        Called by the main screen as it is resized, before it is laid out for the new
-        size. (On the app's own resize, self.size was still the old one; and an update
-        made then was drawn before the screen's new layout: shrunk from 130x44 to 80x24,
-        a frame showed the 130-column layout cut off at 80.)"""
-        self.sync_side()
-        self.query_one("#plot-box").border_subtitle = self.plot_legend()
-        texts, error = self._message
-        if texts:  # the wording that fits the new width
-            self.show_message(*texts, error=error)
+    def watch_state(self, state: RunState) -> None:
+        for panel in self.main.query(MetricsPanel):  # none before the screen's compose
+            panel.state = state
 
     def sync_side(self) -> None:
-        """Name the next panel `v` shows (short terminals only); the class view is open
-        while it shows: in its slot, or in a tall terminal."""
-        slots = self.slots_shown()
-        following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
-        for name in SLOTS:
-            self.query_one(f"#{name}").border_subtitle = f"v {following}" if slots == "one" else ""
+        """The slot's hints for this size; the class view is computed while it shows: in
+        its slot, or in a tall terminal."""
+        self.main.show_slot(self.slot)
+        slots = slots_shown(self.size.height)
         shown = (self.slot == "classes" and slots == "one") or slots == "all"
         if shown and "classes" not in self.session.open_views:
             self.set_views(self.session.open_views | {"classes"}, "classes")
@@ -593,7 +457,7 @@ class MicrogradApp(App[int]):
     def play(self) -> None:
         self.session.play()
         self.state = "running"
-        self.show_message(TRAINING_HINT)
+        self.show_message(*wording.TRAINING)
         self.run_trainer("train", self.session.generation)
 
     def pause(self) -> None:
@@ -685,66 +549,21 @@ class MicrogradApp(App[int]):
             self.show_message(*self.hint())
 
     def on_run_saved(self, message: RunSaved) -> None:
-        if message.error is not None:
-            self.show_message(f"Not saved: {message.error}.", error=True)
+        if message.path is None:
+            self.show_message(*wording.not_saved(str(message.error)), error=True)
         else:
-            path = message.path
-            name = os.path.basename(path)
-            self.show_message(
-                f"Saved {path}; resume with: micrograd-tui --load {path}",
-                f"Saved {path}; resume with --load {path}",
-                f"Saved {path}: micrograd-tui --load it to resume.",
-                f"Saved {path}: --load it to resume.",
-                f"Saved {name}: --load it to resume.",
-                f"Saved {name} (--load resumes it)",
-                f"Saved {name}",
-            )
+            self.show_message(*wording.saved(message.path))
 
     def on_training_diverged(self, message: TrainingDiverged) -> None:
         if message.generation != self.session.generation:
             return
         self.session.pause()
         self.state = "diverged"
-        step, lr, wd = message.step, self.config.lr, self.config.weight_decay
         if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
-            self.show_message(
-                f"Diverged: the loaded weights of step {step - 1} make the model's outputs "
-                "overflow, so no step can be taken. r starts the run over from step 0.",
-                f"Diverged: step {step - 1}'s loaded weights overflow; r starts over.",
-                "Loaded weights overflow; r starts over.",
-                error=True,
-            )
-            return
-        kept = (
-            f"Diverged at step {step}: {message.what}, so that update was not applied (the "
-            f"weights of step {step - 1} are kept)."
-        )
-        if self.config.decay_overshoots:  # decay alone flips the weights' sign and grows them
-            self.show_message(
-                f"{kept} The weight decay {wd:g} is too high for the learning rate {lr:g}: "
-                "quit and rerun with a lower --weight-decay (r replays this run, which "
-                "diverges again).",
-                f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; rerun "
-                "with less.",
-                f"Diverged at step {step}, step {step - 1} kept: weight decay too high; rerun "
-                "with less.",
-                f"Diverged at step {step}: weight decay too high; rerun with less.",
-                error=True,
-            )
-            return
-        self.show_message(
-            f"{kept} The learning rate {lr:g} is too high: quit and rerun with a lower --lr "
-            f"(say {lr / 10:g}); r replays this run, which diverges again.",
-            f"Diverged at step {step}: learning rate {lr:g} too high; rerun with "
-            f"--lr {lr / 10:g} (r replays it).",
-            # the panel shows step - 1, the weights kept: say so where it fits
-            f"Diverged at step {step}, step {step - 1} kept: learning rate too high; rerun "
-            f"with --lr {lr / 10:g}.",
-            f"Diverged at step {step}: learning rate too high; rerun with --lr {lr / 10:g}.",
-            f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
-            f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
-            error=True,
-        )
+            self.show_message(*wording.loaded_weights_overflow(message.step), error=True)
+        else:
+            texts = wording.diverged(message.step, message.what, self.config)
+            self.show_message(*texts, error=True)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         if message.generation != self.session.generation:
@@ -775,9 +594,14 @@ class MicrogradApp(App[int]):
 
     @property
     def plots_drawn(self) -> bool:
-        """Do the plots show the latest snapshot at their size (no drawing under way)?"""
-        plot, curve = self.query_one(BoundaryPlot), self.query_one(LossCurve)
-        return self._plots_shown == self._plots_asked and plot.drawn and curve.drawn
+        """Do the plots show the latest snapshot at their size (no drawing under way)? Not
+        before the main screen has composed them."""
+        plots = [*self.main.query(BoundaryPlot), *self.main.query(LossCurve)]
+        return (
+            self._plots_shown == self._plots_asked
+            and len(plots) == 2
+            and all(plot.drawn for plot in plots)
+        )
 
     def on_view_snapshots(self, message: ViewSnapshots) -> None:
         """Show the views' new numbers, timing it: the worker spaces the next ones by it."""
@@ -820,16 +644,7 @@ class MicrogradApp(App[int]):
         self.session.sample = sample = message.sample
         if self.state == "diverged":  # keep what divergence said
             return
-        # said on the message line too: at 60x20 the probe panel, which shows it, is hidden
-        (x, y), k = sample.point, sample.target
-        what = "probe point" if sample.index is None else f"sample #{sample.index}"
-        glyph = POINT_MARKERS[k]
-        self.show_message(
-            f"Selected {what} at ({x:+.2f}, {y:+.2f}), class {glyph} {k}: g shows its loss "
-            "graph, 0 1 2 change its class.",
-            f"Selected {what} ({x:+.2f}, {y:+.2f}) {glyph} {k}: g graphs it.",
-            f"Selected {what}, class {k}: g graphs it.",
-        )
+        self.show_message(*wording.selected(sample))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed says so in the message line (their errors end no worker
@@ -839,10 +654,8 @@ class MicrogradApp(App[int]):
         if event.worker.group == "trainer":
             self.session.pause()
             self.state = "paused"
-            self.show_message(f"The training worker failed: {event.worker.error!r}", error=True)
-        else:
-            what = f"The {event.worker.group} worker failed"
-            self.show_message(f"{what}: {one_line(event.worker.error)}", error=True)
+        group = "training" if event.worker.group == "trainer" else event.worker.group
+        self.show_message(*wording.worker_failed(group, one_line(event.worker.error)), error=True)
 
 
 def run_app(

@@ -1,0 +1,188 @@
+"""MainScreen: the plot, the side panels, the message line and the footer, laid out by size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
+
+from micrograd.config import Config
+from micrograd.data import Point
+from tui.palette import LIMIT, legend
+from tui.snapshots import ClassSnapshot, Weights
+from tui.widgets.boundary import BoundaryPlot
+from tui.widgets.class_view import ClassView
+from tui.widgets.fitting import fitting
+from tui.widgets.footer import KeysFooter
+from tui.widgets.loss_curve import LossCurve
+from tui.widgets.metrics import MetricsPanel
+from tui.widgets.model_panel import ModelPanel
+from tui.widgets.probe import ProbePanel
+
+MIN_SIZE = (60, 20)
+"""Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
+
+SLOTS = ("probe", "classes", "model")
+"""The panels that share the side column's slot in short terminals, in `v` order."""
+
+SLOT_ROWS = 24
+"""From this many rows the side column has room for one of SLOTS above the loss curve;
+below, it shows the training panel and the loss curve only."""
+
+TALL = 40
+"""From this many rows the side column shows all of SLOTS at once."""
+
+HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-narrow"), (120, "-wide")]
+VERTICAL_BREAKPOINTS = [
+    (0, "-too-short"),
+    (MIN_SIZE[1], "-cramped"),
+    (SLOT_ROWS, "-short"),
+    (TALL, "-tall"),
+]
+
+
+def size_classes(
+    size: tuple[int, int],
+    horizontal: list[tuple[int, str]],
+    vertical: list[tuple[int, str]],
+) -> dict[str, bool]:
+    """Each breakpoint class and whether a screen of size has it: per axis, the class of
+    the largest breakpoint the size reaches (Textual's rule on a resize)."""
+    classes: dict[str, bool] = {}
+    for extent, breakpoints in zip(size, (horizontal, vertical)):
+        reached = [(at, name) for at, name in breakpoints if extent >= at]
+        on = max(reached)[1] if reached else None
+        classes.update((name, name == on) for _, name in breakpoints)
+    return classes
+
+
+def slots_shown(rows: int) -> Literal["none", "one", "all"]:
+    """How many of SLOTS the side column has room for in a screen of rows (see app.tcss)."""
+    return "none" if rows < SLOT_ROWS else "all" if rows >= TALL else "one"
+
+
+class MainScreen(Screen):
+    """The app's main screen, which takes a size's classes (the app's breakpoints) before
+    it is laid out for that size.
+
+    Textual's own resize handler lays a screen out for the new size first and sets the new
+    size's classes after, so a frame would show the old size's layout at the new size.
+    This handler runs before Textual's, and hands the app the new size (on_resized) while
+    the screen is still to be laid out for it.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        points: list[Point],
+        weights: Weights,
+        class_counts: ClassSnapshot,
+        split_sizes: tuple[int, int, int],
+        num_params: int,
+        on_mounted: Callable[[], None],
+        on_resized: Callable[[], None],
+    ) -> None:
+        super().__init__(id="_default")
+        self.config = config
+        self.points = points
+        self.weights = weights
+        self.class_counts = class_counts
+        self.split_sizes = split_sizes
+        self.num_params = num_params
+        self.on_mounted = on_mounted
+        self.on_resized = on_resized
+        self._message: tuple[tuple[str, ...], bool] = ((), False)
+        """The message line's wordings and whether it is an error (kept for a resize)."""
+
+    def compose(self) -> ComposeResult:
+        # Textual sets the breakpoint classes on the first resize, after the first layout:
+        # that layout (the first frame) would be the wrong one, e.g. at 80x24 every side
+        # panel stacked and the loss curve off screen. Set them before anything is laid out.
+        self.take_size_classes(self.app.size)
+        with Horizontal(id="main"):
+            with Vertical(id="plot-box") as box:
+                box.border_title = "decision boundary"
+                yield BoundaryPlot(self.points, self.weights, id="boundary")
+            with Vertical(id="side"):
+                yield MetricsPanel(id="metrics")
+                probe = ProbePanel(self.points, self.weights, id="probe", classes="slot")
+                probe.can_focus = False  # its keys are the app's: they work in any slot
+                yield probe
+                yield ClassView(self.class_counts, id="classes", classes="slot")
+                yield ModelPanel(
+                    self.config, self.num_params, self.split_sizes, id="model", classes="slot"
+                )
+                yield LossCurve(id="loss")
+        yield Static(id="message")
+        yield Static(
+            f"Enlarge the terminal to at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (q quits)",
+            id="too-small",
+        )
+        yield KeysFooter()  # every key fits in 80 columns
+
+    def on_mount(self) -> None:
+        self.on_mounted()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.take_size_classes(event.size)
+        self.query_one(KeysFooter).fit(event.size.width)  # its own resize comes a frame later
+        self.on_resized()
+        self.query_one("#plot-box").border_subtitle = self.plot_legend()
+        texts, error = self._message
+        if texts:  # the wording that fits the new width
+            self.show_message(*texts, error=error)
+
+    def take_size_classes(self, size: tuple[int, int]) -> None:
+        classes = size_classes(size, HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS)
+        was_too_small = self.too_small
+        self.update_classes(classes, animate=False)
+        if self.too_small != was_too_small:
+            self.app.refresh_bindings()  # the keys a too-small screen ignores come or go
+
+    @property
+    def too_small(self) -> bool:
+        """Too small to show the app: it asks to be enlarged (see app.tcss)."""
+        return self.has_class("-too-narrow") or self.has_class("-too-short")
+
+    def show_message(self, *texts: str, error: bool = False) -> None:
+        """The line under the plot: hints, errors. One row whatever the text, so a message
+        never moves the layout: of texts (the same news, longest first) it shows the first
+        that fits the line, else the last, cut with an ellipsis (see app.tcss)."""
+        self._message = texts, error
+        message = self.query_one("#message", Static)
+        text = fitting(texts, self.app.size.width - message.styles.gutter.width)
+        message.update(Content(text), layout=False)  # Content: a path is not markup
+        message.set_class(error, "-error")
+
+    def plot_legend(self) -> Text:
+        """The plot's legend, as much of it as fits on the plot's frame."""
+        side = self.query_one("#side").styles.width
+        side_width = int(side.value) if side is not None else 0
+        # a frame's subtitle has its two corners and a line and a space on either side
+        return legend(self.app.no_color, width=self.app.size.width - side_width - 6)
+
+    def fit_probe(self) -> ProbePanel:
+        """The probe, its steps set to one cell of the plot as last drawn."""
+        probe = self.query_one(ProbePanel)
+        cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
+        probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
+        probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
+        return probe
+
+    def show_slot(self, slot: str) -> None:
+        """Show slot in the side column (short terminals) and name the panel `v` shows next."""
+        self.query_one("#side").set_classes(f"-show-{slot}")
+        following = SLOTS[(SLOTS.index(slot) + 1) % len(SLOTS)]
+        one = slots_shown(self.app.size.height) == "one"
+        for name in SLOTS:
+            self.query_one(f"#{name}").border_subtitle = f"v {following}" if one else ""
+
+
+__all__ = ["MIN_SIZE", "SLOTS", "SLOT_ROWS", "TALL", "MainScreen", "size_classes", "slots_shown"]

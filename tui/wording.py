@@ -1,0 +1,130 @@
+"""The message line's texts: each function gives the same news in wordings longest first,
+and the app shows the first that fits the line (see MicrogradApp.show_message)."""
+
+from __future__ import annotations
+
+import os
+
+from micrograd.config import Config
+from tui.palette import POINT_MARKERS
+from tui.snapshots import Sample
+
+Wordings = tuple[str, ...]
+
+TRAINING: Wordings = ("Training: space pauses, s pauses and takes one step.",)
+
+
+def paused(step: int, dropped: int, queue: int) -> Wordings:
+    """What the keys do while paused; and how many s presses the full queue dropped,
+    until the next burst of them."""
+    at = f"Paused at step {step}."
+    if dropped:
+        presses = "press was" if dropped == 1 else "presses were"
+        return (
+            f"{at} {dropped} s {presses} dropped: at most {queue} steps queue.",
+            f"{at} {dropped} s dropped (queue full).",
+            at,
+        )
+    return (
+        f"{at} space trains, s takes one step, r resets, ? explains.",
+        f"{at} space trains, s steps, ? help.",  # 60 columns
+        at,
+    )
+
+
+def measuring(n: int) -> Wordings:
+    return (
+        f"Measuring the model on {n:,} points for its first numbers…",
+        "Measuring the model's first numbers…",
+    )
+
+
+def last_step(step: int) -> Wordings:
+    return (
+        f"Step {step} is the last a run can count: w saves it, r starts again.",
+        "The last step a run can count: w saves, r resets.",
+        "Last step: w saves, r resets.",
+    )
+
+
+def no_room_for_panels(rows: int) -> Wordings:
+    return (f"No room for the side panels: v shows them from {rows} rows.",)
+
+
+ALL_PANELS_SHOWN: Wordings = ("The side panels are all shown (v cycles them in short terminals).",)
+
+
+def saved(path: str) -> Wordings:
+    name = os.path.basename(path)
+    return (
+        f"Saved {path}; resume with: micrograd-tui --load {path}",
+        f"Saved {path}; resume with --load {path}",
+        f"Saved {path}: micrograd-tui --load it to resume.",
+        f"Saved {path}: --load it to resume.",
+        f"Saved {name}: --load it to resume.",
+        f"Saved {name} (--load resumes it)",
+        f"Saved {name}",
+    )
+
+
+def not_saved(why: str) -> Wordings:
+    return (f"Not saved: {why}.",)
+
+
+def loaded_weights_overflow(step: int) -> Wordings:
+    """Weights as loaded (no learning rate made them) whose outputs overflow."""
+    return (
+        f"Diverged: the loaded weights of step {step - 1} make the model's outputs "
+        "overflow, so no step can be taken. r starts the run over from step 0.",
+        f"Diverged: step {step - 1}'s loaded weights overflow; r starts over.",
+        "Loaded weights overflow; r starts over.",
+    )
+
+
+def diverged(step: int, what: str, config: Config) -> Wordings:
+    """Step would have overflowed: which weights are kept, and what to change."""
+    lr, wd = config.lr, config.weight_decay
+    kept = (
+        f"Diverged at step {step}: {what}, so that update was not applied (the "
+        f"weights of step {step - 1} are kept)."
+    )
+    if config.decay_overshoots:  # decay alone flips the weights' sign and grows them
+        return (
+            f"{kept} The weight decay {wd:g} is too high for the learning rate {lr:g}: "
+            "quit and rerun with a lower --weight-decay (r replays this run, which "
+            "diverges again).",
+            f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; rerun "
+            "with less.",
+            f"Diverged at step {step}, step {step - 1} kept: weight decay too high; rerun "
+            "with less.",
+            f"Diverged at step {step}: weight decay too high; rerun with less.",
+        )
+    return (
+        f"{kept} The learning rate {lr:g} is too high: quit and rerun with a lower --lr "
+        f"(say {lr / 10:g}); r replays this run, which diverges again.",
+        f"Diverged at step {step}: learning rate {lr:g} too high; rerun with "
+        f"--lr {lr / 10:g} (r replays it).",
+        # the panel shows step - 1, the weights kept: say so where it fits
+        f"Diverged at step {step}, step {step - 1} kept: learning rate too high; rerun "
+        f"with --lr {lr / 10:g}.",
+        f"Diverged at step {step}: learning rate too high; rerun with --lr {lr / 10:g}.",
+        f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
+        f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
+    )
+
+
+def selected(sample: Sample) -> Wordings:
+    """Said on the message line too: at 60x20 the probe panel, which shows it, is hidden."""
+    (x, y), k = sample.point, sample.target
+    what = "probe point" if sample.index is None else f"sample #{sample.index}"
+    glyph = POINT_MARKERS[k]
+    return (
+        f"Selected {what} at ({x:+.2f}, {y:+.2f}), class {glyph} {k}: g shows its loss "
+        "graph, 0 1 2 change its class.",
+        f"Selected {what} ({x:+.2f}, {y:+.2f}) {glyph} {k}: g graphs it.",
+        f"Selected {what}, class {k}: g graphs it.",
+    )
+
+
+def worker_failed(group: str, error: str) -> Wordings:
+    return (f"The {group} worker failed: {error}",)
