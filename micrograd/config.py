@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MIN_N = 6
-"""The smallest dataset we accept: the 80/10/10 split gives each part a point (at 5 the
-validation split was empty, and evaluating it divided by zero)."""
+"""The smallest dataset we accept: the 80/10/10 split gives each part a point (below 6
+the validation split is empty, and its mean loss would divide by zero)."""
 
 MAX_N = 20_000
-"""The largest dataset we accept: a step then takes about a second; beyond, minutes."""
+"""The largest dataset we accept: a step's time and memory grow with n, and at this size
+the textbook engine's step of even the default model takes seconds."""
 
 NUM_CLASSES = 3
 """The taichi dataset's classes: the model's outputs."""
@@ -24,8 +25,8 @@ MAX_LAYERS = 8
 
 MAX_PARAMS = 10_000
 """The most parameters a model may have: a sample's graph, which the graph view shows
-node by node, holds about three nodes per parameter, and the view lays out ~30,000 in
-about 4 s on 2 busy cores (17,283 parameters took 7 s)."""
+node by node, holds about three nodes per parameter, and laying out many more nodes than
+this allows keeps the view waiting for seconds."""
 
 MAX_PARAM_POINTS = 120_000_000
 """The most parameters x points (--n): a step's work and the training graph's edges grow

@@ -74,12 +74,12 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
 FLOOR = 1e-4
 """Gradients smaller than this are checked on an absolute scale (see gradient_check).
 
-Late in training the central differences' own error at h = 1e-5 reaches ~5e-12 (their
-rounding, ~1e-16 L / h, plus their truncation, h^2/6 times the third derivative):
-measured at steps 600 to 4837 of the default run. Against a floor of 1e-6 that read as
-relative errors up to 2e-6, and the check flagged correct gradients; at 1e-4 a small
-gradient is flagged when it is off by more than 1e-10 (at a relative tolerance of 1e-6),
-far above that noise and far below any gradient that moves a weight."""
+Late in training the central differences' own error at h = 1e-5 (their rounding, ~1e-16
+L / h, plus their truncation, h^2/6 times the third derivative) is of the order of 1e-12:
+over a much lower floor it would read as a relative error above the tolerance, and
+correct gradients would be flagged. At 1e-4 a small gradient is flagged when it is off
+by more than 1e-10 (at a relative tolerance of 1e-6), far above that noise and far below
+any gradient that moves a weight."""
 
 
 @dataclass(frozen=True)

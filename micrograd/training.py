@@ -94,10 +94,10 @@ def argmax(xs: Sequence[float]) -> int:
 class Trainer:
     """Trains an MLP on the taichi dataset with full-batch AdamW: one step is one epoch.
 
-    fast=True (the default) evaluates a FusedGraph of the training split (fused
-    neuron and softmax-NLL nodes, reused while the batch is fixed, evaluated a layer
-    at a time); fast=False builds the tutorial's graph node for node each step and calls
-    Value.backward(). Both give the same numbers.
+    fast=True (the default) evaluates a FusedGraph of the training split (kept while
+    the split is the same list): each neuron's output over the whole batch, a layer at a
+    time, with no node objects; fast=False builds the tutorial's graph node for node each
+    step and calls Value.backward(). Both give the same numbers.
     """
 
     def __init__(self, config: Config | None = None, fast: bool = True) -> None:

@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Start-up (imports, the dataset, the widgets) makes only objects that live as long
-    # as the process: the cyclic collector's passes over them would delay the app's
-    # first frame by tens of milliseconds. The app turns it back on once that frame is
-    # shown; a headless run at once.
+    # as the process: the cyclic collector's passes over them would only delay the app's
+    # first frame. The app turns it back on once that frame is shown; a headless run at
+    # once.
     gc.disable()
-    # numpy's BLAS would start a pool of threads as it loads (tens of milliseconds here)
+    # numpy's BLAS would start a pool of threads as it loads, which costs start-up time,
     # for matrices far too small to share out: one thread, unless the user chose.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from tui.cli import parse_args

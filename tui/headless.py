@@ -46,8 +46,8 @@ class Interrupted(BaseException):
 class Stop:
     """Ends a headless run cleanly on SIGTERM, SIGHUP or SIGINT.
 
-    A signal sets a flag: Trainer.step polls it (every 32 samples) and gives up the
-    step, changing nothing, and the loop ends between steps. Inside `interruptible()`
+    A signal sets a flag: Trainer.step polls it (see Trainer.loss_graph) and gives up
+    the step, changing nothing, and the loop ends between steps. Inside `interruptible()`
     (loading a run, building the dataset) the handler raises Interrupted at once.
     """
 

@@ -32,8 +32,8 @@ ON_POINT_STYLE)."""
 
 ON_POINT_STYLE = Style(color="black", bgcolor="bright_white", bold=True, underline=True)
 """The crosshair on a data point: a colour no class has, so it shows on a point shown
-right or wrong alike (reversing the point's style hid it on a reversed, wrong point);
-without colour, bold and underlined."""
+right or wrong alike (reversing the point's style would hide it on a wrong point, which
+is reversed already); without colour, bold and underlined."""
 
 WRONG_STYLE = Style(reverse=True)
 """Misclassified training points: their glyph in reverse video (reads without colour)."""

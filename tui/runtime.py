@@ -50,7 +50,7 @@ class DaemonThreads(ThreadPoolExecutor):
 
     Textual runs thread workers in the event loop's default executor, whose threads the
     interpreter joins at exit: quitting would wait for the rest of a step that cannot be
-    interrupted (at n = 20,000 a backward pass takes half a second). Nothing a step holds
+    interrupted, which on a big model is long enough to notice. Nothing a step holds
     needs keeping (saves are atomic), so the process leaves without it.
     """
 
@@ -84,12 +84,12 @@ class TerminalGuard:
     - A terminal that hangs up (EOF, EIO: the pty's other side closed) counts as SIGHUP,
       whether or not a SIGHUP arrives (a parent that traps HUP sends none on).
     - SIGCONT resumes Textual's application mode only after Textual suspended it (SIGTSTP).
-      Textual resumes on every SIGCONT, suspended or not: a lone SIGCONT (htop, a
-      debugger) or one after SIGSTOP (which no handler sees) then started a second input
-      thread, quitting joined the wrong one, and the terminal was left in raw mode (the
-      second start took the raw mode for the mode to restore). Without a suspend the app
-      keeps its mode: it puts back its terminal settings (a shell resets them when a job
-      stops) and redraws.
+      Textual itself resumes on every SIGCONT, suspended or not: after a lone SIGCONT
+      (htop, a debugger) or one after SIGSTOP (which no handler sees) that would start a
+      second input thread, quitting would join the wrong one, and the terminal would be
+      left in raw mode (the second start takes the raw mode for the mode to restore).
+      Without a suspend the app keeps its mode: it puts back its terminal settings (a
+      shell resets them when a job stops) and redraws.
     """
 
     def __init__(self, fd_in: int, fd_out: int) -> None:
@@ -225,7 +225,7 @@ class TerminalGuard:
     def _soon(self, callback: Callable, *args: object) -> None:
         """Call back on the event loop. Textual's driver handlers write to its output queue,
         and a signal handler runs wherever the main thread was, maybe inside that queue's
-        lock: called from the handler itself, SIGTSTP deadlocked the app."""
+        lock: called from the handler itself, they could deadlock the app."""
         loop = self._loop
         if loop is not None:
             with suppress(RuntimeError):  # the loop closed: the app is leaving anyway

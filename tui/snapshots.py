@@ -209,7 +209,7 @@ class GradCheckSnapshot:
         should_stop: Callable[[], bool] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> GradCheckSnapshot | None:
-        """Run the check (about 0.1 s for the defaults; call it where the trainer lives);
+        """Run the check (two evaluations per parameter; call it where the trainer lives);
         None if should_stop() turned true first. progress(done, total) counts parameters."""
         checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
         if checks is None:

@@ -416,8 +416,8 @@ class GraphScreen(Screen[None]):
         self.tree.move_cursor(self.tree.root)
 
     def action_close(self) -> None:
-        """Cancel the search if it is open (its query, highlights and status go too:
-        "/relu: no match" stayed under a tree with no search open), else close the view."""
+        """Cancel the search if it is open (its query, highlights and status go too, so no
+        "/relu: no match" is left under a tree with no search open), else close the view."""
         search = self.query_one("#graph-search", Input)
         if search.display and search.has_focus:
             self._close_search()

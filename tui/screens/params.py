@@ -39,8 +39,8 @@ def columns_for(width: int) -> tuple[str, ...]:
 MAX_ROWS = 300
 """The most rows the table holds: a bigger model's first MAX_ROWS in the chosen order
 (place, |grad| or |update|). Textual's DataTable lays out and updates every row it
-holds on the event loop, about a millisecond each, so all of a big model's would stall
-the keys for seconds at every snapshot."""
+holds on the event loop, so all of a big model's rows would stall the keys at every
+snapshot."""
 
 NONE = "—"
 """A grad or an update before the first step."""

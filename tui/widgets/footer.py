@@ -30,21 +30,21 @@ def fit(keys: Iterable[FooterKey], width: int) -> None:
 
 
 class KeysFooter(Footer):
-    """Textual's footer, always compact, with two changes.
+    """Textual's footer, always compact, with three changes.
 
     Its keys come with the first frame: Textual's composes them only once the screen
-    first publishes its bindings, after the first frame (on the main screen the keys
-    came ~0.15 s after the rest). Later binding changes recompose it as before.
+    first publishes its bindings, after the first frame, so they would appear after the
+    rest. Later binding changes recompose it as before.
 
-    It shows only the keys that fit whole (see fit): from 60 columns to 77 the main
-    screen's last key was cut off mid-word.
+    It shows only the keys that fit whole (see fit): a key cut off mid-word reads as
+    another key, or as none.
 
     And it lets go of the keys it replaces. Textual's footer binds each key's `compact` to
     its own (`data_bind`), which adds the key to the footer's watchers of `compact`; Textual
     drops a removed watcher only when that reactive changes, and a footer's never does. So
     each recompose (every change of the screen's bindings: a view opened or closed, a key
-    enabled) kept the old keys alive, with their styles and rendered lines, for as long as
-    the footer lived: the main screen's, all along."""
+    enabled) would keep the old keys alive, with their styles and rendered lines, for as
+    long as the footer lives: the main screen's, all along."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(compact=True, show_command_palette=False, **kwargs)

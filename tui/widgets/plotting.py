@@ -57,8 +57,8 @@ class Drawer:
     """One daemon thread that runs drawing jobs in turn, for every plot of the app.
 
     Handing it a job costs the event loop a queue put: a thread started per drawing would
-    block the loop until the new thread first ran (while training, a few milliseconds of
-    waiting for the interpreter). A daemon: quitting never waits for a drawing.
+    block the loop until the new thread first ran (while training, until the interpreter
+    lets it run). A daemon: quitting never waits for a drawing.
     """
 
     def __init__(self) -> None:

@@ -60,8 +60,8 @@ def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: f
 def next_centre(v: float, cells: int, step: float) -> float:
     """The centre of the plot cell `cells` cells from v's (see cell_of); v itself if 0.
 
-    Adding step to v instead skipped a cell from a point between two cells: from 0 in
-    an even number of columns, the first press moved the crosshair two columns."""
+    A centre, not v + step: from a point between two cells (0 in an even number of
+    columns) adding step would skip a cell."""
     if not cells:
         return v
     cell, n = cell_of(v, step)
