@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from micrograd.introspect import confusion_matrix, sample_graph
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.screens import GradCheckScreen, GraphScreen, ParamTableScreen
 from tui.snapshots import TOLERANCE
@@ -597,3 +597,15 @@ async def test_opening_and_closing_views_leaves_nothing_of_them_behind() -> None
         assert removed_keys() < shown, "replaced footer keys are kept alive"
         # each view has tens of widgets, each with a StylesCache: 32 views' would be ~700
         assert styles_caches() - caches < 20, "closed views' widgets are kept alive"
+
+
+async def test_a_view_opened_as_the_last_queued_step_ends_still_gets_its_numbers() -> None:
+    """Opened between the worker's last views and its TrainingStopped (the app still
+    'stepping'), the graph view waited for the next step, after a key flood."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: idle(app))
+        app.state = "stepping"  # as the last step ends: its views posted, no worker left
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GraphScreen))
+        await wait_until(pilot, lambda: app.screen.snapshot is not None)

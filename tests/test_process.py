@@ -102,6 +102,16 @@ def test_load_and_save_may_name_one_file_the_run_continues_in_place(tmp_path, ru
 # ------------------------------------------------------------ a link loop as target
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+@pytest.mark.parametrize("target", ["/proc/x.json", "/proc/version"])
+def test_a_folder_that_takes_no_new_file_is_refused_before_training(target):
+    """/proc passes access() for root, yet no file can be made there: the run was lost
+    after training, when the save failed."""
+    proc = run("--headless", "--steps", "200", "--save", target)
+    assert "argument --save: cannot write in the folder '/proc'" in one_line_error(proc)
+    assert proc.stdout == ""  # refused before the first step
+
+
 @pytest.mark.parametrize("flag", ["--save", "--log"])
 def test_a_link_loop_as_target_is_refused_before_training(tmp_path, flag):
     loop = tmp_path / "loop"

@@ -46,11 +46,15 @@ class Pty:
         )
         os.close(slave)
         self.output = bytearray()
+        self.reading = threading.Event()
+        """Cleared: the reader stops reading, as a stalled terminal or ssh link does."""
+        self.reading.set()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
         while True:
+            self.reading.wait()
             try:
                 chunk = os.read(self.master, 65536)
             except OSError:
@@ -72,6 +76,7 @@ class Pty:
         return bool(lflag & termios.ICANON) and bool(lflag & termios.ECHO)
 
     def close(self) -> None:
+        self.reading.set()
         kill_group(self.proc)
         self.reader.join(timeout=2)
         os.close(self.master)
@@ -148,6 +153,23 @@ def test_a_stop_signal_after_stop_and_cont_ends_the_app_within_the_grace(signame
         assert term.cooked()
         assert LEAVE_ALT_SCREEN in term.output[mark:]
         assert b"Traceback" not in term.output
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_stop_signal_ends_the_app_within_2_s_on_a_terminal_that_stopped_reading(signame):
+    """A stalled link: the app's writes block, and the exit must not wait for them."""
+    signum = getattr(signal, signame)
+    term = app_on_a_pty()
+    try:
+        train(term)
+        term.reading.clear()
+        time.sleep(2.0)  # training fills the terminal's buffer: the app's writes block
+        started = time.monotonic()
+        term.proc.send_signal(signum)
+        assert term.proc.wait(timeout=10) == 128 + signum
+        assert time.monotonic() - started < 2.0 + 0.3  # the promise, and the OS's slack
     finally:
         term.close()
 

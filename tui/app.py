@@ -412,9 +412,11 @@ class MicrogradApp(App[int]):
             self.set_views(self.session.open_views - {view})
 
     def set_views(self, views: frozenset[View], new: View | None = None) -> None:
-        """Publish the open views; if the worker is idle, compute a newly opened one now."""
+        """Publish the open views, and compute a newly opened one as soon as the trainer
+        is free: a view that opened while the last queued step finished would else wait
+        for the next step."""
         self.session.open_views = views
-        if new is not None and self.state in ("paused", "diverged"):
+        if new is not None:  # at once if idle; else when the worker lets go of the trainer
             self.run_views(new, self.session.generation)
 
     def watch_slot(self, slot: str) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -226,6 +228,16 @@ def writable_file_problem(path: str) -> str | None:
         return f"no such folder: {folder!r}"
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"the folder is not writable: {folder!r}"
+    if info is None or stat.S_ISREG(info.st_mode):
+        # a save writes a temporary file beside its target: try one (a read-only or
+        # virtual file system such as /proc refuses it, whatever access() says)
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".micrograd-tui-", suffix=".probe")
+        except OSError as e:
+            return f"cannot write in the folder {folder!r}: {e.strerror or e}"
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
     return None
 
 

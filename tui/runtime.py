@@ -21,8 +21,12 @@ STOP_SIGNALS = tuple(
 """Signals that end the app cleanly, with 128 + their number: SIGTERM (kill), SIGHUP (the
 SSH session closed), SIGINT (kill -INT; ctrl+c in the app is a key, and quits with 0)."""
 
-EXIT_GRACE = 2.0
-"""Seconds a stop signal gives the app to leave cleanly; then it exits at once."""
+EXIT_GRACE = 1.5
+"""Seconds a stop signal gives the app to leave cleanly; then it restores the terminal
+(waiting at most RESTORE_WAIT for a terminal that stopped reading) and exits at once:
+within 2 s in all."""
+
+RESTORE_WAIT = 0.4
 
 HANGUP_POLL = 0.5
 """Seconds between checks that the terminal is still there (it wakes at once if it goes)."""
@@ -189,7 +193,7 @@ class TerminalGuard:
         # a stalled ssh link) may block the write, and the exit must not wait for it
         restorer = threading.Thread(target=self.restore, args=(True,), daemon=True)
         restorer.start()
-        restorer.join(0.5)
+        restorer.join(RESTORE_WAIT)
         os._exit(status)
 
     def restore(self, screen: bool = False) -> None:
