@@ -431,6 +431,7 @@ def test_the_last_step_is_never_passed():
     session, inbox = make_session()
     trainer = session.trainer
     trainer.step_count = trainer.optimizer.t = LAST_STEP - 1
+    pause_after(session, LAST_STEP)  # a broken session's training stops after a step
     for _ in range(3):
         session.request_step()
     session.run("step", 0, never)
@@ -445,6 +446,7 @@ def test_the_last_step_is_never_passed():
 def test_an_optimizer_at_the_last_step_takes_none_either():
     session, inbox = make_session()
     session.trainer.optimizer.t = LAST_STEP
+    pause_after(session, 1)  # a broken session's training stops after a step
     session.play()
     session.run("train", 0, never)
     assert session.trainer.step_count == 0 and inbox.kinds() == ["TrainingStopped"]
