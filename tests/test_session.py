@@ -122,7 +122,7 @@ def test_the_step_queue_takes_max_pending_steps_and_counts_the_presses_dropped()
 
 
 def test_a_new_burst_of_steps_starts_counting_the_dropped_again():
-    session, inbox = make_session()
+    session, _ = make_session()
     for _ in range(MAX_PENDING_STEPS + 1):
         session.request_step()
     session.run("step", 0, never)
@@ -313,7 +313,7 @@ def test_the_gradient_check_waits_gradcheck_interval_unless_forced(monkeypatch):
 
 
 def test_a_slow_gradient_check_spaces_the_next_ones_further(monkeypatch):
-    session, inbox = make_session()
+    session, _ = make_session()
     clock = fake_clock(monkeypatch)
     session.open_views = frozenset({"gradcheck"})
     real_check = session_module.GradCheckSnapshot.of
