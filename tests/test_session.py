@@ -443,6 +443,17 @@ def test_the_last_step_is_never_passed():
     assert inbox.kinds() == ["Progress", "TrainingStopped", "TrainingStopped"]
 
 
+def test_steps_queued_at_the_last_step_are_dropped_so_stepping_ends():
+    # the app leaves "stepping" when the queue is empty: left full, it said so forever
+    session, _ = make_session()
+    trainer = session.trainer
+    trainer.step_count = trainer.optimizer.t = LAST_STEP - 1
+    for _ in range(3):
+        session.request_step()
+    session.run("step", 0, never)
+    assert trainer.step_count == LAST_STEP and session.steps_done()
+
+
 def test_an_optimizer_at_the_last_step_takes_none_either():
     session, inbox = make_session()
     session.trainer.optimizer.t = LAST_STEP
@@ -512,3 +523,38 @@ def test_a_failing_save_says_why_and_the_steps_go_on(tmp_path, monkeypatch, why)
     }[why]
     assert saved == RunSaved(None, f"{expected}: {name}")
     assert session.trainer.step_count == 3 and list(tmp_path.iterdir()) == []
+
+
+def test_a_save_asked_for_before_a_reset_saves_the_run_as_it_was(tmp_path):
+    # w then r, the save's worker reaching the trainer after the reset was asked for
+    session, inbox = make_session(tmp_path)
+    for _ in range(2):
+        session.request_step()
+    session.run("step", 0, never)
+    session.request_save()
+    session.request_reset()
+    session.save_between_steps()
+    [saved] = inbox.of(RunSaved)
+    assert saved.error is None and load_run(saved.path)[0].step_count == 2
+    assert session.trainer.step_count == 0
+
+
+def test_the_gradient_check_after_a_reset_gives_way_to_steps_asked_for():
+    session, inbox = make_session()
+    session.open_views = frozenset({"gradcheck"})
+    polls = []
+    real_check = session_module.GradCheckSnapshot.of
+
+    def check(trainer, should_stop, progress):
+        polls.append(should_stop is not None and should_stop())
+        return real_check(trainer, should_stop, progress)
+
+    session_module.GradCheckSnapshot.of = check
+    try:
+        session.request_reset()
+        session.play()  # space right after r: the check must not hold up training
+        with session.holding_trainer():
+            pass
+    finally:
+        session_module.GradCheckSnapshot.of = real_check
+    assert polls == [True]

@@ -353,7 +353,9 @@ class TrainingSession:
                         with self.pending_lock:
                             if self.pending_steps <= 0:
                                 break
-                    if self.at_last_step():
+                    if self.at_last_step():  # the queued steps cannot be taken
+                        with self.pending_lock:
+                            self.pending_steps = 0
                         break
                     result = trainer.step(should_stop=should_stop)
                     if result is None:
@@ -404,13 +406,19 @@ class TrainingSession:
         with self.trainer_lock:
             trainer = self.trainer
             if self.reset_requested.is_set():
+                self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
                 generation = self.generation
                 trainer.reset()
                 self.run_history = []
                 record = initial_record(trainer)
                 self.post(Progress(generation, [record], Snapshot.of(trainer), None))
-                self.post_views(trainer, generation, force=True)
+                self.post_views(
+                    trainer,
+                    generation,
+                    force=True,
+                    should_stop=lambda: generation != self.generation or self.steps_wanted(),
+                )
             yield trainer
 
     def measure_start(self, generation: int) -> None:
