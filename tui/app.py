@@ -57,7 +57,6 @@ from tui.widgets.class_view import ClassView
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
-from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel
 
 if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
@@ -72,10 +71,6 @@ WORKER_NICE = 10
 spare nothing changes; when they are short (2 cores, other programs busy), the event loop,
 the input thread and the terminal get one first: steadier frames and key answers, while
 training then slows (by ~30% against two busy loops on 2 cores)."""
-
-PLOT_INTERVAL = 0.3
-"""Seconds between redraws of the boundary and the loss curve while running, however fast
-the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
 
 HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
 """If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
@@ -191,9 +186,6 @@ class MicrogradApp(App[int]):
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
-        self._plots_due = 0.0
-        self._plots_asked = self._plots_shown = 0
-        """Plot updates asked for and done: one update serves all asked before it."""
         self._class_counts = (
             ClassSnapshot(self.trainer.step_count, ((0,) * 3,) * 3)  # until measured
             if self._measure_later
@@ -543,10 +535,7 @@ class MicrogradApp(App[int]):
         metrics = self.query_one(MetricsPanel)
         metrics.record = last
         metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
-        now = time.monotonic()
-        if self.state != "running" or now >= self._plots_due:
-            self.schedule_plots()
-            self._plots_due = now + PLOT_INTERVAL
+        self.main.show_plots(self.snapshot.weights, self.history, now=self.state != "running")
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
 
@@ -576,34 +565,13 @@ class MicrogradApp(App[int]):
         elif self.state == "running" and not self.session.keep_training.is_set():
             self.state = "paused"
         if self.state != "running":  # the plots catch up with the last snapshot
-            self.schedule_plots()
+            self.main.show_plots(self.snapshot.weights, self.history)
             self.query_one(MetricsPanel).steps_per_sec = None
-
-    def schedule_plots(self) -> None:
-        """Update the plots and the probe after the next frame: the frame that shows the
-        run state (a key's answer) is drawn first."""
-        self._plots_asked += 1
-        after_next_frame(self, self.update_plots)
-
-    def update_plots(self) -> None:
-        """Show the last snapshot in the plots (the drawing thread draws them) and the probe."""
-        if self._plots_shown == self._plots_asked:
-            return  # an earlier call showed it
-        self._plots_shown = self._plots_asked
-        self.query_one(BoundaryPlot).weights = self.snapshot.weights
-        self.query_one(ProbePanel).update_snapshot(self.snapshot.weights)
-        self.query_one(LossCurve).history = self.history
 
     @property
     def plots_drawn(self) -> bool:
-        """Do the plots show the latest snapshot at their size (no drawing under way)? Not
-        before the main screen has composed them."""
-        plots = [*self.main.query(BoundaryPlot), *self.main.query(LossCurve)]
-        return (
-            self._plots_shown == self._plots_asked
-            and len(plots) == 2
-            and all(plot.drawn for plot in plots)
-        )
+        """Do the plots show the latest snapshot (see MainScreen.plots_drawn)?"""
+        return self.main.plots_drawn
 
     def on_view_snapshots(self, message: ViewSnapshots) -> None:
         """Show the views' new numbers, timing it: the worker spaces the next ones by it."""

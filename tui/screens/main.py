@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -15,6 +16,7 @@ from textual.widgets import Static
 
 from micrograd.config import Config
 from micrograd.data import Point
+from micrograd.run import Record
 from tui.palette import LIMIT, legend
 from tui.snapshots import ClassSnapshot, Weights
 from tui.widgets.boundary import BoundaryPlot
@@ -24,6 +26,7 @@ from tui.widgets.footer import KeysFooter
 from tui.widgets.loss_curve import LossCurve
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.model_panel import ModelPanel
+from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel
 
 MIN_SIZE = (60, 20)
@@ -38,6 +41,10 @@ below, it shows the training panel and the loss curve only."""
 
 TALL = 40
 """From this many rows the side column shows all of SLOTS at once."""
+
+PLOT_INTERVAL = 0.3
+"""Seconds between redraws of the boundary and the loss curve while running, however fast
+the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
 
 HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-narrow"), (120, "-wide")]
 VERTICAL_BREAKPOINTS = [
@@ -100,6 +107,11 @@ class MainScreen(Screen):
         self.on_resized = on_resized
         self._message: tuple[tuple[str, ...], bool] = ((), False)
         """The message line's wordings and whether it is an error (kept for a resize)."""
+        self._plots: tuple[Weights, list[Record]] = (weights, [])
+        """What the plots are to show next: the weights and the history."""
+        self._plots_due = 0.0
+        self._plots_asked = self._plots_shown = 0
+        """Plot updates asked for and done: one update serves all asked before it."""
 
     def compose(self) -> ComposeResult:
         # Textual sets the breakpoint classes on the first resize, after the first layout:
@@ -167,6 +179,35 @@ class MainScreen(Screen):
         side_width = int(side.value) if side is not None else 0
         # a frame's subtitle has its two corners and a line and a space on either side
         return legend(self.app.no_color, width=self.app.size.width - side_width - 6)
+
+    def show_plots(self, weights: Weights, history: list[Record], now: bool = True) -> None:
+        """Have the plots and the probe show weights and history after the next frame
+        (the frame that shows the run state, a key's answer, is drawn first); unless now,
+        at most every PLOT_INTERVAL s."""
+        self._plots = weights, history
+        moment = time.monotonic()
+        if not now and moment < self._plots_due:
+            return
+        self._plots_due = moment + PLOT_INTERVAL
+        self._plots_asked += 1
+        after_next_frame(self, self._update_plots)
+
+    def _update_plots(self) -> None:
+        if self._plots_shown == self._plots_asked:
+            return  # an earlier call showed it
+        self._plots_shown = self._plots_asked
+        weights, history = self._plots
+        self.query_one(BoundaryPlot).weights = weights
+        self.query_one(ProbePanel).update_snapshot(weights)
+        self.query_one(LossCurve).history = history
+
+    @property
+    def plots_drawn(self) -> bool:
+        """Do the plots show the latest weights at their size (no drawing under way)? Not
+        before compose has made them."""
+        plots = [*self.query(BoundaryPlot), *self.query(LossCurve)]
+        done = self._plots_shown == self._plots_asked
+        return done and len(plots) == 2 and all(plot.drawn for plot in plots)
 
     def fit_probe(self) -> ProbePanel:
         """The probe, its steps set to one cell of the plot as last drawn."""
