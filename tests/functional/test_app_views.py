@@ -279,7 +279,7 @@ async def test_a_probe_point_starts_as_the_model_sees_it_and_a_data_point_comes_
 async def test_selecting_says_so_where_the_probe_panel_is_hidden() -> None:
     """At 60x20 the probe panel, which names the selected sample, is hidden: enter and
     0 1 2 changed nothing visible, and the line below still read "No room …"."""
-    from tests.test_app_resize import message
+    from tests.functional.test_app_resize import message
 
     app = MicrogradApp(Config())
     async with app.run_test(size=(60, 20)) as pilot:
@@ -509,37 +509,6 @@ async def test_quit_while_training_with_the_gradient_check_open() -> None:
     assert time.monotonic() - started < 2.5
     assert app.return_code == 0
     assert all(w.is_finished for w in workers)
-
-
-# ---------------------------------------------------------------- snapshots (80x24)
-
-
-async def two_steps_and_a_probe(pilot: Pilot) -> None:
-    app = pilot.app
-    assert isinstance(app, MicrogradApp)
-    for _ in range(2):
-        await step(pilot, app)
-    await pilot.press("right", "right", "right", "up", "up", "enter", "1")
-    await settle(pilot)
-
-
-def test_snapshot_probe_moved_and_a_probe_point_selected(snap_compare) -> None:
-    assert snap_compare(
-        MicrogradApp(Config()), terminal_size=SIZE, run_before=two_steps_and_a_probe
-    )
-
-
-def test_snapshot_graph_view_open(snap_compare) -> None:
-    async def run_before(pilot: Pilot) -> None:
-        app = pilot.app
-        assert isinstance(app, MicrogradApp)
-        await step(pilot, app)
-        await pilot.press("g")
-        await settle(pilot)
-        await pilot.press("down", "enter")  # open log#156's operand
-        await pilot.pause(0.05)
-
-    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
 
 
 @pytest.mark.parametrize("key", ["g", "p", "c"])

@@ -93,7 +93,7 @@ def test_ctrl_c_before_the_first_frame_exits_130_in_one_line() -> None:
     import select
     import signal
 
-    from tests.test_app_reliability import CONTROLLING, spawn_on_a_pty
+    from tests.functional.test_app_reliability import CONTROLLING, spawn_on_a_pty
 
     proc, master = spawn_on_a_pty("-c", CONTROLLING, SLOW_START)
     output = bytearray()

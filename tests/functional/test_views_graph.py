@@ -1,10 +1,10 @@
 """The graph view: every node of one sample's graph, with its data and grad, live and searchable."""
 
-from test_introspect import count_nodes, hand_built_loss
 from views_host import SAMPLE, ViewsHost, graph_snapshot
 
 from micrograd import Trainer
 from micrograd.introspect import sample_graph
+from tests.unit.test_introspect import count_nodes, hand_built_loss
 from tui.screens.graph import Entry, GraphScreen, layout
 from tui.snapshots import GraphSnapshot
 from tui.widgets.numfmt import num

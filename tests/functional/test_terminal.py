@@ -18,7 +18,7 @@ import pytest
 
 from tui.runtime import EXIT_GRACE, ascii_for
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"

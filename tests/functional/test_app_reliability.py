@@ -315,7 +315,7 @@ def spawn_on_a_pty(*argv: str) -> tuple[subprocess.Popen, int]:
         stdout=slave,
         stderr=slave,
         env=env,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
         start_new_session=True,
     )
     os.close(slave)

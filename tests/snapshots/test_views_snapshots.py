@@ -4,7 +4,7 @@ from pathlib import Path
 
 from views_host import ViewsHost
 
-HOST = Path(__file__).parent / "views_host.py"
+HOST = Path(__file__).parents[1] / "views_host.py"
 SIZE = (80, 24)
 
 

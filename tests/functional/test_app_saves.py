@@ -16,7 +16,7 @@ from micrograd.training import Config
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def message(app: MicrogradApp) -> str:
