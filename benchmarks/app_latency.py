@@ -28,7 +28,7 @@ own: the time from space to step 1 on screen (after `r`, a few times), then step
 off the metrics panel's step counter over windows of training with no keys and with an
 arrow key every 100 ms (left, right, ...: the probe stays put), in turn. Both windows
 make the same tmux calls at the same pace (without keys, a `display-message`), so the
-harness costs the machine alike. With --exe (given twice or more) only this part runs,
+harness costs the machine alike. With --exe (once or more) only this part runs,
 with the space presses at --n, against each app in turn, round by round:
 
     .venv/bin/python benchmarks/app_latency.py --rounds 3 \
@@ -755,8 +755,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         type=parse_exe,
         metavar="[LABEL=]PATH",
-        help="a micrograd-tui script; given twice or more: only training under keys, the"
-        " apps in turn",
+        help="a micrograd-tui script, repeatable: then only training under keys, the apps in turn",
     )
     p.add_argument("--rounds", type=int, default=2, help="rounds of the --exe comparison")
     args = p.parse_args(argv)
