@@ -22,6 +22,17 @@ writes one line per tick of a timer on its event loop, starting with time.monoto
 
 Resident memory: a second run trains (n=100 by default) while VmRSS of the app's
 process is sampled from /proc and the step counter is read off the screen.
+
+Training under keys (issue 15, item 6), at --n and at n = 100, each in a launch of its
+own: the time from space to step 1 on screen (after `r`, a few times), then steps/s read
+off the metrics panel's step counter over windows of training with no keys and with an
+arrow key every 100 ms (left, right, ...: the probe stays put), in turn. Both windows
+make the same tmux calls at the same pace (without keys, a `display-message`), so the
+harness costs the machine alike. With --exe (once or more) only this part runs,
+with the space presses at --n, against each app in turn, round by round:
+
+    .venv/bin/python benchmarks/app_latency.py --rounds 3 \
+        --exe before=../bench-before/.venv/bin/micrograd-tui --exe after=.venv/bin/micrograd-tui
 """
 
 from __future__ import annotations
@@ -60,6 +71,11 @@ every 2 ms took most of a core from the starting app on a 2-core machine (its fi
 came ~0.2 s later under load), for at most 10 ms less rounding."""
 
 LATENCY_TARGET_MS = 50.0
+KEEP_TARGET = 0.70
+"""Training's steps/s with an arrow key every KEY_EVERY s, over its steps/s with none."""
+KEY_EVERY = 0.1
+FRAME_MS = 1000 / 60
+"""One frame of Textual's (60 frames a second at most)."""
 HEARTBEAT_TARGET_HZ = 50.0
 RSS_TARGET_MB = 10.0
 
@@ -73,15 +89,17 @@ def app_command() -> Path | None:
     return exe
 
 
-def warm_bytecode() -> None:
-    """Write the project's bytecode cache (__pycache__), as a user's first launch does.
+def warm_bytecode(exe: Path | None = None) -> None:
+    """Write the project's bytecode cache (__pycache__), as a user's first launch does
+    (of this checkout, or of the one exe runs).
 
     Launches after the first load it instead of compiling micrograd/ and tui/ again
     (~60 ms here). An environment with PYTHONDONTWRITEBYTECODE set, as on the machines
     this project is built on, never writes it, and every launch would compile."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent if exe is None else tree_of(exe)
+    python = sys.executable if exe is None else str(exe.parent / "python")
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(root / "micrograd"), str(root / "tui")],
+        [python, "-m", "compileall", "-q", str(root / "micrograd"), str(root / "tui")],
         check=True,
         capture_output=True,
     )
@@ -152,6 +170,10 @@ class Tmux:
     def send(self, key: str) -> None:
         self._tmux("send-keys", "-t", self.target, key)
 
+    def query(self) -> None:
+        """A tmux call that sends the app nothing: as costly for the machine as send()."""
+        self._tmux("display-message", "-p", "-t", self.target, "#{pane_pid}")
+
     def pid(self) -> int:
         return int(self._tmux("display-message", "-p", "-t", self.target, "#{pane_pid}"))
 
@@ -204,6 +226,7 @@ class Result:
     floor_ms: float | None = None
     heartbeat: dict[str, float] | None = None
     rss: dict[str, float] | None = None
+    keys_runs: list[KeysRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -377,6 +400,157 @@ def measure_rss_run(exe: Path, n: int, steps: int, timeout: float, result: Resul
         result.notes.append(f"memory: stopped at step {sb} of {steps} after {timeout:g} s")
 
 
+# ------------------------------------------------------------------ training under keys
+
+
+@dataclass
+class KeysRun:
+    """One launch of one app: space to step 1, steps/s without and with keys, space presses."""
+
+    label: str
+    n: int
+    state_ms: list[float] = field(default_factory=list)  # space -> the run state changed
+    first_step_ms: list[float] = field(default_factory=list)  # space -> step 1 on screen
+    quiet: list[float] = field(default_factory=list)  # steps/s of each window with no keys
+    keyed: list[float] = field(default_factory=list)  # ... with an arrow every KEY_EVERY s
+    latencies_ms: list[tuple[str, float]] = field(default_factory=list)
+    timeouts: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def keep(self) -> float | None:
+        """Mean steps/s with keys over mean steps/s without."""
+        if not self.quiet or not self.keyed:
+            return None
+        return statistics.fmean(self.keyed) / statistics.fmean(self.quiet)
+
+
+def step_edge(app: Tmux, timeout: float = 2.0) -> tuple[float, int]:
+    """Capture until the step counter on screen changes: (the time of that capture, the
+    step it shows). The counter is redrawn a few times a second, so a window measured from
+    edge to edge counts its steps whole at both ends."""
+    shown = step_of(app.capture())
+    seen = app.wait_for(lambda s: step_of(s) not in (None, shown), timeout)
+    if seen is None:
+        raise RuntimeError(f"the step counter stayed at {shown} for {timeout:g} s")
+    at = time.monotonic()
+    step = step_of(seen[1])
+    assert step is not None
+    return at, step
+
+
+def steps_per_s(app: Tmux, seconds: float, keys: bool) -> float:
+    """Training's steps/s over about seconds s, with an arrow key every KEY_EVERY s (left,
+    right, left, ...) or, without keys, a tmux call that sends the app nothing as often."""
+    t0, s0 = step_edge(app)
+    ticks = 0
+    while time.monotonic() - t0 < seconds:
+        if keys:
+            app.send(("Left", "Right")[ticks % 2])
+        else:
+            app.query()
+        ticks += 1
+        time.sleep(max(0.0, t0 + ticks * KEY_EVERY - time.monotonic()))
+    if ticks % 2:
+        app.send("Right")  # the probe back where it was (counted in neither window)
+    t1, s1 = step_edge(app)
+    return (s1 - s0) / (t1 - t0)
+
+
+def time_first_steps(app: Tmux, run: KeysRun, presses: int, rng: random.Random) -> None:
+    """Reset with r, then press space: time the run state's change and step 1 on screen."""
+    for _ in range(presses):
+        app.send("r")
+        if app.wait_for(lambda s: step_of(s) == 0 and "paused" in state_of(s), 5.0) is None:
+            raise RuntimeError("r did not show step 0, paused")
+        time.sleep(rng.uniform(0.2, 0.4))
+        before = state_of(app.capture())
+        changed: list[float] = []
+
+        def shown(
+            screen: str, before: tuple[str, ...] = before, changed: list[float] = changed
+        ) -> bool:
+            if not changed and state_of(screen) != before:
+                changed.append(time.monotonic())
+            return (step_of(screen) or 0) >= 1
+
+        t0 = time.monotonic()
+        app.send("Space")
+        if app.wait_for(shown, timeout=2.0) is None:
+            run.timeouts += 1
+            continue
+        run.first_step_ms.append((time.monotonic() - t0) * 1e3)
+        if changed:
+            run.state_ms.append((changed[0] - t0) * 1e3)
+
+
+def measure_keys_run(
+    exe: Path,
+    n: int,
+    label: str = "",
+    windows: int = 3,
+    window_s: float = 3.0,
+    first_steps: int = 6,
+    presses: int = 0,
+) -> KeysRun:
+    """Launch `exe --n n` in tmux at 80x24: space to step 1 (first_steps times), then
+    windows pairs of steps/s windows (no keys, keys, no keys, ...), then presses space
+    presses (the key latency while training); a part that fails leaves a note."""
+    run = KeysRun(label, n)
+    with Tmux([str(exe), "--n", str(n)], {}) as app:
+        try:
+            if app.wait_for(lambda s: PLOT_DRAWN in s, timeout=15.0, poll=START_POLL) is None:
+                raise RuntimeError("no boundary plot within 15 s")
+            time.sleep(0.5)
+            time_first_steps(app, run, first_steps, random.Random(7))
+            app.send("r")
+            app.wait_for(lambda s: step_of(s) == 0 and "paused" in state_of(s), 5.0)
+            start_training(app)
+            time.sleep(1.0)  # past the first steps' extra drawing
+            for _ in range(windows):
+                run.quiet.append(steps_per_s(app, window_s, keys=False))
+                run.keyed.append(steps_per_s(app, window_s, keys=True))
+            if "running" not in state_of(app.capture()):
+                run.notes.append("the run state was no longer `running` after the windows")
+            if presses:
+                presses_run = Result(n)
+                measure_presses(app, presses_run, presses, random.Random(4))
+                run.latencies_ms, run.timeouts = presses_run.latencies_ms, presses_run.timeouts
+            app.check_alive()
+        except (RuntimeError, subprocess.CalledProcessError) as e:
+            run.notes.append(f"failed: {e}")
+    return run
+
+
+def tree_of(exe: Path) -> Path:
+    """The checkout whose `tui` the python beside exe imports."""
+    where = subprocess.run(
+        [
+            str(exe.parent / "python"),
+            "-c",
+            "import tui, pathlib; print(pathlib.Path(tui.__file__).parent.parent)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(where.stdout.strip())
+
+
+def compare(exes: list[tuple[str, Path]], n: int, rounds: int, presses: int) -> list[KeysRun]:
+    """Each app in turn at n and at 100, round by round, the order reversed every other
+    round (A B, B A, A B...), so the machine's phases hit all alike."""
+    for _, exe in exes:
+        warm_bytecode(exe)
+    runs = []
+    for r in range(rounds):
+        order = exes if r % 2 == 0 else exes[::-1]
+        for label, exe in order:
+            for size in dict.fromkeys((n, 100)):
+                runs.append(measure_keys_run(exe, size, label, presses=presses if size == n else 0))
+                time.sleep(0.5)
+    return runs
+
+
 def measure(
     n: int = 1000,
     presses: int | None = None,
@@ -408,6 +582,8 @@ def measure(
         measure_rss_run(exe, rss_n, rss_steps, rss_timeout, result)
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
         result.notes.append(f"memory: failed: {e}")
+    for size in dict.fromkeys((n, 100)):
+        result.keys_runs.append(measure_keys_run(exe, size, windows=2 if quick else 3))
     return result
 
 
@@ -484,6 +660,86 @@ def print_report(r: Result) -> None:
         )
     for note in r.notes:
         print(f"  {note}")
+    if r.keys_runs:
+        print()
+        print("Training under keys, in tmux at 80x24 (issue 15, item 6):")
+        for run in r.keys_runs:
+            print_keys_run(run)
+
+
+def latency_line(latencies: list[tuple[str, float]], timeouts: int) -> str:
+    all_ms = [ms for _, ms in latencies]
+    p95 = percentile(all_ms, 0.95)
+    missed = f", {timeouts} showed nothing within 2 s" if timeouts else ""
+    return (
+        f"space -> visible change while training, {len(all_ms)} presses: p50"
+        f" {statistics.median(all_ms):.1f} ms, p95 {p95:.1f} ms, max {max(all_ms):.1f} ms"
+        f" (target p95 < {LATENCY_TARGET_MS:g} ms: {ok(p95 < LATENCY_TARGET_MS)}){missed}"
+    )
+
+
+def print_keys_run(run: KeysRun) -> None:
+    label = f"[{run.label}] " if run.label else ""
+    print(f"  {label}`micrograd-tui --n {run.n}`:")
+    if run.first_step_ms:
+        late = ""
+        if run.state_ms:
+            gap = statistics.median(b - a for a, b in zip(run.state_ms, run.first_step_ms))
+            late = f"; {gap:.0f} ms after the run state (one frame: {FRAME_MS:.1f} ms)"
+        print(
+            f"    space -> step 1 on screen, {len(run.first_step_ms)} presses: p50"
+            f" {statistics.median(run.first_step_ms):.0f} ms, max {max(run.first_step_ms):.0f}"
+            f" ms{late}"
+        )
+    keep = run.keep()
+    if keep is not None:
+        quiet = ", ".join(f"{x:.0f}" for x in run.quiet)
+        keyed = ", ".join(f"{x:.0f}" for x in run.keyed)
+        print(
+            f"    steps/s with no keys {quiet}; with an arrow every {KEY_EVERY * 1e3:.0f} ms"
+            f" {keyed}: kept {keep:.0%} (target >= {KEEP_TARGET:.0%}: {ok(keep >= KEEP_TARGET)})"
+        )
+    if run.latencies_ms:
+        print(f"    {latency_line(run.latencies_ms, run.timeouts)}")
+    for note in run.notes:
+        print(f"    {note}")
+
+
+def print_comparison(runs: list[KeysRun]) -> None:
+    """Every run, then each app's runs at each n together."""
+    print("Training under keys, in tmux at 80x24, the apps in turn (issue 15, item 6):")
+    for run in runs:
+        print_keys_run(run)
+    print()
+    print("Together, per app and n (each run's number, in the order run):")
+    for label, n in dict.fromkeys((run.label, run.n) for run in runs):
+        mine = [run for run in runs if (run.label, run.n) == (label, n)]
+        keeps = [k for run in mine if (k := run.keep()) is not None]
+        firsts = [statistics.median(run.first_step_ms) for run in mine if run.first_step_ms]
+        quiet = [statistics.fmean(run.quiet) for run in mine if run.quiet]
+        keyed = [statistics.fmean(run.keyed) for run in mine if run.keyed]
+        p95s = [
+            percentile([ms for _, ms in run.latencies_ms], 0.95) for run in mine if run.latencies_ms
+        ]
+        print(f"  [{label}] n = {n}:")
+        print(
+            "    steps/s no keys " + ", ".join(f"{x:.0f}" for x in quiet)
+            + "; with arrows " + ", ".join(f"{x:.0f}" for x in keyed)
+            + "; kept " + ", ".join(f"{k:.0%}" for k in keeps)
+            + f" (target >= {KEEP_TARGET:.0%})"
+        )  # fmt: skip
+        print("    space -> step 1, p50 of each run: " + ", ".join(f"{x:.0f} ms" for x in firsts))
+        if p95s:
+            print(
+                "    space -> visible change p95: " + ", ".join(f"{x:.1f} ms" for x in p95s)
+                + f" (target < {LATENCY_TARGET_MS:g} ms)"
+            )  # fmt: skip
+
+
+def parse_exe(text: str) -> tuple[str, Path]:
+    label, _, path = text.rpartition("=")
+    exe = Path(path).absolute()
+    return label or exe.parent.parent.parent.name, exe
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -494,8 +750,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rss-n", type=int, default=100, help="dataset size for the memory run")
     p.add_argument("--rss-steps", type=int, default=None, help="memory run steps (10,000)")
     p.add_argument("--rss-timeout", type=float, default=None, help="memory run limit, s")
+    p.add_argument(
+        "--exe",
+        action="append",
+        type=parse_exe,
+        metavar="[LABEL=]PATH",
+        help="a micrograd-tui script, repeatable: then only training under keys, the apps in turn",
+    )
+    p.add_argument("--rounds", type=int, default=2, help="rounds of the --exe comparison")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still clean up tmux
+    if args.exe:
+        print_comparison(compare(args.exe, args.n, args.rounds, args.presses or 20))
+        return 0
     print_report(
         measure(args.n, args.presses, args.quick, args.rss_n, args.rss_steps, args.rss_timeout)
     )
