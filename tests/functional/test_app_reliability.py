@@ -283,6 +283,7 @@ async def test_every_terminal_size_renders_and_steps(size: tuple[int, int]) -> N
         assert app.screen.size == size
 
 
+@pytest.mark.slow
 async def test_resizing_while_training_and_paused_keeps_working() -> None:
     app = MicrogradApp(Config(n=300))
     async with app.run_test(size=SIZE) as pilot:

@@ -529,6 +529,7 @@ async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
         ]
 
 
+@pytest.mark.slow
 async def test_opening_and_closing_views_leaves_nothing_of_them_behind() -> None:
     # Every view opened or closed changes the main screen's bindings, and its footer
     # composes its keys again: the keys it replaced must go. And a closed view's widgets

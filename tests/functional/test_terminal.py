@@ -157,6 +157,7 @@ def test_a_stop_signal_after_stop_and_cont_ends_the_app_within_the_grace(signame
         term.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_stop_signal_ends_the_app_within_2_s_on_a_terminal_that_stopped_reading(signame):
     """A stalled link: the app's writes block, and the exit must not wait for them."""
@@ -217,6 +218,7 @@ STUCK_ON_HELP = (
 """The app with `?` blocking its event loop for a minute: leaving cannot run on the loop."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_stop_signal_ends_the_app_even_with_its_event_loop_stuck(signame: str) -> None:
     signum = getattr(signal, signame)
