@@ -1,20 +1,74 @@
-"""Record: what one training step did, the one record the app, the headless run and saved
-runs share."""
+"""Record: what one training step did, and the one loop body that takes a step and
+records it, shared by the app's session and the headless run."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from micrograd.training import Trainer
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One step's numbers: the training pass that made the update, validation after it."""
+    """One step's numbers: the training pass that made the update, validation after it
+    (None where the step was not evaluated: the headless run measures every
+    --eval-every steps)."""
 
     step: int
     train_loss: float
     train_acc: float
-    val_loss: float
-    val_acc: float
+    val_loss: float | None = None
+    val_acc: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as a headless JSON line and a run file hold it: validation only if
+        measured, and a metric that is not finite (an infinite loss) as null."""
+        keys = ["step", "train_loss", "train_acc"]
+        if self.val_loss is not None:
+            keys += ["val_loss", "val_acc"]
+        return {key: _json_number(getattr(self, key)) for key in keys}
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> Record:
+        """A saved record as the app shows it: a missing or null metric is NaN."""
+
+        def metric(key: str) -> float:
+            value = entry.get(key)
+            return math.nan if value is None else float(value)
+
+        return cls(
+            int(entry["step"]),
+            metric("train_loss"),
+            metric("train_acc"),
+            metric("val_loss"),
+            metric("val_acc"),
+        )
 
 
-__all__ = ["Record"]
+def _json_number(x: Any) -> Any:
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def initial_record(trainer: Trainer) -> Record:
+    """The current step (0 after a reset): both splits evaluated on the current weights."""
+    train = trainer.evaluate(trainer.train_split)
+    return Record(trainer.step_count, *train, *trainer.evaluate(trainer.val_split))
+
+
+def step_record(
+    trainer: Trainer, should_stop: Callable[[], bool] | None = None, evaluate: bool = True
+) -> Record | None:
+    """Take one step and record it: the training numbers of its forward pass, and, if
+    evaluate, the validation split's after the update. None if should_stop() stopped the
+    step (nothing changed); Diverged as Trainer.step raises it."""
+    result = trainer.step(should_stop)
+    if result is None:
+        return None
+    val = trainer.evaluate(trainer.val_split) if evaluate else (None, None)
+    return Record(result.step, result.train_loss, result.train_acc, *val)
+
+
+__all__ = ["Record", "initial_record", "step_record"]

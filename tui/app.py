@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.run import Record
+from micrograd.run import Record, initial_record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
 from tui import wording
 from tui.messages import SessionNews
@@ -47,8 +47,6 @@ from tui.session import (
     TrainingStopped,
     View,
     ViewSnapshots,
-    from_dict,
-    initial_record,
     one_line,
 )
 from tui.snapshots import ClassSnapshot, Sample, Snapshot
@@ -159,7 +157,7 @@ class MicrogradApp(App[int]):
         (x0, y0), label0 = trainer.train_split[0]
         self.session = TrainingSession(
             trainer,
-            [from_dict(h) for h in history or []],
+            [Record.from_json(h) for h in history or []],
             Sample((float(x0), float(y0)), label0, 0),
             lambda news: self.post_message(SessionNews(news)),
             save_dir,

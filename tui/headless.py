@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import select
 import signal
@@ -12,8 +11,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
+from micrograd.run import step_record
 from micrograd.runs import History, Record, save_run
 from micrograd.training import Config, Diverged, Trainer
 
@@ -193,25 +193,18 @@ def train(
     while trainer.step_count < last:
         if stop is not None and stop():
             break
+        k = trainer.step_count + 1
         try:
-            result = trainer.step(stop)
+            record = step_record(trainer, stop, evaluate=k % eval_every == 0 or k == last)
         except Diverged as e:
             say(str(e))
             return EXIT_DIVERGED
-        if result is None:  # stopped mid-step: nothing changed
+        if record is None:  # stopped mid-step: nothing changed
             break
-        k = result.step
-        record: dict[str, Any] = {
-            "step": k,
-            "train_loss": result.train_loss,
-            "train_acc": result.train_acc,
-        }
-        if k % eval_every == 0 or k == last:
-            record["val_loss"], record["val_acc"] = trainer.evaluate(trainer.val_split)
+        entry = record.as_json()  # strict JSON: a metric that is not finite is null
         if history is not None:
-            history.append(record)
-        # strict JSON: a metric that is not finite (an infinite val_loss) is null
-        line = json.dumps({k: v if _finite(v) else None for k, v in record.items()}) + "\n"
+            history.append(entry)
+        line = json.dumps(entry) + "\n"
         if log is not None:
             try:
                 if not emit(log, line, stop):
@@ -244,7 +237,3 @@ def discard_pending(stream: TextIO) -> None:
             os.dup2(null, stream.fileno())
         finally:
             os.close(null)
-
-
-def _finite(v: object) -> bool:
-    return not isinstance(v, float) or math.isfinite(v)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from micrograd.run import Record
+from micrograd.run import Record, initial_record, step_record
 from micrograd.runs import LAST_STEP, save_new_run
 from micrograd.training import Diverged, Trainer
 from tui.snapshots import (
@@ -73,44 +73,6 @@ def check_cost(trainer: Trainer) -> float:
     started = time.perf_counter()
     trainer.evaluate(trainer.train_split)
     return 2 * len(trainer.optimizer.params) * (time.perf_counter() - started)
-
-
-def record_of(trainer: Trainer, step: int, train_loss: float, train_acc: float) -> Record:
-    """A step's record: the training numbers given, validation measured now."""
-    val_loss, val_acc = trainer.evaluate(trainer.val_split)
-    return Record(step, train_loss, train_acc, val_loss, val_acc)
-
-
-def initial_record(trainer: Trainer) -> Record:
-    """The current step (0 after a reset): both splits evaluated on the current weights."""
-    return record_of(trainer, trainer.step_count, *trainer.evaluate(trainer.train_split))
-
-
-def as_dict(record: Record) -> dict[str, float | int]:
-    """A record in the shape of a headless JSON line, as saved runs keep them."""
-    return {
-        "step": record.step,
-        "train_loss": record.train_loss,
-        "train_acc": record.train_acc,
-        "val_loss": record.val_loss,
-        "val_acc": record.val_acc,
-    }
-
-
-def from_dict(entry: dict) -> Record:
-    """A saved run's history entry as a Record (a missing or null metric is NaN)."""
-
-    def metric(key: str) -> float:
-        value = entry.get(key)
-        return math.nan if value is None else float(value)
-
-    return Record(
-        int(entry["step"]),
-        metric("train_loss"),
-        metric("train_acc"),
-        metric("val_loss"),
-        metric("val_acc"),
-    )
 
 
 def one_line(error: BaseException | None) -> str:
@@ -357,13 +319,12 @@ class TrainingSession:
                         with self.pending_lock:
                             self.pending_steps = 0
                         break
-                    result = trainer.step(should_stop=should_stop)
-                    if result is None:
+                    record = step_record(trainer, should_stop)
+                    if record is None:
                         break
                     if mode == "step":
                         with self.pending_lock:
                             self.pending_steps -= 1
-                    record = record_of(trainer, result.step, result.train_loss, result.train_acc)
                     records.append(record)
                     self.run_history.append(record)
                     self.save_if_requested(trainer)
@@ -517,7 +478,7 @@ class TrainingSession:
         # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
         stem = f"micrograd-run-seed{trainer.config.seed}-step{trainer.step_count}"
         try:
-            history = [as_dict(r) for r in self.run_history]
+            history = [r.as_json() for r in self.run_history]
             saved = save_new_run(self.save_dir, stem, trainer, history)
         except OSError as e:  # the why first
             self.post(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))

@@ -11,6 +11,7 @@ import pytest
 
 import tui.session as session_module
 from micrograd.config import Config
+from micrograd.run import Record, initial_record
 from micrograd.runs import LAST_STEP, load_run
 from micrograd.training import Trainer
 from tui.session import (
@@ -23,10 +24,6 @@ from tui.session import (
     TrainingSession,
     TrainingStopped,
     ViewSnapshots,
-    as_dict,
-    from_dict,
-    initial_record,
-    record_of,
 )
 from tui.snapshots import Sample, Snapshot
 
@@ -89,7 +86,8 @@ def plain_records(steps: int) -> tuple[list, list[Snapshot]]:
     records, snapshots = [], []
     for _ in range(steps):
         result = plain.step()
-        records.append(record_of(plain, result.step, result.train_loss, result.train_acc))
+        val = plain.evaluate(plain.val_split)
+        records.append(Record(result.step, result.train_loss, result.train_acc, *val))
         snapshots.append(Snapshot.of(plain))
     return records, snapshots
 
@@ -478,7 +476,7 @@ def test_a_save_asked_for_while_stepping_writes_a_run_that_loads_back(tmp_path):
     assert saved == RunSaved(str(tmp_path / "micrograd-run-seed42-step1.json"), None)
     loaded, history = load_run(saved.path)
     records, snapshots = plain_records(2)
-    assert loaded.step_count == 1 and [from_dict(h) for h in history] == records[:1]
+    assert loaded.step_count == 1 and [Record.from_json(h) for h in history] == records[:1]
     assert Snapshot.of(loaded).params == snapshots[0].params
     result = loaded.step()  # it goes on exactly as the session did
     assert (result.train_loss, result.train_acc) == (records[1].train_loss, records[1].train_acc)
@@ -494,7 +492,7 @@ def test_a_save_between_steps_writes_the_run_where_it_is(tmp_path):
     saved = inbox.news[-1]
     assert isinstance(saved, RunSaved) and saved.error is None
     loaded, history = load_run(saved.path)
-    assert loaded.step_count == 1 and history == [as_dict(r) for r in session.run_history]
+    assert loaded.step_count == 1 and history == [r.as_json() for r in session.run_history]
     session.save_between_steps()  # nothing asked for: nothing written
     assert inbox.news[-1] is saved
 
