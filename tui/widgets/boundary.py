@@ -306,8 +306,7 @@ class BoundaryPlot(ThreadDrawnPlot):
         self.redraw()
 
     def watch_cursor(self) -> None:
-        self._lines = None
-        self.refresh()
+        self.repaint_changes()
 
     def job(self) -> Callable[[], Drawing] | None:
         canvas = Canvas(

@@ -12,9 +12,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.style import Style
 from textual import on
 from textual.app import App
 from textual.color import Color
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -116,6 +118,26 @@ def figure(kind: str, theme: PlotTheme, width: int, height: int) -> Iterator[Plo
         plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
         plt.theme(theme.name)
         yield plt
+
+
+def cells(line: Strip) -> list[tuple[str, Style | None]] | None:
+    """A line's cells as (character, style), or None if a character is not one cell wide."""
+    out = [(char, style) for text, style, _ in line for char in text]
+    return out if len(out) == line.cell_length else None
+
+
+def changed_span(before: Strip, after: Strip) -> tuple[int, int]:
+    """The columns [start, end) between the first and the last cell in which two lines
+    differ (the whole width if a line has wide characters or the widths differ)."""
+    width = max(before.cell_length, after.cell_length)
+    a, b = cells(before), cells(after)
+    if a is None or b is None or len(a) != len(b):
+        return 0, width
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    if start == len(a):
+        return 0, 0
+    end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y)
+    return start, end
 
 
 LATEST_START = 0.25
@@ -232,9 +254,23 @@ class ThreadDrawnPlot(Widget):
             return
         self._shown = message.request
         self.drawing = message.drawing
-        self._lines = None
         self.shown()
-        self.refresh()
+        self.repaint_changes()
+
+    def repaint_changes(self) -> None:
+        """Build the lines anew and repaint only the cells that differ from those shown:
+        over a slow link every cell sent costs, and a drawing mostly repeats the last."""
+        old = self._lines
+        self._lines = None
+        new = self.lines()
+        if not old or len(old) != len(new):
+            self.refresh()
+            return
+        for y, (before, after) in enumerate(zip(old, new)):
+            if before != after:
+                start, end = changed_span(before, after)
+                if end > start:
+                    self.refresh(Region(start, y, end - start, 1))
 
     def lines(self) -> list[Strip]:
         """The plot's lines at the widget's width: [] while the size has no drawing yet."""
@@ -262,6 +298,8 @@ __all__ = [
     "PlotTheme",
     "ThreadDrawnPlot",
     "after_next_frame",
+    "cells",
+    "changed_span",
     "console",
     "figure",
 ]
