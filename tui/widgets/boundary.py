@@ -82,7 +82,7 @@ def axes(theme: PlotTheme, width: int, height: int) -> tuple[list[Text], Box]:
     key = (width, height, theme)
     cached = _axes.get(key)
     if cached is None:
-        with figure("boundary", theme, width, height) as plt:
+        with figure(theme, width, height) as plt:
             plt.xlim(-LIMIT, LIMIT)
             plt.ylim(-LIMIT, LIMIT)
             plt.xticks(TICKS)

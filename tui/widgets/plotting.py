@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import Any
 
 from rich.console import Console
 from rich.style import Style
@@ -21,27 +22,16 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-if TYPE_CHECKING:
-    from textual_plotext.plot import Plot
-
 LOCK = threading.Lock()
-"""Held for every use of plotext: its themes are module state, and a figure is not
-thread-safe. Drawing threads and a draw on the event loop take turns."""
-
-_figures: dict[str, Plot] = {}
-"""One plotext figure per kind of plot (guarded by LOCK)."""
+"""Held for every use of plotext: its figure is module state, not thread-safe. Drawing
+threads and a draw on the event loop take turns."""
 
 
 @dataclass(frozen=True)
 class PlotTheme:
-    """The app's theme as plotext needs it (read on the event loop, used in any thread).
+    """The app's theme as plotext needs it (read on the event loop, used in any thread):
+    plotext draws on the theme's surface colour in its foreground colour."""
 
-    The same theme textual-plotext's PlotextPlot registers: plotext draws on the theme's
-    surface colour in its foreground colour.
-    """
-
-    name: str
-    """Plotext's name for it, e.g. textual-auto-textual-dark."""
     surface: tuple[int, int, int]
     foreground: tuple[int, int, int]
 
@@ -49,7 +39,6 @@ class PlotTheme:
     def of(cls, app: App) -> PlotTheme:
         variables = app.theme_variables
         return cls(
-            f"textual-auto-{app.theme}",
             Color.parse(variables.get("surface")).rgb,
             Color.parse(variables.get("foreground")).rgb,
         )
@@ -96,27 +85,22 @@ def console() -> Console:
 
 
 @contextmanager
-def figure(kind: str, theme: PlotTheme, width: int, height: int) -> Iterator[Plot]:
-    """A cleared plotext figure of this size and theme, held until the block ends.
+def figure(theme: PlotTheme, width: int, height: int) -> Iterator[ModuleType]:
+    """plotext's figure, cleared, of this size and theme, held until the block ends.
 
-    Imports plotext on first use (in whichever thread draws first): the app's first
-    frame does not wait for it.
+    Only plotext's public functions: its module is its one figure (hence LOCK). Imported
+    on first use (in whichever thread draws first): the app's first frame does not wait
+    for it.
     """
     with LOCK:
-        from plotext._dict import themes
-        from textual_plotext.plot import Plot, _rgbify_theme, _sequence
+        import plotext as plt
 
-        if theme.name not in themes:
-            themes[theme.name] = _rgbify_theme(
-                theme.surface, theme.surface, theme.foreground, "default", _sequence
-            )
-        plt = _figures.get(kind)
-        if plt is None:
-            plt = _figures[kind] = Plot()
         plt.clear_figure()
+        plt.limitsize(False, False)  # else it caps the size at the terminal's, or 80x24
         plt.plotsize(width, height)
-        plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
-        plt.theme(theme.name)
+        plt.canvas_color(theme.surface)
+        plt.axes_color(theme.surface)
+        plt.ticks_color(theme.foreground)
         yield plt
 
 
