@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bytes.py [--n 1000] [--seconds 10] [--sizes 80x24,200x60]
     .venv/bin/python benchmarks/bytes.py --root /path/to/another/checkout   # its code
 
+(--root runs that checkout's code with this python: its dependencies must be installed.)
+
 Runs `python -m tui --n N` under a pseudo-terminal of each size (TERM=xterm-256color,
 COLORTERM unset: the 256 colours a default ssh session gets), waits for the first frame
 and the plots (the output goes quiet), presses space, and counts every byte the app
@@ -104,17 +106,19 @@ def measure(root: Path, n: int, cols: int, rows: int, seconds: float) -> Result 
     try:
         started = time.monotonic()
         last = started
-        seen = 0
+        seen = b""
         while time.monotonic() - started < START_LIMIT:  # the first frame, then quiet
             data = pump(master, 0.1)
             now = time.monotonic()
             if data:
-                seen += len(data)
+                seen = (seen + data)[-2000:]
                 last = now
-            elif seen > 1000 and now - last > QUIET:
+            elif len(seen) > 1000 and now - last > QUIET:
                 break
             if proc.poll() is not None:
-                print(f"  {cols}x{rows}: the app ended before training ({proc.returncode})")
+                said = re.sub(rb"\x1b\[[0-?]*[ -/]*[@-~]", b"", seen).decode(errors="replace")
+                print(f"  {cols}x{rows}: the app ended before training ({proc.returncode}):")
+                print("  " + "\n  ".join(said.strip().splitlines()[-3:]))
                 return None
         os.write(master, b" ")
         per_second = [0]
