@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/bench.py --quick        # about a minute
     .venv/bin/python benchmarks/bench.py                # more repeats
-    .venv/bin/python benchmarks/bench.py --quick --app  # plus the tmux-driven app
+    .venv/bin/python benchmarks/bench.py --quick --app  # plus the app in tmux, and its bytes
 
 The three engines step in turn, round by round (baseline, textbook, default, repeat),
 each in its own process, so machine noise hits all of them alike and no engine's heap
@@ -398,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
 
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still clean up tmux
         app_latency.print_report(app_latency.measure(quick=args.quick))
+
+        import bytes as byte_counter  # benchmarks/bytes.py
+
+        print()
+        byte_counter.main([])
 
     print()
     print(f"load     {load_average()} at the end; total {time.perf_counter() - started:.0f} s")

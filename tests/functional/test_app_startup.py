@@ -25,7 +25,6 @@ DEFERRED = (
     "tui.screens.params",
     "tui.screens.gradcheck",
     "plotext",
-    "textual_plotext",
     "json",
     "secrets",
 )

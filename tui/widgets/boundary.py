@@ -82,7 +82,7 @@ def axes(theme: PlotTheme, width: int, height: int) -> tuple[list[Text], Box]:
     key = (width, height, theme)
     cached = _axes.get(key)
     if cached is None:
-        with figure("boundary", theme, width, height) as plt:
+        with figure(theme, width, height) as plt:
             plt.xlim(-LIMIT, LIMIT)
             plt.ylim(-LIMIT, LIMIT)
             plt.xticks(TICKS)
@@ -306,8 +306,7 @@ class BoundaryPlot(ThreadDrawnPlot):
         self.redraw()
 
     def watch_cursor(self) -> None:
-        self._lines = None
-        self.refresh()
+        self.repaint_changes()
 
     def job(self) -> Callable[[], Drawing] | None:
         canvas = Canvas(

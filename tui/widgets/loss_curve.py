@@ -109,7 +109,7 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
     width, height = canvas.width, canvas.height
     if too_small(width, height):
         return Text("")
-    with figure("loss", canvas.theme, width, height) as plt:
+    with figure(canvas.theme, width, height) as plt:
         # A diverging run can report inf or nan: plot only the finite values. The loss is
         # drawn on a log axis (log10, labelled in plain numbers): it falls by orders of
         # magnitude, and on a linear axis it hugs the bottom after a few dozen steps.

@@ -9,37 +9,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import Any
 
 from rich.console import Console
+from rich.style import Style
 from textual import on
 from textual.app import App
 from textual.color import Color
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-if TYPE_CHECKING:
-    from textual_plotext.plot import Plot
-
 LOCK = threading.Lock()
-"""Held for every use of plotext: its themes are module state, and a figure is not
-thread-safe. Drawing threads and a draw on the event loop take turns."""
-
-_figures: dict[str, Plot] = {}
-"""One plotext figure per kind of plot (guarded by LOCK)."""
+"""Held for every use of plotext: its figure is module state, not thread-safe. Drawing
+threads and a draw on the event loop take turns."""
 
 
 @dataclass(frozen=True)
 class PlotTheme:
-    """The app's theme as plotext needs it (read on the event loop, used in any thread).
+    """The app's theme as plotext needs it (read on the event loop, used in any thread):
+    plotext draws on the theme's surface colour in its foreground colour."""
 
-    The same theme textual-plotext's PlotextPlot registers: plotext draws on the theme's
-    surface colour in its foreground colour.
-    """
-
-    name: str
-    """Plotext's name for it, e.g. textual-auto-textual-dark."""
     surface: tuple[int, int, int]
     foreground: tuple[int, int, int]
 
@@ -47,7 +39,6 @@ class PlotTheme:
     def of(cls, app: App) -> PlotTheme:
         variables = app.theme_variables
         return cls(
-            f"textual-auto-{app.theme}",
             Color.parse(variables.get("surface")).rgb,
             Color.parse(variables.get("foreground")).rgb,
         )
@@ -94,28 +85,43 @@ def console() -> Console:
 
 
 @contextmanager
-def figure(kind: str, theme: PlotTheme, width: int, height: int) -> Iterator[Plot]:
-    """A cleared plotext figure of this size and theme, held until the block ends.
+def figure(theme: PlotTheme, width: int, height: int) -> Iterator[ModuleType]:
+    """plotext's figure, cleared, of this size and theme, held until the block ends.
 
-    Imports plotext on first use (in whichever thread draws first): the app's first
-    frame does not wait for it.
+    Only plotext's public functions: its module is its one figure (hence LOCK). Imported
+    on first use (in whichever thread draws first): the app's first frame does not wait
+    for it.
     """
     with LOCK:
-        from plotext._dict import themes
-        from textual_plotext.plot import Plot, _rgbify_theme, _sequence
+        import plotext as plt
 
-        if theme.name not in themes:
-            themes[theme.name] = _rgbify_theme(
-                theme.surface, theme.surface, theme.foreground, "default", _sequence
-            )
-        plt = _figures.get(kind)
-        if plt is None:
-            plt = _figures[kind] = Plot()
         plt.clear_figure()
+        plt.limitsize(False, False)  # else it caps the size at the terminal's, or 80x24
         plt.plotsize(width, height)
-        plt._set_size(width, height)  # as PlotextPlot.render does: see its comment
-        plt.theme(theme.name)
+        plt.canvas_color(theme.surface)
+        plt.axes_color(theme.surface)
+        plt.ticks_color(theme.foreground)
         yield plt
+
+
+def cells(line: Strip) -> list[tuple[str, Style | None]] | None:
+    """A line's cells as (character, style), or None if a character is not one cell wide."""
+    out = [(char, style) for text, style, _ in line for char in text]
+    return out if len(out) == line.cell_length else None
+
+
+def changed_span(before: Strip, after: Strip) -> tuple[int, int]:
+    """The columns [start, end) between the first and the last cell in which two lines
+    differ (the whole width if a line has wide characters or the widths differ)."""
+    width = max(before.cell_length, after.cell_length)
+    a, b = cells(before), cells(after)
+    if a is None or b is None or len(a) != len(b):
+        return 0, width
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    if start == len(a):
+        return 0, 0
+    end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y)
+    return start, end
 
 
 LATEST_START = 0.25
@@ -232,9 +238,23 @@ class ThreadDrawnPlot(Widget):
             return
         self._shown = message.request
         self.drawing = message.drawing
-        self._lines = None
         self.shown()
-        self.refresh()
+        self.repaint_changes()
+
+    def repaint_changes(self) -> None:
+        """Build the lines anew and repaint only the cells that differ from those shown:
+        over a slow link every cell sent costs, and a drawing mostly repeats the last."""
+        old = self._lines
+        self._lines = None
+        new = self.lines()
+        if not old or len(old) != len(new):
+            self.refresh()
+            return
+        for y, (before, after) in enumerate(zip(old, new)):
+            if before != after:
+                start, end = changed_span(before, after)
+                if end > start:
+                    self.refresh(Region(start, y, end - start, 1))
 
     def lines(self) -> list[Strip]:
         """The plot's lines at the widget's width: [] while the size has no drawing yet."""
@@ -262,6 +282,8 @@ __all__ = [
     "PlotTheme",
     "ThreadDrawnPlot",
     "after_next_frame",
+    "cells",
+    "changed_span",
     "console",
     "figure",
 ]
