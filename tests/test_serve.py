@@ -196,9 +196,16 @@ def test_the_terminal_check_lets_through_textual_serve_and_only_it(monkeypatch):
 # ------------------------------------------------------------------ the server
 
 
-def test_listening_beyond_loopback_warns_in_one_line():
+def test_listening_beyond_loopback_warns_in_one_line_and_the_page_still_works():
+    import urllib.request
+
     wide = Served(host="0.0.0.0")
-    err = wide.close()
+    try:
+        with urllib.request.urlopen(wide.url) as page:  # its URLs: the ones the browser used
+            html = page.read().decode()
+    finally:
+        err = wide.close()
+    assert f'"ws://127.0.0.1:{wide.port}/ws"' in html
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert warnings == [
         "micrograd-tui: warning: listening on 0.0.0.0, beyond this machine: anyone who can "
@@ -219,6 +226,7 @@ async def test_a_tab_trains_on_space_and_its_app_ends_within_2_s_of_closing(serv
         closed = time.monotonic()
         await ws.close()
         gone = await until(lambda: app not in served.apps(), 5, every=0.02)
+        print(f"tab closed: app gone after {time.monotonic() - closed:.2f} s")
         assert gone and time.monotonic() - closed < 2.0
 
 
@@ -250,6 +258,41 @@ async def test_a_tab_past_max_sessions_gets_a_clear_page_not_a_hang(served):
         for tab in tabs[1:]:
             await tab.ws.close()
     assert await until(lambda: not served.apps(), 3)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+async def test_the_apps_end_with_the_server(served, signal_name):
+    """SIGTERM (or ctrl+c) stops each app; a killed server's apps see their pipes close
+    as a hang-up: none trains on for nobody."""
+    import signal
+
+    async with aiohttp.ClientSession() as http:
+        tabs = [Tab(await http.ws_connect(f"{served.url}/ws")) for _ in range(2)]
+        for tab in tabs:
+            assert await tab.shows("paused", timeout=30)
+        apps = served.apps()
+        assert len(apps) == 2
+        await tabs[0].ws.send_str(json.dumps(["stdin", " "]))  # one of them training
+        assert await tabs[0].shows("running")
+        stopped = time.monotonic()
+        served.proc.send_signal(getattr(signal, signal_name))
+
+        def alive() -> list[int]:
+            return [pid for pid in apps if Path(f"/proc/{pid}").exists() and not zombie(pid)]
+
+        if signal_name == "SIGTERM":  # the server waits for its apps before it leaves
+            assert await asyncio.to_thread(served.proc.wait, 5) == 0
+            assert not alive()
+        assert await until(lambda: not alive(), 5, every=0.02), alive()
+        print(f"{signal_name}: apps gone after {time.monotonic() - stopped:.2f} s")
+        assert time.monotonic() - stopped < 2.5
+
+
+def zombie(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] == "Z"
+    return True
 
 
 async def test_an_app_that_does_not_quit_is_killed_when_its_tab_closes():
@@ -429,6 +472,7 @@ async def test_in_headless_chromium_space_starts_training(served, browser):
         closed = time.monotonic()
         await browser.send("Target.closeTarget", targetId=target)
         gone = await until(lambda: app not in served.apps(), 5, every=0.02)
+        print(f"browser tab closed: app gone after {time.monotonic() - closed:.2f} s")
         assert gone and time.monotonic() - closed < 2.0
 
 

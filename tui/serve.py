@@ -121,8 +121,8 @@ class WebServer(Server):
         )
         self.argv = argv
         self.max_sessions = max_sessions
-        self.sessions = 0
-        """Apps running, or starting: counted from their websocket to their process's end."""
+        self.sessions: set[Session] = set()
+        """Apps running, or starting: from their websocket to their process's end."""
 
     def initialize_logging(self) -> None:
         logging.basicConfig(level=logging.WARNING, format="micrograd-tui: %(message)s")
@@ -157,7 +157,7 @@ class WebServer(Server):
         )
 
     def full(self) -> bool:
-        return self.sessions >= self.max_sessions
+        return len(self.sessions) >= self.max_sessions
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if self.full():
@@ -187,11 +187,7 @@ class WebServer(Server):
             await websocket.send_bytes(self.refusal().encode())
             await websocket.close(code=REFUSED, message=b"all sessions in use")
             return websocket
-        self.sessions += 1
-        try:
-            await self.run_session(request, websocket)
-        finally:
-            self.sessions -= 1
+        await self.run_session(request, websocket)
         return websocket
 
     def refusal(self) -> str:
@@ -213,6 +209,7 @@ class WebServer(Server):
             download_manager=self.download_manager,
             debug=self.debug,
         )
+        self.sessions.add(session)
         try:
             await session.start(
                 to_int(request.query.get("width", "80"), 80),
@@ -225,6 +222,11 @@ class WebServer(Server):
             log.warning("a session ended: %r", error)
         finally:
             await session.stop()
+            self.sessions.discard(session)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """ctrl+c or SIGTERM: every app ends with the server (each within QUIT_GRACE)."""
+        await asyncio.gather(*(session.stop() for session in list(self.sessions)))
 
 
 def serve(args: argparse.Namespace) -> int:
