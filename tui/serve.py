@@ -55,14 +55,16 @@ def beyond_loopback(host: str, port: int) -> bool:
 
 def full_page(limit: int) -> str:
     """What a tab past the bound shows instead of an app."""
-    sessions = "session" if limit == 1 else f"{limit} sessions"
-    busy = "is" if limit == 1 else "are all"
+    if limit == 1:
+        taken, which = "Its one session is in use", "that tab"
+    else:
+        taken, which = f"Its {limit} sessions are all in use", "one of those tabs"
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>micrograd-tui: busy</title></head>
 <body style="background:#0c181f;color:#eee;font:16px monospace;padding:10vh 10vw">
 <h1>micrograd-tui is busy</h1>
-<p id="busy">Its {html.escape(sessions)} {busy} in use (each browser tab runs an app of its own).
-Close one of those tabs, or try again in a moment.</p>
+<p id="busy">{html.escape(taken)} (each browser tab runs an app of its own).
+Close {which}, or try again in a moment.</p>
 <p><a style="color:#ac5af4" href="/">Try again</a></p>
 </body></html>
 """
