@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from micrograd.runs import Record
     from micrograd.training import Config, Trainer
 
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+"""The driver textual-serve runs each tab's app under (TEXTUAL_DRIVER): pipes, no terminal."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Start-up (imports, the dataset, the widgets) makes only objects that live as long
@@ -31,7 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless:
         gc.enable()
         return headless(args, config)
+    if args.serve:
+        gc.enable()
+        return serve(args)
     return app(args, config)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The app as a web page; a bad --load file says so before serving."""
+    from tui.serve import serve
+
+    if args.load is not None:
+        load(args)  # each tab loads it again: this only checks it
+    return serve(args)
 
 
 def headless(args: argparse.Namespace, config: Config) -> int:
@@ -167,7 +182,10 @@ def app(args: argparse.Namespace, config: Config) -> int:
 def not_a_terminal() -> str | None:
     """Which of the app's streams is not a terminal, or None: it reads keys from stdin
     and draws on stderr (as Textual does); stdout piped or redirected would be a UI
-    fighting a pager for the screen, or a file that receives nothing."""
+    fighting a pager for the screen, or a file that receives nothing. Under --serve
+    (textual-serve's web driver) the terminal is the browser's: the streams are pipes."""
+    if os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER:
+        return None
     for fd, name in ((0, "input (stdin)"), (1, "output (stdout)"), (2, "error output (stderr)")):
         if not os.isatty(fd):
             return name

@@ -56,6 +56,26 @@ def finite_float(text: str) -> float:
     return value
 
 
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {value}")
+    return value
+
+
+def session_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def hidden_sizes(text: str) -> tuple[int, ...]:
     parts = text.split(",")
     try:
@@ -77,6 +97,21 @@ def build_parser() -> ArgumentParser:
         "--headless",
         action="store_true",
         help="train without a UI, printing one JSON object per update",
+    )
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve the app as a web page (textual-serve): each browser tab runs its own app",
+    )
+    p.add_argument(
+        "--host",
+        help="serve: the address to listen on (default 127.0.0.1, this machine only)",
+    )
+    p.add_argument("--port", type=port_number, help="serve: the port to listen on (default 8000)")
+    p.add_argument(
+        "--max-sessions",
+        type=session_count,
+        help="serve: at most this many tabs at once, each an app process (default 4)",
     )
     p.add_argument("--steps", type=positive_int, help="headless: how many updates (default 100)")
     p.add_argument("--seed", type=positive_int, help="RNG seed, 1 to 2**64 - 1 (default 42)")
@@ -138,6 +173,9 @@ TUNABLE = ("lr", "weight_decay")
 HEADLESS_ONLY = {"steps": 100, "eval_every": 10}
 """Flags only a headless run reads, and their defaults."""
 
+SERVE_ONLY = {"host": "127.0.0.1", "port": 8000, "max_sessions": 4}
+"""Flags only --serve reads, and their defaults."""
+
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Config]:
     """The parsed arguments and the run's Config; exits 2 with one line if any is bad."""
@@ -149,11 +187,16 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
     for key in (*RUN_FIXED, *TUNABLE):
         if key not in args.explicit:
             setattr(args, key, getattr(defaults, key))
-    for flag, default in HEADLESS_ONLY.items():  # the app would ignore them: say so
-        if getattr(args, flag) is None:
-            setattr(args, flag, default)
-        elif not args.headless:
-            parser.error(f"argument --{flag.replace('_', '-')}: works only with --headless")
+    if args.serve and args.headless:
+        parser.error("argument --serve: not allowed with --headless (it serves the app)")
+    for only, flags in (("headless", HEADLESS_ONLY), ("serve", SERVE_ONLY)):
+        for flag, default in flags.items():  # the app would ignore them: say so
+            if getattr(args, flag) is None:
+                setattr(args, flag, default)
+            elif not getattr(args, only):
+                parser.error(f"argument --{flag.replace('_', '-')}: works only with --{only}")
+    if args.serve:
+        check_host(parser, args)
     if args.eval_every < 1:
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
     check_files(parser, args)
@@ -171,6 +214,19 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
             f"argument{plural} {e.names(lambda f: '--' + f.replace('_', '-'))}: {e.message}"
         )
     return args, config
+
+
+def check_host(parser: ArgumentParser, args: argparse.Namespace) -> None:
+    """--host names an address this machine can listen on (a name that resolves)."""
+    import socket
+
+    if not args.host or "\0" in args.host or args.host != args.host.strip():
+        parser.error(f"argument --host: expected an address or a host name, got {args.host!r}")
+    try:
+        socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        why = getattr(e, "strerror", None) or e
+        parser.error(f"argument --host: cannot resolve {args.host!r}: {why}")
 
 
 def check_files(parser: ArgumentParser, args: argparse.Namespace) -> None:

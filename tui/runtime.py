@@ -157,7 +157,7 @@ class TerminalGuard:
         if hasattr(signal, "SIGCONT"):
             self._wrap(signal.SIGTSTP, self._on_sigtstp)
             self._wrap(signal.SIGCONT, self._on_sigcont)
-        if self.found is not None:
+        if self.found is not None or self._pipe(self.fd_in):
             threading.Thread(target=self._watch_hangup, name="hangup-watch", daemon=True).start()
 
     def _wrap(self, signum: int, handler: Callable[[Callable, int, object], None]) -> None:
@@ -210,13 +210,25 @@ class TerminalGuard:
             with suppress(OSError):
                 os.write(self.fd_out, TERMINAL_RESET.encode())
 
+    @staticmethod
+    def _pipe(fd: int) -> bool:
+        """Is fd a pipe? Under --serve the app's terminal is a pair of pipes to the server."""
+        import stat
+
+        try:
+            return fd >= 0 and stat.S_ISFIFO(os.fstat(fd).st_mode)
+        except OSError:
+            return False
+
     def _watch_hangup(self) -> None:
-        """EOF or EIO on the terminal is a hang-up: stop as SIGHUP would."""
+        """EOF or EIO on the terminal is a hang-up: stop as SIGHUP would. So is the
+        server's end of the pipes closing under --serve (the server is gone: killed, say),
+        so no app trains on for nobody."""
         import select
 
         poller = select.poll()
         for fd in {self.fd_in, self.fd_out}:
-            if fd >= 0 and os.isatty(fd):
+            if fd >= 0 and (os.isatty(fd) or self._pipe(fd)):
                 poller.register(fd, 0)  # no events asked: only a hang-up or an error wakes it
         gone = select.POLLHUP | select.POLLERR | select.POLLNVAL
         while self.stopping is None:
