@@ -6,8 +6,9 @@ check): they and what they import load when a view opens.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from tui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from tui.screens.gradcheck import GradCheckScreen
@@ -24,13 +25,7 @@ MODULES = {
 """Which module of this package defines each name."""
 
 
-def __getattr__(name: str) -> object:
-    module = MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, MODULES)
 
 
 __all__ = ["GradCheckScreen", "GraphScreen", "HelpScreen", "ParamTableScreen"]

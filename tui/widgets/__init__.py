@@ -5,8 +5,9 @@ The inside views (graph, tables) are screens, in tui.screens: they load when a v
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from tui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from tui.widgets.boundary import BoundaryPlot
@@ -28,13 +29,7 @@ MODULES = {
 """Which module of this package defines each name."""
 
 
-def __getattr__(name: str) -> object:
-    module = MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, MODULES)
 
 
 __all__ = [
