@@ -12,9 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import NoReturn
 
-from micrograd.config import ConfigError
-from micrograd.runs import NOT_REPLACEABLE, replaceable
-from micrograd.training import (
+from micrograd.config import (
     MAX_LAYERS,
     MAX_N,
     MAX_NEURON_POINTS,
@@ -23,7 +21,9 @@ from micrograd.training import (
     MAX_WIDTH,
     MIN_N,
     Config,
+    ConfigError,
 )
+from micrograd.runs import NOT_REPLACEABLE, replaceable
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
