@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import math
 import os
 import sys
 import time
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
-from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
@@ -21,11 +19,17 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.run import Record, initial_record
-from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
+from micrograd.run import Record
+from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
 from tui.messages import SessionNews
-from tui.runtime import DaemonThreads, TerminalGuard, draw_in_ascii_if_needed, lower_priority
+from tui.runtime import (
+    DaemonThreads,
+    TerminalGuard,
+    draw_in_ascii_if_needed,
+    forget_closed_drawings,
+    lower_priority,
+)
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
     HORIZONTAL_BREAKPOINTS,
@@ -49,7 +53,7 @@ from tui.session import (
     ViewSnapshots,
     one_line,
 )
-from tui.snapshots import ClassSnapshot, Sample, Snapshot
+from tui.snapshots import Sample, Snapshot
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
 from tui.widgets.loss_curve import LossCurve
@@ -72,12 +76,6 @@ training then slows (by ~30% against two busy loops on 2 cores)."""
 
 HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
 """If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
-
-EAGER_START = 2_000_000
-"""Up to this many parameters x points the start's numbers (step 0's losses, the class
-counts) are measured before the first frame (at most ~0.2 s); a bigger model's after
-it, in a worker, so the screen is not blank for seconds (8 s at 6 layers of 32 and
-n = 20,000)."""
 
 TITLES = {
     "metrics": "training",
@@ -169,26 +167,14 @@ class MicrogradApp(App[int]):
         names = [name for name, _ in self.trainer.model.named_parameters()]
         self.param_names = names
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
-        self._measure_later = param_count(self.config.hidden) * self.config.n > EAGER_START
+        self._measure_later = self.session.measures_later()
         """Are the start's numbers measured after the first frame (see EAGER_START)?"""
-        first = (
-            Record(self.trainer.step_count, *[math.nan] * 4)  # until measured
-            if self._measure_later
-            else initial_record(self.trainer)
-        )
-        self.history: list[Record] = list(self.session.run_history) or [first]
-        """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
-        if self.history[0].step == 1 and not self._measure_later:
-            # a loaded run's: its step 0 again, from the seed
-            self.history.insert(0, initial_record(Trainer(self.config)))
+        self.history, self._class_counts = self.session.first_numbers(self._measure_later)
+        """Every step's record since the last reset, step 0 first (a loaded run: its own),
+        and the validation's class counts."""
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
-        self._class_counts = (
-            ClassSnapshot(self.trainer.step_count, ((0,) * 3,) * 3)  # until measured
-            if self._measure_later
-            else ClassSnapshot.of(self.trainer)
-        )
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
@@ -429,16 +415,9 @@ class MicrogradApp(App[int]):
             self.set_views(self.session.open_views - {"classes"})
 
     def pop_screen(self) -> AwaitComplete:
-        """Close the top screen (a view, the help) and let go of what Textual cached for
-        drawing its widgets.
-
-        Textual's StylesCache.get_inner_outer is an lru_cache on a method (meant as a
-        class method): its 1024 entries each keep a StylesCache, and with it a widget's
-        rendered lines, alive after the widget is gone: ~140 KB for each time the help
-        closed, until 1024 entries were reached. The entries are two Style objects each,
-        cheap to make again for the screen that stays."""
+        """Close the top screen (a view, the help), and let go of its widgets' drawings."""
         closed = super().pop_screen()
-        StylesCache.get_inner_outer.cache_clear()
+        forget_closed_drawings()
         return closed
 
     async def action_quit(self) -> None:

@@ -379,7 +379,20 @@ def draw_in_ascii_if_needed(stream: IO[str] | None) -> bool:
     return False
 
 
+def forget_closed_drawings() -> None:
+    """Let go of what Textual cached for drawing a screen's widgets once it has closed.
+
+    Textual's StylesCache.get_inner_outer is an lru_cache on a method (meant as a class
+    method): its 1024 entries each keep a StylesCache, and with it a widget's rendered
+    lines, alive after the widget is gone. The entries are two Style objects each, cheap
+    to make again for the screen that stays."""
+    from textual._styles_cache import StylesCache
+
+    StylesCache.get_inner_outer.cache_clear()
+
+
 __all__ = [
+    "forget_closed_drawings",
     "EXIT_GRACE",
     "STOP_SIGNALS",
     "DaemonThreads",

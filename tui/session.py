@@ -21,7 +21,7 @@ from typing import Literal
 
 from micrograd.run import Record, initial_record, step_record
 from micrograd.runs import LAST_STEP, save_new_run
-from micrograd.training import Diverged, Trainer
+from micrograd.training import Diverged, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
     GradCheckSnapshot,
@@ -35,6 +35,11 @@ Mode = Literal["train", "step", "reset"]
 
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
+
+EAGER_START = 2_000_000
+"""Up to this many parameters x points the start's numbers (step 0's losses, the class
+counts) are measured before the first frame (well under a second); a bigger model's
+after it, in a worker, so the screen is not blank meanwhile."""
 
 KEY_WAIT = 0.05
 """Most seconds the worker waits at one poll for the app to answer a key (the app says
@@ -222,6 +227,25 @@ class TrainingSession:
         """Seconds the event loop took to show the views' last snapshots."""
 
     # ------------------------------------------------- the app's side (event loop)
+
+    def measures_later(self) -> bool:
+        """Is the model too big to measure its start before the first frame?"""
+        config = self.trainer.config
+        return param_count(config.hidden) * config.n > EAGER_START
+
+    def first_numbers(self, later: bool) -> tuple[list[Record], ClassSnapshot]:
+        """The records and class counts the first frame shows: the run's history (a
+        loaded run's step 0 added from the seed), or the current step measured now; if
+        later, placeholders that measure_start's FirstNumbers replace."""
+        trainer = self.trainer
+        if later:
+            first = Record(trainer.step_count, *[math.nan] * 4)  # until measured
+            classes = ClassSnapshot(trainer.step_count, ((0,) * 3,) * 3)
+            return list(self.run_history) or [first], classes
+        history = list(self.run_history) or [initial_record(trainer)]
+        if history[0].step == 1:  # a loaded run's: its step 0 again, from the seed
+            history.insert(0, initial_record(Trainer(trainer.config)))
+        return history, ClassSnapshot.of(trainer)
 
     def play(self) -> None:
         with self.pending_lock:

@@ -78,8 +78,8 @@ async def test_the_deepest_model_graph_opens_and_expands_whole() -> None:
 
 
 SLOW_START = (
-    "import sys, time, tui.app; "
-    "tui.app.initial_record = lambda t: (print('measuring', flush=True), time.sleep(60)); "
+    "import sys, time, tui.session; "
+    "tui.session.initial_record = lambda t: (print('measuring', flush=True), time.sleep(60)); "
     "from tui.__main__ import main; sys.exit(main())"
 )
 """The app with step 0's numbers taking a minute before the first frame, as a big
@@ -136,13 +136,13 @@ async def test_a_big_models_first_numbers_come_after_the_first_frame(
     the same numbers (here every model counts as big)."""
     import math
 
-    import tui.app
+    import tui.session
+    from micrograd.run import initial_record
     from micrograd.runs import load_run, save_run
     from micrograd.training import Trainer
-    from tui.app import initial_record
     from tui.snapshots import ClassSnapshot
 
-    monkeypatch.setattr(tui.app, "EAGER_START", 0)
+    monkeypatch.setattr(tui.session, "EAGER_START", 0)
     expected = initial_record(Trainer(Config()))
     if loaded:
         trainer = Trainer(Config())
