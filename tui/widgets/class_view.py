@@ -8,10 +8,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from tui.palette import class_name
 from tui.snapshots import ClassSnapshot
+from tui.widgets.panel import LinePanel
 
 
 def matrix_table(snapshot: ClassSnapshot) -> Table:
@@ -42,8 +42,9 @@ def matrix_table(snapshot: ClassSnapshot) -> Table:
     return table
 
 
-class ClassView(Widget):
-    """Which classes the model confuses on the validation split, refreshed after steps."""
+class ClassView(LinePanel):
+    """Which classes the model confuses on the validation split, refreshed after steps:
+    only when the counts change, and then only the lines that changed."""
 
     DEFAULT_CSS = """
     ClassView {
@@ -51,7 +52,7 @@ class ClassView(Widget):
     }
     """
 
-    snapshot: reactive[ClassSnapshot | None] = reactive(None)
+    snapshot: reactive[ClassSnapshot | None] = reactive(None, repaint=False)
     """The confusion matrix shown; None until the worker has counted."""
 
     def __init__(
@@ -72,6 +73,8 @@ class ClassView(Widget):
     def watch_snapshot(self, old: ClassSnapshot | None, new: ClassSnapshot | None) -> None:
         if (old is None) != (new is None) or (old and new and len(old.counts) != len(new.counts)):
             self.refresh(layout=True)  # the table comes or goes, or has more rows
+        elif old and new and old.counts != new.counts:  # not for a new step number alone
+            self.repaint_changes()
 
     def render(self) -> RenderResult:
         if self.snapshot is None:

@@ -8,9 +8,9 @@ from typing import Literal
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from micrograd.run import Record
+from tui.widgets.panel import LinePanel
 
 RunState = Literal["paused", "running", "diverged", "stepping"]
 
@@ -35,17 +35,30 @@ def loss_text(loss: float) -> str:
     return f"{loss:>7.1e}"
 
 
-class MetricsPanel(Widget):
-    """The numbers of the current step, as a small table."""
+class MetricsPanel(LinePanel):
+    """The numbers of the current step, as a small table: a new step repaints the lines
+    whose numbers changed."""
 
-    state: reactive[RunState] = reactive("paused")
+    state: reactive[RunState] = reactive("paused", repaint=False)
     """What the trainer is doing."""
 
-    record: reactive[Record | None] = reactive(None)
+    record: reactive[Record | None] = reactive(None, repaint=False)
     """The latest step's losses and accuracies (step 0: the initial model)."""
 
-    steps_per_sec: reactive[float | None] = reactive(None)
+    steps_per_sec: reactive[float | None] = reactive(None, repaint=False)
     """Measured speed while running; None when paused (so still frames are reproducible)."""
+
+    def watch_state(self) -> None:
+        self.repaint_changes()
+
+    def watch_record(self, old: Record | None, new: Record | None) -> None:
+        if (old is None) != (new is None):  # the numbers come or go: another height
+            self.refresh(layout=True)
+        else:
+            self.repaint_changes()
+
+    def watch_steps_per_sec(self) -> None:
+        self.repaint_changes()
 
     def render(self) -> RenderResult:
         label, style = STATE_STYLES[self.state]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -122,6 +122,19 @@ def changed_span(before: Strip, after: Strip) -> tuple[int, int]:
         return 0, 0
     end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b))) if x != y)
     return start, end
+
+
+def refresh_changes(widget: Widget, old: Sequence[Strip] | None, new: Sequence[Strip]) -> None:
+    """Refresh only the cells of widget in which its new lines differ from the old ones
+    shown: nothing if they are equal, all of it if there were none or as many."""
+    if not old or len(old) != len(new):
+        widget.refresh()
+        return
+    for y, (before, after) in enumerate(zip(old, new)):
+        if before != after:
+            start, end = changed_span(before, after)
+            if end > start:
+                widget.refresh(Region(start, y, end - start, 1))
 
 
 LATEST_START = 0.25
@@ -246,15 +259,7 @@ class ThreadDrawnPlot(Widget):
         over a slow link every cell sent costs, and a drawing mostly repeats the last."""
         old = self._lines
         self._lines = None
-        new = self.lines()
-        if not old or len(old) != len(new):
-            self.refresh()
-            return
-        for y, (before, after) in enumerate(zip(old, new)):
-            if before != after:
-                start, end = changed_span(before, after)
-                if end > start:
-                    self.refresh(Region(start, y, end - start, 1))
+        refresh_changes(self, old, self.lines())
 
     def lines(self) -> list[Strip]:
         """The plot's lines at the widget's width: [] while the size has no drawing yet."""
@@ -286,4 +291,5 @@ __all__ = [
     "changed_span",
     "console",
     "figure",
+    "refresh_changes",
 ]

@@ -13,12 +13,12 @@ from textual.app import RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
 from tui.palette import LIMIT, cell_of, class_name
 from tui.snapshots import Sample, Weights
+from tui.widgets.panel import LinePanel
 
 NUM_CLASSES = 3
 STEP = 0.1
@@ -68,8 +68,9 @@ def next_centre(v: float, cells: int, step: float) -> float:
     return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell + cells)) / n, 10)
 
 
-class ProbePanel(Widget, can_focus=True):
-    """Where the cursor is, what the model says there, and which sample is selected."""
+class ProbePanel(LinePanel, can_focus=True):
+    """Where the cursor is, what the model says there, and which sample is selected: new
+    weights or a move repaint the lines whose numbers or bars changed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "move(-1, 0)", "Left", show=False),
@@ -89,13 +90,13 @@ class ProbePanel(Widget, can_focus=True):
     }
     """
 
-    cursor: reactive[tuple[float, float]] = reactive((0.0, 0.0))
+    cursor: reactive[tuple[float, float]] = reactive((0.0, 0.0), repaint=False)
     """The probe's position in [-2, 2]² (the panel's lines stay as many)."""
 
-    weights: reactive[Weights | None] = reactive(None, always_update=True)
+    weights: reactive[Weights | None] = reactive(None, always_update=True, repaint=False)
     """The model's weights (from the worker's Snapshot) the probabilities come from."""
 
-    sample: reactive[Sample | None] = reactive(None, layout=True)
+    sample: reactive[Sample | None] = reactive(None, repaint=False)
     """The selected sample (what the graph view shows)."""
 
     class Moved(Message):
@@ -148,6 +149,8 @@ class ProbePanel(Widget, can_focus=True):
     def watch_weights(self, old: Weights | None, new: Weights | None) -> None:
         if (old is None) != (new is None):  # the bars come or go: another height
             self.refresh(layout=True)
+        else:
+            self.repaint_changes()
 
     # ------------------------------------------------------------- actions
 
@@ -156,6 +159,7 @@ class ProbePanel(Widget, can_focus=True):
         self.cursor = (next_centre(x, dx, self.step), next_centre(y, dy, self.step_y))
 
     def watch_cursor(self, cursor: tuple[float, float]) -> None:
+        self.repaint_changes()
         self.post_message(self.Moved(cursor))
 
     def action_select(self) -> None:
@@ -182,6 +186,12 @@ class ProbePanel(Widget, can_focus=True):
         i = nearest(self.points, *point, radius=0.0)  # a data point exactly there
         own = i is not None and self.points[i][1] == target
         self.select(Sample(point, target, i if own else None))
+
+    def watch_sample(self, old: Sample | None, new: Sample | None) -> None:
+        if (old is None) != (new is None):  # its line comes or goes: another height
+            self.refresh(layout=True)
+        else:
+            self.repaint_changes()
 
     def select(self, sample: Sample) -> None:
         self.sample = sample
