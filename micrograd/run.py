@@ -53,22 +53,27 @@ def _json_number(x: Any) -> Any:
 
 
 def initial_record(trainer: Trainer) -> Record:
-    """The current step (0 after a reset): both splits evaluated on the current weights."""
-    train = trainer.evaluate(trainer.train_split)
-    return Record(trainer.step_count, *train, *trainer.evaluate(trainer.val_split))
+    """The current step (0 after a reset): both splits evaluated on the current weights
+    (validation last: its confusion counts stay at hand, see Trainer.evaluation)."""
+    train = trainer.evaluation(trainer.train_split)
+    val = trainer.evaluation(trainer.val_split)
+    return Record(trainer.step_count, train.loss, train.accuracy, val.loss, val.accuracy)
 
 
 def step_record(
     trainer: Trainer, should_stop: Callable[[], bool] | None = None, evaluate: bool = True
 ) -> Record | None:
     """Take one step and record it: the training numbers of its forward pass, and, if
-    evaluate, the validation split's after the update. None if should_stop() stopped the
-    step (nothing changed); Diverged as Trainer.step raises it."""
+    evaluate, the validation split's after the update (Trainer.evaluation: the class
+    view's counts come from the same pass). None if should_stop() stopped the step
+    (nothing changed); Diverged as Trainer.step raises it."""
     result = trainer.step(should_stop)
     if result is None:
         return None
-    val = trainer.evaluate(trainer.val_split) if evaluate else (None, None)
-    return Record(result.step, result.train_loss, result.train_acc, *val)
+    if not evaluate:
+        return Record(result.step, result.train_loss, result.train_acc)
+    val = trainer.evaluation(trainer.val_split)
+    return Record(result.step, result.train_loss, result.train_acc, val.loss, val.accuracy)
 
 
 __all__ = ["Record", "initial_record", "step_record"]
