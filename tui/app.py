@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.run import Record, initial_record
+from micrograd.run import Record, initial_record, record_history
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer, param_count
 from tui import wording
 from tui.messages import SessionNews
@@ -52,7 +52,7 @@ from tui.session import (
 from tui.snapshots import ClassSnapshot, Sample, Snapshot
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
-from tui.widgets.loss_curve import LossCurve
+from tui.widgets.loss_curve import HISTORY_LIMIT, LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.probe import ProbePanel
@@ -176,8 +176,9 @@ class MicrogradApp(App[int]):
             if self._measure_later
             else initial_record(self.trainer)
         )
-        self.history: list[Record] = list(self.session.run_history) or [first]
-        """Every step's record since the last reset, step 0 first (a loaded run: its own)."""
+        self.history = record_history(self.session.run_history or [first], HISTORY_LIMIT)
+        """The steps' records since the last reset, step 0 first (a loaded run: its own);
+        bounded: a long run's older ones thinned to the loudest (see record_history)."""
         if self.history[0].step == 1 and not self._measure_later:
             # a loaded run's: its step 0 again, from the seed
             self.history.insert(0, initial_record(Trainer(self.config)))
@@ -525,7 +526,7 @@ class MicrogradApp(App[int]):
             return  # from before a reset
         records = message.records
         if records and records[0].step == 0:
-            self.history = []
+            self.history = record_history(limit=HISTORY_LIMIT)
         self.history.extend(records)
         self.snapshot = message.snapshot
         last = self.history[-1]
