@@ -7,6 +7,7 @@ redraw time, and the memory the kept history takes. Prints; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import statistics
 import sys
@@ -119,10 +120,8 @@ def main() -> None:
     drawing_thread(args.repeats)
     for records in (args.records, 5 * args.records, 900_000):  # 900,000: an hour at n = 100
         for bounded in (False, True):
-            try:
+            with contextlib.suppress(ImportError):  # a commit before record_history
                 history_memory(records, bounded)
-            except ImportError:  # a commit before record_history
-                pass
 
 
 if __name__ == "__main__":
