@@ -1,13 +1,15 @@
-"""Record: what one training step did, and the one loop body that takes a step and
-records it, shared by the app's session and the headless run."""
+"""Record: what one training step did, a bounded history of them, and the one loop body
+that takes a step and records it, shared by the app's session and the headless run."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
+from micrograd.runs import MAX_HISTORY, History
 from micrograd.training import Trainer
 
 
@@ -22,6 +24,13 @@ class Record:
     train_acc: float
     val_loss: float | None = None
     val_acc: float | None = None
+
+    @property
+    def peak(self) -> float:
+        """The highest of its finite losses (-inf if none): of records thinned, the one
+        kept, so a spike of the loss stays in the curve."""
+        losses = [x for x in (self.train_loss, self.val_loss) if x is not None]
+        return max((x for x in losses if math.isfinite(x)), default=-math.inf)
 
     def as_json(self) -> dict[str, Any]:
         """The record as a headless JSON line and a run file hold it: validation only if
@@ -52,23 +61,39 @@ def _json_number(x: Any) -> Any:
     return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
+def louder(new: Record, kept: Record) -> bool:
+    """Of two records in one stride of a History, the second if its loss peaks higher."""
+    return new.peak > kept.peak
+
+
+def record_history(records: Iterable[Record] = (), limit: int = MAX_HISTORY) -> History[Record]:
+    """A run's records, bounded (a History): the first, the newest limit // 2, and the
+    ones between thinned to the loudest per stride, so a spike stays drawn."""
+    return History(records, limit, step=attrgetter("step"), prefer=louder)
+
+
 def initial_record(trainer: Trainer) -> Record:
-    """The current step (0 after a reset): both splits evaluated on the current weights."""
-    train = trainer.evaluate(trainer.train_split)
-    return Record(trainer.step_count, *train, *trainer.evaluate(trainer.val_split))
+    """The current step (0 after a reset): both splits evaluated on the current weights
+    (validation last: its confusion counts stay at hand, see Trainer.evaluation)."""
+    train = trainer.evaluation(trainer.train_split)
+    val = trainer.evaluation(trainer.val_split)
+    return Record(trainer.step_count, train.loss, train.accuracy, val.loss, val.accuracy)
 
 
 def step_record(
     trainer: Trainer, should_stop: Callable[[], bool] | None = None, evaluate: bool = True
 ) -> Record | None:
     """Take one step and record it: the training numbers of its forward pass, and, if
-    evaluate, the validation split's after the update. None if should_stop() stopped the
-    step (nothing changed); Diverged as Trainer.step raises it."""
+    evaluate, the validation split's after the update (Trainer.evaluation: the class
+    view's counts come from the same pass). None if should_stop() stopped the step
+    (nothing changed); Diverged as Trainer.step raises it."""
     result = trainer.step(should_stop)
     if result is None:
         return None
-    val = trainer.evaluate(trainer.val_split) if evaluate else (None, None)
-    return Record(result.step, result.train_loss, result.train_acc, *val)
+    if not evaluate:
+        return Record(result.step, result.train_loss, result.train_acc)
+    val = trainer.evaluation(trainer.val_split)
+    return Record(result.step, result.train_loss, result.train_acc, val.loss, val.accuracy)
 
 
-__all__ = ["Record", "initial_record", "step_record"]
+__all__ = ["Record", "initial_record", "louder", "record_history", "step_record"]

@@ -30,9 +30,9 @@ import re
 import stat
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from micrograd.config import Config, ConfigError
 from micrograd.training import Trainer
@@ -61,35 +61,62 @@ and three more (the run, its config and optimizer)."""
 Record = dict[str, Any]
 """One history entry, like a headless JSON line: {"step": k, "train_loss": ..., ...}."""
 
+T = TypeVar("T")
+
 _REQUIRED_METRICS = ("train_loss", "train_acc")
 _METRIC_PAIRS = (("val_loss", "val_acc"), ("val_acc", "val_loss"))
 _CONFIG_KEYS = ("seed", "n", "hidden", "lr", "betas", "eps", "weight_decay")
 _TOP_KEYS = ("format", "version", "config", "step", "params", "optimizer", "history")
 
 
-class History:
+def _dict_step(record: Record) -> int:
+    return record["step"]
+
+
+def _measured_over_unmeasured(new: Record, kept: Record) -> bool:
+    """Of two dict records in one stride, the second, only if it alone has validation."""
+    return "val_loss" in new and "val_loss" not in kept
+
+
+class History(Generic[T]):
     """A run's records in order of step, at most limit of them: the first, the newest
-    limit // 2 whole, and the ones between thinned to one per stride of steps (a record
-    with validation metrics kept before one without). When the thinned part outgrows its
-    share, the stride doubles. So a run of any length takes the memory and file size of
-    one of limit steps, and its whole curve stays drawn, old steps more coarsely.
+    limit // 2 whole, and the ones between thinned to one per stride of steps (of two
+    in one stride, the one `prefer(new, kept)` chooses; for the dict records of a run
+    file, one with validation metrics before one without). When the thinned part
+    outgrows its share, the stride doubles. So a run of any length takes the memory and
+    file size of one of limit steps, and its whole curve stays drawn, old steps more
+    coarsely. It reads as a list of the records kept (index, iterate, compare); step(r)
+    gives a record's step.
     """
 
-    def __init__(self, records: Iterable[Record] = (), limit: int = MAX_HISTORY) -> None:
+    def __init__(
+        self,
+        records: Iterable[T] = (),
+        limit: int = MAX_HISTORY,
+        *,
+        step: Callable[[T], int] = _dict_step,  # type: ignore[assignment]
+        prefer: Callable[[T, T], bool] = _measured_over_unmeasured,  # type: ignore[assignment]
+    ) -> None:
         if limit < 3:
             raise ValueError(f"History: limit must be at least 3, got {limit}")
+        self.limit = limit
+        self._step = step
+        self._prefer = prefer
         self._recent_max = limit // 2
         self._older_max = limit - 1 - self._recent_max
-        self._first: Record | None = None
-        self._older: list[Record] = []
-        self._recent: deque[Record] = deque()
-        self.stride = 1
-        """Steps per record kept between the first and the newest ones."""
+        self._clear()
         for record in records:
             self.append(record)
 
+    def _clear(self) -> None:
+        self._first: T | None = None
+        self._older: list[T] = []
+        self._recent: deque[T] = deque()
+        self.stride = 1
+        """Steps per record kept between the first and the newest ones."""
+
     @property
-    def records(self) -> list[Record]:
+    def records(self) -> list[T]:
         """The records kept, in order of step."""
         first = [] if self._first is None else [self._first]
         return [*first, *self._older, *self._recent]
@@ -97,7 +124,44 @@ class History:
     def __len__(self) -> int:
         return (self._first is not None) + len(self._older) + len(self._recent)
 
-    def append(self, record: Record) -> None:
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.records)
+
+    def __getitem__(self, index: int) -> T:
+        if index == -1 and self._recent:  # the newest: no copy
+            return self._recent[-1]
+        return self.records[index]
+
+    def __eq__(self, other: object) -> bool:
+        """The same records as other, a History or a list."""
+        if isinstance(other, History | list):
+            return self.records == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setitem__(self, index: int, record: T) -> None:
+        """Replace the newest record (index -1) by another of its step."""
+        if index != -1 or not len(self):
+            raise IndexError("History: only the newest record can be replaced")
+        if self._recent:
+            self._recent[-1] = record
+        else:
+            self._first = record
+
+    def insert(self, index: int, record: T) -> None:
+        """Put record first (index 0): a step before every one kept."""
+        if index != 0:
+            raise IndexError("History: records can be inserted first only")
+        records = [record, *self.records]
+        self._clear()
+        self.extend(records)
+
+    def extend(self, records: Iterable[T]) -> None:
+        for record in records:
+            self.append(record)
+
+    def append(self, record: T) -> None:
         """Keep record, the newest: steps must rise."""
         if self._first is None:
             self._first = record
@@ -107,18 +171,18 @@ class History:
             self._add_older(self._older, self._recent.popleft())
             while len(self._older) > self._older_max:
                 self.stride *= 2
-                merged: list[Record] = []
+                merged: list[T] = []
                 for older in self._older:
                     self._add_older(merged, older)
                 self._older = merged
 
-    def _add_older(self, kept: list[Record], record: Record) -> None:
+    def _add_older(self, kept: list[T], record: T) -> None:
         """Append record to kept, one record per stride of steps: of two in one stride,
-        the first, unless only the second has validation metrics."""
+        the one prefer chooses."""
         assert self._first is not None
-        base, stride = self._first["step"], self.stride
-        if kept and (kept[-1]["step"] - base) // stride == (record["step"] - base) // stride:
-            if "val_loss" in record and "val_loss" not in kept[-1]:
+        base, stride, step = self._step(self._first), self.stride, self._step
+        if kept and (step(kept[-1]) - base) // stride == (step(record) - base) // stride:
+            if self._prefer(record, kept[-1]):
                 kept[-1] = record
         else:
             kept.append(record)

@@ -8,6 +8,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
+from itertools import repeat
+from operator import add
 from typing import TYPE_CHECKING
 
 from micrograd.config import (  # noqa: F401 (re-exported: the names callers know)
@@ -57,6 +60,20 @@ class StepResult:
     step: int
     train_loss: float
     train_acc: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The model on a split: mean loss, accuracy, and counts[true][predicted]."""
+
+    loss: float
+    accuracy: float
+    counts: tuple[tuple[int, ...], ...]
+
+
+NUMPY_FROM = 256
+"""From this many points Trainer.evaluation computes with numpy (2,000 points with hidden
+16,16: ~8 ms, against ~150 ms for the loss and the counts point by point)."""
 
 
 class Diverged(ArithmeticError):
@@ -120,6 +137,8 @@ class Trainer:
         # None until this Trainer takes a step (a loaded run's last step is not saved)
         self.last_grads: list[float] | None = None
         self.last_update: list[float] | None = None
+        self._last_evaluation: tuple[Sequence[Point], Layers, Evaluation] | None = None
+        self._split_arrays: tuple[Sequence[Point], np.ndarray, np.ndarray] | None = None
 
     @property
     def parameters(self) -> list[Value]:
@@ -284,20 +303,28 @@ class Trainer:
         return argmax(self.logits(x))
 
     def evaluate(self, split: Sequence[Point]) -> tuple[float, float]:
-        """(mean loss, accuracy) of the current model on split."""
-        total, correct = 0.0, 0
+        """(mean loss, accuracy) of the current model on split, point by point in plain
+        Python: the reference the other evaluations must match to the last bit."""
+        evaluation = evaluate_floats(self.layers(), split)
+        return evaluation.loss, evaluation.accuracy
+
+    def evaluation(self, split: Sequence[Point]) -> Evaluation:
+        """Loss, accuracy and confusion counts of the current model on split, in one pass,
+        the same floats as evaluate(): numpy from NUMPY_FROM points (plain Python below,
+        where numpy would cost more than it saves, and the first frame does without it).
+        The last one is kept: asked again at the same weights, it is not computed again."""
         layers = self.layers()
-        for x, y in split:
-            lg = forward_floats(layers, x)
-            m = max(lg)
-            ex = [math.exp(v - m) for v in lg]
-            denom = 0.0
-            for e in ex:
-                denom += e
-            p = ex[y] * denom**-1
-            total += -math.log(p) if p > 0 else math.inf
-            correct += argmax(lg) == y
-        return total * (1.0 / len(split)), correct / len(split)
+        last = self._last_evaluation
+        if last is not None and last[0] is split and last[1] == layers:
+            return last[2]
+        if len(split) >= NUMPY_FROM:
+            if self._split_arrays is None or self._split_arrays[0] is not split:
+                self._split_arrays = (split, *split_arrays(split))
+            evaluation = evaluate_numpy(layers, *self._split_arrays[1:])
+        else:
+            evaluation = evaluate_floats(layers, split)
+        self._last_evaluation = (split, layers, evaluation)
+        return evaluation
 
     def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Predicted class at every (x, y) of the grid xs × ys: shape (len(ys), len(xs))."""
@@ -321,6 +348,81 @@ def forward_floats(layers: Layers, x: Sequence[float]) -> list[float]:
             nxt.append(math.tanh(s) if i < last else s)
         act = nxt
     return act
+
+
+def evaluate_floats(layers: Layers, split: Sequence[Point]) -> Evaluation:
+    """Loss, accuracy and confusion counts on split, point by point in plain Python; the
+    loss is the textbook's: the max logit subtracted, each sum taken in order."""
+    total, correct = 0.0, 0
+    counts = [[0] * NUM_CLASSES for _ in range(NUM_CLASSES)]
+    for x, y in split:
+        lg = forward_floats(layers, x)
+        m = max(lg)
+        ex = [math.exp(v - m) for v in lg]
+        denom = 0.0
+        for e in ex:
+            denom += e
+        p = ex[y] * denom**-1
+        total += -math.log(p) if p > 0 else math.inf
+        predicted = argmax(lg)
+        correct += predicted == y
+        counts[y][predicted] += 1
+    n = len(split)
+    return Evaluation(total * (1.0 / n), correct / n, tuple(tuple(row) for row in counts))
+
+
+def split_arrays(split: Sequence[Point]) -> tuple[np.ndarray, np.ndarray]:
+    """A split's points, shape (k, 2), and its labels as arrays."""
+    import numpy as np
+
+    xy = np.array([x for x, _ in split], dtype=float).reshape(-1, 2)
+    return xy, np.array([y for _, y in split], dtype=int)
+
+
+def _each(f: Callable[[float], float], a: np.ndarray) -> np.ndarray:
+    """f (a math function) of every element: math's, not numpy's, so the same last bits
+    as the plain-Python path (numpy's own tanh, exp and log may differ by an ulp)."""
+    import numpy as np
+
+    return np.fromiter(map(f, a.ravel().tolist()), dtype=float, count=a.size).reshape(a.shape)
+
+
+def evaluate_numpy(layers: Layers, xy: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """evaluate_floats' numbers, bit for bit, a layer at a time over all points: each
+    neuron's sum b + w0 x0 + w1 x1 + ... as one elementwise product and sum per input, in
+    that order (no matmul, whose order is the BLAS's); tanh, exp, log and pow are math's;
+    the mean adds the losses left to right. Non-finite logits (weights that overflow) go
+    point by point."""
+    import numpy as np
+
+    act = xy
+    last = len(layers) - 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i, (rows, biases) in enumerate(layers):
+            w = np.array(rows, dtype=float)  # (nout, nin)
+            s = np.repeat(np.array([biases], dtype=float), len(act), axis=0)
+            for j in range(w.shape[1]):  # the product rounded, then the sum: s += wi * xi
+                s += act[:, j : j + 1] * w[:, j]
+            act = _each(math.tanh, s) if i < last else s
+    if not np.isfinite(act).all():
+        points = [((float(a), float(b)), int(y)) for (a, b), y in zip(xy.tolist(), labels)]
+        return evaluate_floats(layers, points)
+    with np.errstate(over="ignore"):  # as in Python: a difference past the largest float is -inf
+        ex = _each(math.exp, act - act.max(axis=1, keepdims=True))
+    denom = np.zeros(len(ex))
+    for j in range(ex.shape[1]):
+        denom = denom + ex[:, j]
+    inv = np.fromiter(map(pow, denom.tolist(), repeat(-1)), dtype=float, count=len(denom))
+    p = ex[np.arange(len(ex)), labels] * inv
+    nll = [-math.log(q) if q > 0 else math.inf for q in p.tolist()]
+    n = len(nll)
+    predicted = act.argmax(axis=1)  # the first largest, as argmax()
+    counts = np.bincount(labels * NUM_CLASSES + predicted, minlength=NUM_CLASSES**2)
+    matrix = counts.reshape(NUM_CLASSES, NUM_CLASSES).tolist()
+    correct = int((predicted == labels).sum())
+    return Evaluation(
+        reduce(add, nll, 0.0) * (1.0 / n), correct / n, tuple(tuple(row) for row in matrix)
+    )
 
 
 def forward_numpy(weights: Sequence[tuple[ArrayLike, ArrayLike]], points: np.ndarray) -> np.ndarray:
@@ -360,8 +462,11 @@ __all__ = [
     "OVERFLOWING_WEIGHTS",
     "Config",
     "Diverged",
+    "Evaluation",
     "StepResult",
     "Trainer",
+    "evaluate_floats",
+    "evaluate_numpy",
     "forward_floats",
     "forward_numpy",
     "gc_paused",

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.run import Record
+from micrograd.run import Record, record_history
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
 from tui.messages import SessionNews
@@ -56,7 +56,7 @@ from tui.session import (
 from tui.snapshots import Sample, Snapshot
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
-from tui.widgets.loss_curve import LossCurve
+from tui.widgets.loss_curve import HISTORY_LIMIT, LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.probe import ProbePanel
@@ -169,9 +169,11 @@ class MicrogradApp(App[int]):
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
         self._measure_later = self.session.measures_later()
         """Are the start's numbers measured after the first frame (see EAGER_START)?"""
-        self.history, self._class_counts = self.session.first_numbers(self._measure_later)
-        """Every step's record since the last reset, step 0 first (a loaded run: its own),
-        and the validation's class counts."""
+        history, self._class_counts = self.session.first_numbers(self._measure_later)
+        self.history = record_history(history, HISTORY_LIMIT)
+        """The steps' records since the last reset, step 0 first (a loaded run: its own),
+        bounded: a long run's older ones thinned to the loudest (see record_history); and
+        the validation's class counts."""
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
@@ -504,7 +506,7 @@ class MicrogradApp(App[int]):
             return  # from before a reset
         records = message.records
         if records and records[0].step == 0:
-            self.history = []
+            self.history = record_history(limit=HISTORY_LIMIT)
         self.history.extend(records)
         self.snapshot = message.snapshot
         last = self.history[-1]

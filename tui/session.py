@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from micrograd.run import Record, initial_record, step_record
+from micrograd.run import Record, initial_record, record_history, step_record
 from micrograd.runs import LAST_STEP, save_new_run
 from micrograd.training import Diverged, Trainer, param_count
 from tui.snapshots import (
@@ -186,7 +186,7 @@ class TrainingSession:
     def __init__(
         self,
         trainer: Trainer,
-        history: list[Record],
+        history: Iterable[Record],
         sample: Sample,
         post: Callable[[News], None],
         save_dir: str | Path = ".",
@@ -196,8 +196,9 @@ class TrainingSession:
         self.post = post
         self.save_dir = Path(save_dir)
         """Where `w` writes runs."""
-        self.run_history: list[Record] = history
-        """Every step's record since step 0, for saving (worker-owned)."""
+        self.run_history = record_history(history)
+        """The steps' records since step 0, for saving (worker-owned): bounded, a long
+        run's older ones thinned as a run file keeps them (runs.MAX_HISTORY)."""
         self.sample = sample
         """The sample the graph view explains (replaced whole by the app)."""
         self.generation = 0
@@ -395,7 +396,7 @@ class TrainingSession:
                 self.reset_requested.clear()
                 generation = self.generation
                 trainer.reset()
-                self.run_history = []
+                self.run_history = record_history()
                 record = initial_record(trainer)
                 self.post(Progress(generation, [record], Snapshot.of(trainer), None))
                 self.post_views(

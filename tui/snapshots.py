@@ -11,7 +11,6 @@ from micrograd.data import Point
 from micrograd.introspect import (
     GradCheck,
     GraphNode,
-    confusion_matrix,
     gradient_check,
     per_class_accuracy,
     sample_graph,
@@ -69,9 +68,9 @@ class ClassSnapshot:
 
     @classmethod
     def of(cls, trainer: Trainer) -> ClassSnapshot:
-        """Predict every validation point (call it where the trainer lives)."""
-        counts = confusion_matrix(trainer, trainer.val_split)
-        return cls(trainer.step_count, tuple(tuple(row) for row in counts))
+        """The validation split's counts (call it where the trainer lives): from the pass
+        that evaluated the step's validation loss, if it is at these weights."""
+        return cls(trainer.step_count, trainer.evaluation(trainer.val_split).counts)
 
     @property
     def accuracy(self) -> list[float]:

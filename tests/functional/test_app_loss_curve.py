@@ -162,7 +162,7 @@ async def test_a_panel_too_small_for_a_curve_says_so(size: tuple[int, int], why:
 def test_thin_keeps_the_ends_and_at_most_that_many() -> None:
     rs = records([1.0] * 1000)
     kept = thin(rs, 50)
-    assert len(kept) == 50 and kept[0] is rs[0] and kept[-1] is rs[-1]
+    assert 50 // 4 <= len(kept) <= 50 and kept[0] is rs[0] and kept[-1] is rs[-1]
 
 
 def curve_colours(text: Text) -> dict[str, int]:

@@ -279,10 +279,11 @@ def test_save_refuses_a_pipe_before_training(tmp_path):
 
 
 def test_a_metric_that_is_not_finite_prints_as_null_not_infinity(monkeypatch, capsys):
-    from micrograd.training import Trainer
+    from micrograd.training import Evaluation, Trainer
     from tui.headless import run
 
-    monkeypatch.setattr(Trainer, "evaluate", lambda self, split: (float("inf"), 0.0))
+    infinite = Evaluation(float("inf"), 0.0, ((0,) * 3,) * 3)
+    monkeypatch.setattr(Trainer, "evaluation", lambda self, split: infinite)
     assert run(Trainer().config, 1, 1) == 0
     line = capsys.readouterr().out.strip()
     assert json.loads(line)["val_loss"] is None

@@ -12,7 +12,7 @@ import pytest
 import tui.session as session_module
 from micrograd.config import Config
 from micrograd.run import Record, initial_record
-from micrograd.runs import LAST_STEP, load_run
+from micrograd.runs import LAST_STEP, MAX_HISTORY, load_run
 from micrograd.training import Trainer
 from tui.session import (
     CHECK_BUDGET,
@@ -556,3 +556,28 @@ def test_the_gradient_check_after_a_reset_gives_way_to_steps_asked_for():
     finally:
         session_module.GradCheckSnapshot.of = real_check
     assert polls == [True]
+
+
+# ------------------------------------------------------------------ long runs
+
+
+def test_a_long_run_keeps_a_bounded_history_with_its_spikes(monkeypatch):
+    """Three run files' worth of steps: the session keeps at most MAX_HISTORY records
+    (what a save writes), the first, the newest and the spike among them."""
+    session, _ = make_session()
+    steps, spike = 3 * MAX_HISTORY, 12_345
+
+    def quick_step(trainer, should_stop=None, evaluate=True):
+        trainer.step_count = k = trainer.step_count + 1
+        if k >= steps:
+            session.pause()
+        loss = 9.0 if k == spike else 1 / k
+        return Record(k, loss, 0.5, loss, 0.5)
+
+    monkeypatch.setattr(session_module, "step_record", quick_step)
+    session.play()
+    session.run("train", session.generation, lambda: False)
+    kept = [r.step for r in session.run_history]
+    assert len(kept) <= MAX_HISTORY
+    assert kept[0] == 1 and kept[-1] == steps and spike in kept
+    assert kept == sorted(kept)

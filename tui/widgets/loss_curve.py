@@ -18,6 +18,11 @@ from tui.widgets.plotting import PlotTheme, ThreadDrawnPlot, console, figure
 TRAIN_COLOR, VAL_COLOR = 6, 5
 """Plotext colour codes: ANSI cyan for training, magenta for validation."""
 
+HISTORY_LIMIT = 4_000
+"""Records the app keeps for the curve (a bounded History): the newest half whole, the
+older ones thinned to the loudest per stride, strides far finer than the curve's buckets
+(it draws at most two points a column)."""
+
 MIN_SIZE = (16, 5)
 """Below this many columns x rows the panel says so instead of drawing a curve."""
 
@@ -32,11 +37,27 @@ def too_small(width: int, height: int) -> str | None:
 
 
 def thin(records: Sequence[Record], most: int) -> list[Record]:
-    """At most `most` records, evenly spaced, always keeping the first and the last."""
+    """At most `most` records (most >= 3): all of them if that many, else the loudest
+    (Record.peak) of each bucket of steps, and the first and the last.
+
+    The buckets lie on absolute step numbers, a power of two steps wide: as the run
+    grows, a bucket keeps its place and its loudest record (only the newest, still
+    filling, can change) until the width doubles and two merge, keeping the louder. So
+    a spike once drawn stays drawn: no record comes and goes between redraws."""
     if len(records) <= most:
         return list(records)
-    stride = (len(records) - 1) / (most - 1)
-    return [records[round(i * stride)] for i in range(most)]
+    first, last = records[0].step, records[-1].step
+    width = 1
+    while last // width - first // width + 1 > most - 2:  # room for the first and the last
+        width *= 2
+    loudest: dict[int, Record] = {}
+    for record in records:
+        bucket = record.step // width
+        kept = loudest.get(bucket)
+        if kept is None or record.peak > kept.peak:
+            loudest[bucket] = record
+    chosen = {id(r): r for r in (records[0], *loudest.values(), records[-1])}
+    return sorted(chosen.values(), key=lambda r: r.step)
 
 
 def positive(x: float) -> bool:
@@ -188,7 +209,7 @@ class LossCurve(ThreadDrawnPlot):
     """
 
     history: reactive[Sequence[Record]] = reactive((), always_update=True, repaint=False)
-    """Every step's record so far, step 0 first (the curve repaints when it is drawn)."""
+    """The run's records so far, step 0 first (the curve repaints when it is drawn)."""
 
     def watch_history(self) -> None:
         self.redraw()
@@ -200,8 +221,8 @@ class LossCurve(ThreadDrawnPlot):
         )
         if too_small(width, height):
             return None
-        records = thin(self.history, 2 * width)
-        return lambda: draw_lines(canvas, records)
+        records = list(self.history)  # thinned by the drawing thread: a pass over them all
+        return lambda: draw_lines(canvas, thin(records, 2 * width))
 
     def lines_of(self, drawing: CurveDrawing) -> list[Strip]:
         return drawing.lines
@@ -222,4 +243,13 @@ def legend(no_color: bool = False) -> Text:
     return Text.assemble(("━ train", "cyan"), "  ", ("━ val", "magenta"))
 
 
-__all__ = ["CurveCanvas", "CurveDrawing", "LossCurve", "draw", "draw_lines", "legend", "thin"]
+__all__ = [
+    "HISTORY_LIMIT",
+    "CurveCanvas",
+    "CurveDrawing",
+    "LossCurve",
+    "draw",
+    "draw_lines",
+    "legend",
+    "thin",
+]
