@@ -73,6 +73,7 @@ async def test_lr_1e308_then_s_diverges_and_every_key_still_works() -> None:
         assert app.state == "diverged"
 
 
+@pytest.mark.slow
 async def test_a_run_file_of_overflowing_weights_opens_diverged(tmp_path: Path) -> None:
     trainer, history = load_run(overflowing_run(tmp_path / "big.json", step=2))
     app = MicrogradApp(trainer=trainer, history=history, save_dir=tmp_path)

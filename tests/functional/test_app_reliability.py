@@ -58,6 +58,7 @@ async def test_w_saves_a_run_that_resumes_to_the_uninterrupted_numbers(tmp_path:
         ]
 
 
+@pytest.mark.slow
 async def test_w_while_training_saves_between_steps(tmp_path: Path) -> None:
     app = MicrogradApp(Config(n=300), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -224,6 +225,7 @@ async def test_a_save_in_a_deep_folder_names_the_file_whole(tmp_path: Path) -> N
         assert len(shown) <= app.query_one("#message", Static).content_size.width
 
 
+@pytest.mark.slow
 async def test_s_presses_beyond_the_queue_say_they_were_dropped() -> None:
     """A dropped s press only rang the bell, which tmux and SSH often do not pass on."""
     from tui.app import MAX_PENDING_STEPS

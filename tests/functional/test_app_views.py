@@ -446,6 +446,7 @@ async def test_the_check_says_its_grads_are_the_next_steps_and_p_the_last_ones()
         assert title.endswith("(step 4 uses these grads) · worst first"), title
 
 
+@pytest.mark.slow
 async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> None:
     """A big model's views (hundreds of rows or tree nodes) were refreshed every 0.1 s:
     training slowed to a crawl and esc took over a second. Now a view's snapshots are
@@ -471,6 +472,7 @@ async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> 
         assert len(recent) <= 4, len(recent)  # 0.05 s each: every 0.5 s or more, not 0.1
 
 
+@pytest.mark.slow
 async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypatch) -> None:
     """With --hidden 16,16 --n 1000 a check takes ~30 s: run between two steps it stalled
     training, and its view said "computing…" all along."""
@@ -494,6 +496,7 @@ async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypa
         assert screen.snapshot.step == app.step_count
 
 
+@pytest.mark.slow
 async def test_quit_while_training_with_the_gradient_check_open() -> None:
     app = MicrogradApp(Config(n=1000))  # one check takes most of a second here
     async with app.run_test(size=SIZE) as pilot:

@@ -78,6 +78,7 @@ def noisy_records(count: int, spikes: dict[int, float]) -> list[Record]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spike", [137, 611, 1500])
 def test_a_spike_once_drawn_stays_drawn_as_the_run_grows(spike):
     records = noisy_records(4000, {spike: 5.0})

@@ -115,6 +115,7 @@ def stop_and_continue(term: Pty, how: str) -> None:
     time.sleep(1.0)  # what Textual did on SIGCONT (a second start) would be done by now
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["stop, cont", "cont"])
 def test_after_stop_and_cont_q_quits_and_the_terminal_is_cooked_again(how: str) -> None:
     term = app_on_a_pty()
@@ -137,6 +138,7 @@ def test_after_stop_and_cont_q_quits_and_the_terminal_is_cooked_again(how: str) 
         term.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_stop_signal_after_stop_and_cont_ends_the_app_within_the_grace(signame: str) -> None:
     signum = getattr(signal, signame)
@@ -181,6 +183,7 @@ def stopped(pid: int) -> bool:
         return stat.read().rsplit(")", 1)[1].split()[0] == "T"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigtstp_suspends_and_sigcont_resumes_while_training() -> None:
     # A real suspend (kill -TSTP, as a shell's job control): the terminal is given back
@@ -302,6 +305,7 @@ def test_a_dead_terminal_without_sighup_ends_the_app(when: str) -> None:
 # ---------------------------------------------------------- non-UTF-8 terminals
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "env",
     [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "latin-1"}],

@@ -1,5 +1,6 @@
 """The graph view: every node of one sample's graph, with its data and grad, live and searchable."""
 
+import pytest
 from views_host import SAMPLE, ViewsHost, graph_snapshot
 
 from micrograd import Trainer
@@ -137,6 +138,7 @@ async def test_compact_mode_is_one_line_per_node():
         assert len(screen.entries()) == 1 + edges(nodes)
 
 
+@pytest.mark.slow
 async def test_search_jumps_to_a_parameter_by_name():
     app = ViewsHost("graph")
     async with app.run_test(size=SIZE) as pilot:

@@ -160,6 +160,7 @@ def test_confusion_matrix_counts_every_sample():
         assert acc == counts[i][i] / sum(counts[i])
 
 
+@pytest.mark.slow
 def test_gradient_check_late_in_training_flags_nothing():
     # near zero loss the gradients are tiny: the check must not mistake the central
     # differences' own error (~5e-12 here) for a backprop error; at steps 1937 and 4837

@@ -561,6 +561,7 @@ def test_the_gradient_check_after_a_reset_gives_way_to_steps_asked_for():
 # ------------------------------------------------------------------ long runs
 
 
+@pytest.mark.slow
 def test_a_long_run_keeps_a_bounded_history_with_its_spikes(monkeypatch):
     """Three run files' worth of steps: the session keeps at most MAX_HISTORY records
     (what a save writes), the first, the newest and the spike among them."""
