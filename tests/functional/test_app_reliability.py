@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from micrograd.runs import load_run
 from micrograd.training import Config, Trainer
+from tests.functional.test_terminal import Pty
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
 from tui.screens import HelpScreen
@@ -325,40 +326,9 @@ def spawn_on_a_pty(*argv: str) -> tuple[subprocess.Popen, int]:
     return proc, master
 
 
-class Terminal:
+def Terminal(*args: str) -> Pty:  # noqa: N802 (reads as the class it makes)
     """The app on a pseudo-terminal of its own, everything it writes kept."""
-
-    def __init__(self, *args: str) -> None:
-        import threading
-
-        self.proc, self.master = spawn_on_a_pty("-m", "tui", *args)
-        self.output = bytearray()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def wait_for(self, text: bytes, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            assert self.proc.poll() is None, self.output[-2000:]
-            assert time.monotonic() < deadline, f"never saw {text!r}"
-            time.sleep(0.02)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.reader.join(timeout=2)
-        os.close(self.master)
+    return Pty("-m", "tui", *args)
 
 
 CONTROLLING = (
