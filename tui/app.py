@@ -6,10 +6,9 @@ import asyncio
 import gc
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -28,6 +27,7 @@ from tui.runtime import (
     TerminalGuard,
     draw_in_ascii_if_needed,
     forget_closed_drawings,
+    heartbeat,
     lower_priority,
 )
 from tui.screens.help import HelpScreen
@@ -40,7 +40,9 @@ from tui.screens.main import (
     slots_shown,
 )
 from tui.session import (
+    KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
+    WORKER_NICE,
     CheckProgress,
     FirstNumbers,
     Mode,
@@ -54,37 +56,11 @@ from tui.session import (
     one_line,
 )
 from tui.snapshots import Sample, Snapshot
+from tui.views import OpenViews
 from tui.widgets.boundary import BoundaryPlot
-from tui.widgets.class_view import ClassView
-from tui.widgets.loss_curve import HISTORY_LIMIT, LossCurve
-from tui.widgets.loss_curve import legend as loss_legend
-from tui.widgets.metrics import MetricsPanel, RunState
+from tui.widgets.loss_curve import HISTORY_LIMIT
+from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
-
-if TYPE_CHECKING:  # the inside views load when one first opens: the first frame skips them
-    from tui.snapshots import GraphSnapshot
-
-KEY_ANSWER_LIMIT = 0.1
-"""Seconds after a key at most until the worker goes on at full speed, should no frame
-be drawn for the key (one that changes nothing on screen)."""
-
-WORKER_NICE = 10
-"""How much nicer than the app the training thread runs (Linux, per thread). With cores to
-spare nothing changes; when they are short (2 cores, other programs busy), the event loop,
-the input thread and the terminal get one first: steadier frames and key answers, while
-training then slows (by ~30% against two busy loops on 2 cores)."""
-
-HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
-"""If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
-
-TITLES = {
-    "metrics": "training",
-    "model": "model",
-    "probe": "probe",
-    "classes": "validation classes",
-    "loss": "loss",
-}
-"""Each panel's title, on its frame."""
 
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
@@ -169,28 +145,29 @@ class MicrogradApp(App[int]):
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
         self._measure_later = self.session.measures_later()
         """Are the start's numbers measured after the first frame (see EAGER_START)?"""
-        history, self._class_counts = self.session.first_numbers(self._measure_later)
+        history, self._first_class_counts = self.session.first_numbers(self._measure_later)
         self.history = record_history(history, HISTORY_LIMIT)
         """The steps' records since the last reset, step 0 first (a loaded run: its own),
-        bounded: a long run's older ones thinned to the loudest (see record_history); and
-        the validation's class counts."""
+        bounded: a long run's older ones thinned to the loudest (see record_history)."""
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
-        self._last_graph: GraphSnapshot | None = None
-        self._view_screens: dict[View, Screen] = {}
-        """The open inside views' screens, to hand each its snapshots."""
+        self.views = OpenViews(
+            self, self.session, self.run_views, lambda counts: self.main.show_classes(counts)
+        )
+        """Which inside views are open, and their screens."""
 
     # ------------------------------------------------------------- layout
 
     def get_default_screen(self) -> Screen:
         trainer = self.trainer
+        class_counts = self._first_class_counts
         splits = trainer.train_split, trainer.val_split, trainer.test_split
         return MainScreen(
             self.config,
             trainer.train_split,
             self.snapshot.weights,
-            self._class_counts,
+            class_counts,
             (len(splits[0]), len(splits[1]), len(splits[2])),
             len(self.param_names),
             on_mounted=self.main_mounted,
@@ -209,22 +186,14 @@ class MicrogradApp(App[int]):
         asyncio.get_running_loop().set_default_executor(DaemonThreads())  # never waits
         if not self.is_headless:  # a real terminal (Pilot tests have none, nor their signals)
             self.terminal.install(self.stop_for_signal, self.redraw)
-        heartbeat = os.environ.get(HEARTBEAT_ENV)
-        if heartbeat:
-            self._heartbeat = open(heartbeat, "a", buffering=1)  # noqa: SIM115
-            self.set_interval(0.01, self._beat)
+        beat = heartbeat()
+        if beat is not None:
+            self.set_interval(0.01, beat)
 
     def main_mounted(self) -> None:
         """The main screen's widgets are there: show the run in them."""
-        for panel, title in TITLES.items():
-            self.query_one(f"#{panel}").border_title = title
-        self.query_one(MetricsPanel).state = self.state
-        self.query_one(ProbePanel).sample = self.session.sample
+        self.main.show_start(self.state, self.session.sample, self.history)
         self.watch_slot(self.slot)
-        self.query_one("#plot-box").border_subtitle = self.main.plot_legend()
-        self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
-        self.query_one(MetricsPanel).record = self.history[-1]
-        self.query_one(LossCurve).history = self.history
         self.show_message(*self.hint())
         if self._measure_later:
             self.show_message(*wording.measuring(self.config.n))
@@ -248,10 +217,6 @@ class MicrogradApp(App[int]):
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
-
-    def _beat(self) -> None:
-        """One line per timer tick: benchmarks read the event loop's liveness from it."""
-        self._heartbeat.write(f"{time.monotonic()}\n")
 
     def hint(self) -> tuple[str, ...]:
         """What the keys do while paused (and s presses dropped), longest first."""
@@ -324,22 +289,19 @@ class MicrogradApp(App[int]):
         """The selected sample's loss graph, node by node, live."""
         from tui.screens.graph import GraphScreen
 
-        graph = self._last_graph
-        if graph is not None and not self.explains(graph):
-            graph = None
-        self.open_view("graph", GraphScreen(graph))
+        self.views.open("graph", GraphScreen(self.views.current_graph()))
 
     def action_params(self) -> None:
         """Every parameter with its grad, AdamW moments and last update, live."""
         from tui.screens.params import ParamTableScreen
 
-        self.open_view("params", ParamTableScreen())
+        self.views.open("params", ParamTableScreen())
 
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
         from tui.screens.gradcheck import GradCheckScreen
 
-        self.open_view("gradcheck", GradCheckScreen())
+        self.views.open("gradcheck", GradCheckScreen())
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
@@ -376,45 +338,17 @@ class MicrogradApp(App[int]):
             return not isinstance(self.screen, HelpScreen)
         return True
 
-    def open_view(self, view: View, screen: Screen) -> None:
-        """Show a view's screen (in place of another view's) and have its numbers computed."""
-        if self.screen in self._view_screens.values():
-            self.screen.dismiss()
-        self._view_screens[view] = screen
-        self.push_screen(screen, callback=lambda _: self.close_view(view, screen))
-        self.set_views(self.session.open_views | {view}, view)
-
-    def close_view(self, view: View, screen: Screen) -> None:
-        if self._view_screens.get(view) is screen:  # not a newer screen of the same view
-            del self._view_screens[view]
-            self.set_views(self.session.open_views - {view})
-
-    def set_views(self, views: frozenset[View], new: View | None = None) -> None:
-        """Publish the open views, and compute a newly opened one as soon as the trainer
-        is free: a view that opened while the last queued step finished would else wait
-        for the next step."""
-        self.session.open_views = views
-        if new is not None:  # at once if idle; else when the worker lets go of the trainer
-            self.run_views(new, self.session.generation)
-
     def watch_slot(self, slot: str) -> None:
         self.main.show_slot(slot)
         self.sync_side()
 
     def watch_state(self, state: RunState) -> None:
-        for panel in self.main.query(MetricsPanel):  # none before the screen's compose
-            panel.state = state
+        self.main.show_state(state)
 
     def sync_side(self) -> None:
-        """The slot's hints for this size; the class view is computed while it shows: in
-        its slot, or in a tall terminal."""
+        """The slot's hints for this size; the class view is computed while it shows."""
         self.main.show_slot(self.slot)
-        slots = slots_shown(self.size.height)
-        shown = (self.slot == "classes" and slots == "one") or slots == "all"
-        if shown and "classes" not in self.session.open_views:
-            self.set_views(self.session.open_views | {"classes"}, "classes")
-        elif not shown and "classes" in self.session.open_views:
-            self.set_views(self.session.open_views - {"classes"})
+        self.views.show_class_view(self.main.shows_classes(self.slot))
 
     def pop_screen(self) -> AwaitComplete:
         """Close the top screen (a view, the help), and let go of its widgets' drawings."""
@@ -459,10 +393,8 @@ class MicrogradApp(App[int]):
             self.history[-1] = message.record
         if message.step_zero is not None and self.history[0].step == 1:
             self.history.insert(0, message.step_zero)
-        self._class_counts = message.classes
-        self.query_one(ClassView).update_snapshot(message.classes)
-        self.query_one(MetricsPanel).record = self.history[-1]
-        self.query_one(LossCurve).history = self.history
+        self.main.show_classes(message.classes)
+        self.main.show_records(self.history)
         if self.state == "paused":
             self.show_message(*self.hint())
 
@@ -471,13 +403,6 @@ class MicrogradApp(App[int]):
         """While paused: compute a view that just opened (the trainer worker is idle)."""
         worker = get_current_worker()
         self.session.compute_view(view, generation, lambda: worker.is_cancelled)
-
-    def on_check_progress(self, message: CheckProgress) -> None:
-        from tui.screens.gradcheck import GradCheckScreen  # loaded: its view is open
-
-        screen = self._view_screens.get("gradcheck")
-        if message.generation == self.session.generation and isinstance(screen, GradCheckScreen):
-            screen.show_progress(message.done, message.total, message.waits_for_pause)
 
     @work(thread=True, exit_on_error=False, group="save")
     def save_between_steps(self) -> None:
@@ -495,8 +420,8 @@ class MicrogradApp(App[int]):
             RunSaved: self.on_run_saved,
             TrainingDiverged: self.on_training_diverged,
             TrainingStopped: self.on_training_stopped,
-            ViewSnapshots: self.on_view_snapshots,
-            CheckProgress: self.on_check_progress,
+            ViewSnapshots: self.views.show,
+            CheckProgress: self.views.show_check_progress,
             FirstNumbers: self.on_first_numbers,
         }
         handlers[type(news)](news)
@@ -509,12 +434,10 @@ class MicrogradApp(App[int]):
             self.history = record_history(limit=HISTORY_LIMIT)
         self.history.extend(records)
         self.snapshot = message.snapshot
-        last = self.history[-1]
-        self.step_count = last.step
-        metrics = self.query_one(MetricsPanel)
-        metrics.record = last
-        metrics.steps_per_sec = message.steps_per_sec if self.state == "running" else None
-        self.main.show_plots(self.snapshot.weights, self.history, now=self.state != "running")
+        self.step_count = self.history[-1].step
+        running = self.state == "running"
+        speed = message.steps_per_sec if running else None
+        self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
 
@@ -544,45 +467,12 @@ class MicrogradApp(App[int]):
         elif self.state == "running" and not self.session.keep_training.is_set():
             self.state = "paused"
         if self.state != "running":  # the plots catch up with the last snapshot
-            self.main.show_plots(self.snapshot.weights, self.history)
-            self.query_one(MetricsPanel).steps_per_sec = None
+            self.main.show_stopped(self.snapshot.weights, self.history)
 
     @property
     def plots_drawn(self) -> bool:
         """Do the plots show the latest snapshot (see MainScreen.plots_drawn)?"""
         return self.main.plots_drawn
-
-    def on_view_snapshots(self, message: ViewSnapshots) -> None:
-        """Show the views' new numbers, timing it: the worker spaces the next ones by it."""
-        if message.generation != self.session.generation:
-            return
-        started = time.perf_counter()
-        self.show_views(message)
-        self.session.view_show_cost = time.perf_counter() - started
-
-    def show_views(self, message: ViewSnapshots) -> None:
-        """Hand each open view its new numbers; a graph of another sample is dropped."""
-        graph = message.graph
-        if graph is not None and self.explains(graph):
-            self._last_graph = graph
-        else:
-            graph = None
-        for view, snapshot in (
-            ("graph", graph),
-            ("params", message.params),
-            ("gradcheck", message.gradcheck),
-        ):
-            screen = self._view_screens.get(view)
-            if screen is not None and snapshot is not None:
-                screen.update_snapshot(snapshot)
-        if message.classes is not None:
-            self._class_counts = message.classes
-            self.query_one(ClassView).update_snapshot(message.classes)
-
-    def explains(self, graph: GraphSnapshot) -> bool:
-        """Is graph the selected sample's?"""
-        sample = self.session.sample
-        return graph.point == sample.point and graph.target == sample.target
 
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:

@@ -40,6 +40,24 @@ TERMINAL_RESET = (
 """What Textual writes as it leaves application mode, for a process that cannot wait for it."""
 
 
+HEARTBEAT_ENV = "MICROGRAD_TUI_HEARTBEAT_LOG"
+"""If set, a file the app appends time.monotonic() to 100 times a second (benchmarks)."""
+
+
+def heartbeat() -> Callable[[], None] | None:
+    """If HEARTBEAT_ENV names a file, a function that appends the time to it (the app
+    calls it on a timer: benchmarks read the event loop's liveness from it); else None."""
+    path = os.environ.get(HEARTBEAT_ENV)
+    if not path:
+        return None
+    log = open(path, "a", buffering=1)  # noqa: SIM115  (open while the app runs)
+
+    def beat() -> None:
+        log.write(f"{time.monotonic()}\n")
+
+    return beat
+
+
 def lower_priority(nice: int) -> None:
     """Make the calling thread nicer by this much (Linux only; if refused, nothing)."""
     if sys.platform.startswith("linux") and nice > 0:
@@ -399,5 +417,7 @@ __all__ = [
     "TerminalGuard",
     "ascii_for",
     "draw_in_ascii_if_needed",
+    "HEARTBEAT_ENV",
+    "heartbeat",
     "lower_priority",
 ]

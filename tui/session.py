@@ -45,6 +45,17 @@ KEY_WAIT = 0.05
 """Most seconds the worker waits at one poll for the app to answer a key (the app says
 when it has, after the frame that shows the answer; see key_arrived)."""
 
+KEY_ANSWER_LIMIT = 0.1
+"""Seconds after a key at most until the worker goes on at full speed, should no frame
+be drawn for the key (one that changes nothing on screen): the app's timer then calls
+key_answered."""
+
+WORKER_NICE = 10
+"""How much nicer than the app the training thread runs (Linux, per thread). With cores to
+spare nothing changes; when they are short (2 cores, other programs busy), the event loop,
+the input thread and the terminal get one first: steadier frames and key answers, while
+training then slows (by ~30% against two busy loops on 2 cores)."""
+
 PANEL_INTERVAL = 0.1
 """Seconds between the worker's news while running: about 10 panel updates a second."""
 
@@ -516,6 +527,8 @@ class TrainingSession:
 __all__ = [
     "CheckProgress",
     "FirstNumbers",
+    "KEY_ANSWER_LIMIT",
+    "MAX_PENDING_STEPS",
     "News",
     "Progress",
     "RunSaved",
@@ -523,4 +536,5 @@ __all__ = [
     "TrainingSession",
     "TrainingStopped",
     "ViewSnapshots",
+    "WORKER_NICE",
 ]

@@ -165,7 +165,7 @@ async def test_a_big_models_first_numbers_come_after_the_first_frame(
         await settle(pilot)
         assert app.history[0] == expected
         assert [r.step for r in app.history] == ([0, 1] if loaded else [0])
-        assert app._class_counts == ClassSnapshot.of(app.trainer)
+        assert app.main.class_counts == ClassSnapshot.of(app.trainer)
         assert str(app.query_one("#message", Static).render()).startswith(
             f"Paused at step {1 if loaded else 0}."
         )

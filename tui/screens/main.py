@@ -18,13 +18,14 @@ from micrograd.config import Config
 from micrograd.data import Point
 from micrograd.run import Record
 from tui.palette import LIMIT, legend
-from tui.snapshots import ClassSnapshot, Weights
+from tui.snapshots import ClassSnapshot, Sample, Weights
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
 from tui.widgets.loss_curve import LossCurve
-from tui.widgets.metrics import MetricsPanel
+from tui.widgets.loss_curve import legend as loss_legend
+from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.model_panel import ModelPanel
 from tui.widgets.plotting import after_next_frame
 from tui.widgets.probe import ProbePanel
@@ -41,6 +42,15 @@ below, it shows the training panel and the loss curve only."""
 
 TALL = 40
 """From this many rows the side column shows all of SLOTS at once."""
+
+TITLES = {
+    "metrics": "training",
+    "model": "model",
+    "probe": "probe",
+    "classes": "validation classes",
+    "loss": "loss",
+}
+"""Each panel's title, on its frame."""
 
 PLOT_INTERVAL = 0.3
 """Seconds between redraws of the boundary and the loss curve while running, however fast
@@ -140,7 +150,51 @@ class MainScreen(Screen):
         yield KeysFooter()  # every key fits in 80 columns
 
     def on_mount(self) -> None:
+        for panel, title in TITLES.items():
+            self.query_one(f"#{panel}").border_title = title
+        self.query_one("#plot-box").border_subtitle = self.plot_legend()
+        self.query_one("#loss").border_subtitle = loss_legend(self.app.no_color)
         self.on_mounted()
+
+    def show_start(self, state: RunState, sample: Sample, history: list[Record]) -> None:
+        """The run as it starts: its state, the probe's sample, its records so far."""
+        self.show_state(state)
+        self.query_one(ProbePanel).sample = sample
+        self.show_records(history)
+
+    def show_state(self, state: RunState) -> None:
+        for panel in self.query(MetricsPanel):  # none before compose
+            panel.state = state
+
+    def show_records(self, history: list[Record]) -> None:
+        """The newest record in the training panel and the history in the loss curve, now."""
+        self.query_one(MetricsPanel).record = history[-1]
+        self.query_one(LossCurve).history = history
+
+    def show_progress(
+        self, weights: Weights, history: list[Record], steps_per_sec: float | None, now: bool
+    ) -> None:
+        """The newest record and speed in the training panel now, the plots soon (see
+        show_plots)."""
+        metrics = self.query_one(MetricsPanel)
+        metrics.record = history[-1]
+        metrics.steps_per_sec = steps_per_sec
+        self.show_plots(weights, history, now=now)
+
+    def show_stopped(self, weights: Weights, history: list[Record]) -> None:
+        """Training stopped: the plots catch up with the last snapshot; no speed."""
+        self.show_plots(weights, history)
+        self.query_one(MetricsPanel).steps_per_sec = None
+
+    def show_classes(self, counts: ClassSnapshot) -> None:
+        """The validation's class counts, in the class view."""
+        self.class_counts = counts
+        self.query_one(ClassView).update_snapshot(counts)
+
+    def shows_classes(self, slot: str) -> bool:
+        """Does the side column show the class view, with slot in the slot?"""
+        slots = slots_shown(self.app.size.height)
+        return (slot == "classes" and slots == "one") or slots == "all"
 
     def on_resize(self, event: events.Resize) -> None:
         self.take_size_classes(event.size)
@@ -226,4 +280,13 @@ class MainScreen(Screen):
             self.query_one(f"#{name}").border_subtitle = f"v {following}" if one else ""
 
 
-__all__ = ["MIN_SIZE", "SLOTS", "SLOT_ROWS", "TALL", "MainScreen", "size_classes", "slots_shown"]
+__all__ = [
+    "MIN_SIZE",
+    "SLOTS",
+    "SLOT_ROWS",
+    "TALL",
+    "TITLES",
+    "MainScreen",
+    "size_classes",
+    "slots_shown",
+]
