@@ -1,15 +1,17 @@
-"""Record: what one training step did, a bounded history of them, and the one loop body
-that takes a step and records it, shared by the app's session and the headless run."""
+"""Run: a trainer and the bounded history of its steps' Records, with the one method that
+takes a step and records it, shared by the app's session and the headless run."""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
-from micrograd.runs import MAX_HISTORY, History
+from micrograd.runs import MAX_HISTORY, History, load_run, save_new_run, save_run
 from micrograd.training import Trainer
 
 
@@ -41,19 +43,23 @@ class Record:
         return {key: _json_number(getattr(self, key)) for key in keys}
 
     @classmethod
-    def from_json(cls, entry: Mapping[str, Any]) -> Record:
-        """A saved record as the app shows it: a missing or null metric is NaN."""
+    def from_json(cls, entry: Mapping[str, Any], unmeasured: float | None = math.nan) -> Record:
+        """A saved record: a null metric (not finite when saved) is NaN, a validation
+        metric missing (the step was not evaluated) is unmeasured: NaN as the app shows
+        it, None to save it again as it was."""
 
-        def metric(key: str) -> float:
-            value = entry.get(key)
+        def metric(key: str, missing: float | None = math.nan) -> Any:
+            if key not in entry:
+                return missing
+            value = entry[key]
             return math.nan if value is None else float(value)
 
         return cls(
             int(entry["step"]),
             metric("train_loss"),
             metric("train_acc"),
-            metric("val_loss"),
-            metric("val_acc"),
+            metric("val_loss", unmeasured),
+            metric("val_acc", unmeasured),
         )
 
 
@@ -62,7 +68,10 @@ def _json_number(x: Any) -> Any:
 
 
 def louder(new: Record, kept: Record) -> bool:
-    """Of two records in one stride of a History, the second if its loss peaks higher."""
+    """Of two records in one stride of a History, the second if only it was evaluated, or
+    if both were or neither and its loss peaks higher."""
+    if (new.val_loss is None) != (kept.val_loss is None):
+        return kept.val_loss is None
     return new.peak > kept.peak
 
 
@@ -96,4 +105,62 @@ def step_record(
     return Record(result.step, result.train_loss, result.train_acc, val.loss, val.accuracy)
 
 
-__all__ = ["Record", "initial_record", "louder", "record_history", "step_record"]
+class Run:
+    """A run: its trainer and the records of its updates since step 0 (step 1 first, as
+    a run file holds them), bounded (record_history). One thread at a time steps it (the
+    app's training worker, or the headless loop).
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        history: Iterable[Record] | None = (),
+        limit: int = MAX_HISTORY,
+    ) -> None:
+        """trainer at its step, with history its records so far; None keeps no records
+        (a headless run that is not saved: its memory does not grow with its steps)."""
+        self.trainer = trainer
+        self.limit = limit
+        self.history: History[Record] | None = (
+            None if history is None else record_history(history, limit)
+        )
+
+    def step(
+        self, should_stop: Callable[[], bool] | None = None, evaluate: bool = True
+    ) -> Record | None:
+        """Take one step and record it (see step_record): the record, or None if
+        should_stop() stopped the step (nothing changed, nothing recorded)."""
+        record = step_record(self.trainer, should_stop, evaluate)
+        if record is not None and self.history is not None:
+            self.history.append(record)
+        return record
+
+    def reset(self) -> Record:
+        """Back to step 0 with the same seed; no records. Returns step 0's record."""
+        self.trainer.reset()
+        if self.history is not None:
+            self.history = record_history(limit=self.limit)
+        return initial_record(self.trainer)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The records as a run file holds them (see Record.as_json)."""
+        return [r.as_json() for r in self.history or ()]
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the run to path (runs.save_run: atomically); returns the path written."""
+        return save_run(path, self.trainer, self.entries())
+
+    def save_new(self, folder: str | os.PathLike[str], stem: str) -> Path:
+        """Write the run to a new file folder/stem.json (runs.save_new_run: never over
+        another file); returns its path."""
+        return save_new_run(folder, stem, self.trainer, self.entries())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], fast: bool = True) -> Run:
+        """The run saved in path (runs.load_run: RunFileError if it is not a valid one),
+        its records as saved (a step not evaluated has None for validation)."""
+        trainer, entries = load_run(path, fast=fast)
+        return cls(trainer, [Record.from_json(e, unmeasured=None) for e in entries])
+
+
+__all__ = ["Record", "Run", "initial_record", "louder", "record_history", "step_record"]

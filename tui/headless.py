@@ -13,8 +13,7 @@ from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import TextIO
 
-from micrograd.run import step_record
-from micrograd.runs import History, Record, save_run
+from micrograd.run import Record, Run
 from micrograd.training import Config, Diverged, Trainer
 
 EXIT_DIVERGED = 3
@@ -145,7 +144,7 @@ def run(
     out: TextIO | None = None,
     *,
     trainer: Trainer | None = None,
-    history: list[Record] | None = None,
+    history: list[dict] | None = None,
     log: TextIO | None = None,
     save: str | None = None,
     stop: Callable[[], bool] | None = None,
@@ -163,14 +162,15 @@ def run(
     out = sys.stdout if out is None else out  # looked up now: tests may replace it
     if trainer is None:
         trainer = Trainer(config)
-    kept = History(history or ()) if save is not None else None
+    records = [Record.from_json(entry, unmeasured=None) for entry in history or ()]
+    run = Run(trainer, records if save is not None else None)
     status = 0
     try:
-        status = train(trainer, kept, steps, eval_every, out, log, stop)
+        status = train(run, steps, eval_every, out, log, stop)
     finally:
-        if kept is not None and save is not None:
+        if save is not None:
             try:
-                save_run(save, trainer, kept.records)
+                run.save(save)
             except OSError as e:
                 say(f"error: could not save the run to {save!r}: {e.strerror or e}")
                 status = status or EXIT_SAVE_FAILED
@@ -178,15 +178,16 @@ def run(
 
 
 def train(
-    trainer: Trainer,
-    history: History | None,
+    run: Run,
     steps: int,
     eval_every: int,
     out: TextIO | None,
     log: TextIO | None,
     stop: Callable[[], bool] | None,
 ) -> int:
-    """The loop of run(): writes each update's record, and keeps it in history if given."""
+    """The loop of run(): takes each update (Run.step: kept in its history, if it keeps
+    one) and writes its record."""
+    trainer = run.trainer
     if out is None and steps > 0:  # started with stdout closed (`>&-`)
         raise WriteFailed("cannot write the output: stdout is closed (>/dev/null discards it)")
     last = trainer.step_count + steps
@@ -195,15 +196,13 @@ def train(
             break
         k = trainer.step_count + 1
         try:
-            record = step_record(trainer, stop, evaluate=k % eval_every == 0 or k == last)
+            record = run.step(stop, evaluate=k % eval_every == 0 or k == last)
         except Diverged as e:
             say(str(e))
             return EXIT_DIVERGED
         if record is None:  # stopped mid-step: nothing changed
             break
         entry = record.as_json()  # strict JSON: a metric that is not finite is null
-        if history is not None:
-            history.append(entry)
         line = json.dumps(entry) + "\n"
         if log is not None:
             try:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from micrograd.run import Record, initial_record, record_history, step_record
-from micrograd.runs import LAST_STEP, save_new_run
+from micrograd.run import Record, Run, initial_record
+from micrograd.runs import LAST_STEP
 from micrograd.training import Diverged, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
@@ -202,14 +202,13 @@ class TrainingSession:
         post: Callable[[News], None],
         save_dir: str | Path = ".",
     ) -> None:
-        self.trainer = trainer
-        """Owned by the worker while one runs: the event loop touches it only before."""
+        self.current_run = Run(trainer, history)
+        """The trainer and its records since step 0, for saving: owned by the worker while
+        one runs (the event loop touches it only before); bounded, a long run's older
+        records thinned as a run file keeps them (runs.MAX_HISTORY)."""
         self.post = post
         self.save_dir = Path(save_dir)
         """Where `w` writes runs."""
-        self.run_history = record_history(history)
-        """The steps' records since step 0, for saving (worker-owned): bounded, a long
-        run's older ones thinned as a run file keeps them (runs.MAX_HISTORY)."""
         self.sample = sample
         """The sample the graph view explains (replaced whole by the app)."""
         self.generation = 0
@@ -237,6 +236,17 @@ class TrainingSession:
         """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
         self.view_show_cost = 0.0
         """Seconds the event loop took to show the views' last snapshots."""
+
+    @property
+    def trainer(self) -> Trainer:
+        return self.current_run.trainer
+
+    @property
+    def run_history(self) -> list[Record]:
+        """The run's records (Run.history)."""
+        history = self.current_run.history
+        assert history is not None  # the session's run keeps its records
+        return history  # type: ignore[return-value]
 
     # ------------------------------------------------- the app's side (event loop)
 
@@ -355,14 +365,13 @@ class TrainingSession:
                         with self.pending_lock:
                             self.pending_steps = 0
                         break
-                    record = step_record(trainer, should_stop)
+                    record = self.current_run.step(should_stop)
                     if record is None:
                         break
                     if mode == "step":
                         with self.pending_lock:
                             self.pending_steps -= 1
                     records.append(record)
-                    self.run_history.append(record)
                     self.save_if_requested(trainer)
                     steps_since_post += 1
                     now = time.monotonic()
@@ -406,9 +415,7 @@ class TrainingSession:
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
                 generation = self.generation
-                trainer.reset()
-                self.run_history = record_history()
-                record = initial_record(trainer)
+                record = self.current_run.reset()
                 self.post(Progress(generation, [record], Snapshot.of(trainer), None))
                 self.post_views(
                     trainer,
@@ -514,8 +521,7 @@ class TrainingSession:
         # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
         stem = f"micrograd-run-seed{trainer.config.seed}-step{trainer.step_count}"
         try:
-            history = [r.as_json() for r in self.run_history]
-            saved = save_new_run(self.save_dir, stem, trainer, history)
+            saved = self.current_run.save_new(self.save_dir, stem)
         except OSError as e:  # the why first
             self.post(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on

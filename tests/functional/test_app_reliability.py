@@ -126,7 +126,7 @@ async def test_a_save_that_fails_in_an_unforeseen_way_says_so(tmp_path: Path, mo
     def save_new_run(*args: object) -> None:
         raise RuntimeError("Symlink loop from 'x'")
 
-    monkeypatch.setattr("tui.session.save_new_run", save_new_run)
+    monkeypatch.setattr("micrograd.run.save_new_run", save_new_run)
     app = MicrogradApp(Config(), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)

@@ -361,21 +361,28 @@ def test_load_hands_the_app_the_restored_trainer_history_and_save_dir(tmp_path, 
 def test_a_headless_run_holds_history_only_to_save_it_and_bounded(tmp_path, monkeypatch):
     import io
 
+    from micrograd.run import Run, louder
     from micrograd.runs import History
     from tui import headless
 
     held: list[History] = []
 
     class Counted(History):
-        def __init__(self, records=(), limit=8):
-            super().__init__(records, limit)
-            held.append(self)
-
         def append(self, record):
             super().append(record)
             assert len(self) <= 8
 
-    monkeypatch.setattr(headless, "History", Counted)
+    class CountedRun(Run):
+        def __init__(self, trainer, history=(), limit=8):
+            super().__init__(trainer, history, limit)
+            if self.history is not None:
+                self.history = Counted(self.history, limit, step=lambda r: r.step, prefer=louder)
+                held.append(self.history)
+
+        def reset(self):
+            raise AssertionError("a headless run never resets")
+
+    monkeypatch.setattr(headless, "Run", CountedRun)
     loaded = [{"step": 1, "train_loss": 1.0, "train_acc": 0.5}]
     trainer = Trainer()
     trainer.step()
@@ -387,7 +394,7 @@ def test_a_headless_run_holds_history_only_to_save_it_and_bounded(tmp_path, monk
     path = tmp_path / "r.json"
     assert headless.run(trainer.config, 40, 10, io.StringIO(), trainer=trainer, save=str(path)) == 0
     (kept,) = held
-    assert len(kept) == 8 and kept.records[-1]["step"] == 81
+    assert len(kept) == 8 and kept.records[-1].step == 81
     _, history = load_run(path)
     assert len(history) == 8 and history[-1]["step"] == 81
 

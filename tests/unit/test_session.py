@@ -506,7 +506,7 @@ def test_a_failing_save_says_why_and_the_steps_go_on(tmp_path, monkeypatch, why)
     folder = tmp_path / "missing"
     if why == "an exception":
         folder = tmp_path
-        monkeypatch.setattr(session_module, "save_new_run", fail_to_save)
+        monkeypatch.setattr("micrograd.run.save_new_run", fail_to_save)
     session, inbox = make_session(folder)
     for _ in range(3):
         session.request_step()
