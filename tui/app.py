@@ -62,6 +62,9 @@ from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
 
+FIRST_STEP_WAIT = 0.1
+"""Most seconds space's answer waits for step 1's numbers, to show them in its frame."""
+
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
 
@@ -111,6 +114,9 @@ class MicrogradApp(App[int]):
 
     slot: reactive[str] = reactive("probe", init=False, repaint=False)
     """Which of SLOTS the side column shows in short terminals."""
+
+    running_shown = True
+    """Does the screen show the run state "running" yet (see play)?"""
 
     def __init__(
         self,
@@ -343,7 +349,8 @@ class MicrogradApp(App[int]):
         self.sync_side()
 
     def watch_state(self, state: RunState) -> None:
-        self.main.show_state(state)
+        if state != "running":  # "running" shows with step 1 (see play)
+            self.main.show_state(state)
 
     def sync_side(self) -> None:
         """The slot's hints for this size; the class view is computed while it shows."""
@@ -362,10 +369,22 @@ class MicrogradApp(App[int]):
         self.exit(0)
 
     def play(self) -> None:
+        """Train. space's answer is step 1: the worker takes it at once (no frame to wait
+        for), and the run state shows with its numbers (on_progress), in one frame; or
+        after FIRST_STEP_WAIT, should step 1 take longer (a big model)."""
         self.session.play()
-        self.state = "running"
-        self.show_message(*wording.TRAINING)
+        self.session.key_answered()
         self.run_trainer("train", self.session.generation)
+        self.running_shown = False
+        self.state = "running"
+        self.set_timer(FIRST_STEP_WAIT, self.show_running)
+
+    def show_running(self) -> None:
+        """Show that training runs (once a play: see play)."""
+        if self.state == "running" and not self.running_shown:
+            self.running_shown = True
+            self.main.show_state("running")
+            self.show_message(*wording.TRAINING)
 
     def pause(self) -> None:
         self.session.pause()
@@ -438,6 +457,7 @@ class MicrogradApp(App[int]):
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
+        self.show_running()
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
 

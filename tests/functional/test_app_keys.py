@@ -86,6 +86,36 @@ async def test_space_trains_and_pause_stops_the_updates() -> None:
         assert app.query_one(MetricsPanel).steps_per_sec is None
 
 
+def shown_state_and_step(app: MicrogradApp) -> tuple[str, str]:
+    """The metrics panel's state and step lines as the last frame drew them."""
+    state, step = app.main.query_one(MetricsPanel)._shown[:2]
+    return state.text if state else "", step.text if step else ""
+
+
+async def test_the_frame_that_first_shows_running_shows_step_1() -> None:
+    """space's answer is step 1: the run state and step 1's numbers come in one frame,
+    not the state first and the step a frame or two later."""
+    app = MicrogradApp(Config())
+    frames: list[tuple[str, str]] = []
+    async with app.run_test(size=SIZE) as pilot:
+        display = app._display
+
+        def record_frame(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None and screen is app.main:
+                frames.append(shown_state_and_step(app))
+
+        app._display = record_frame  # type: ignore[method-assign]
+        for _ in range(3):  # a few times: from step 0 after a reset each time
+            frames.clear()
+            await pilot.press("space")
+            await wait_until(pilot, lambda: app.step_count >= 1 and "running" in frames[-1][0])
+            state, step_line = next(f for f in frames if "running" in f[0])
+            assert int(step_line.split()[1]) >= 1, frames
+            await pilot.press("r")
+            await wait_until(pilot, lambda: app.step_count == 0 and idle(app))
+
+
 async def test_s_while_running_pauses_first() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
