@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -18,26 +17,23 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from micrograd.run import Record, record_history
+from micrograd.run import Record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
 from tui.messages import SessionNews
 from tui.runtime import (
     DaemonThreads,
     TerminalGuard,
-    draw_in_ascii_if_needed,
     forget_closed_drawings,
     heartbeat,
     lower_priority,
+    run_in_terminal,
 )
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
     HORIZONTAL_BREAKPOINTS,
-    SLOT_ROWS,
-    SLOTS,
     VERTICAL_BREAKPOINTS,
     MainScreen,
-    slots_shown,
 )
 from tui.session import (
     KEY_ANSWER_LIMIT,
@@ -112,9 +108,6 @@ class MicrogradApp(App[int]):
     step_count: reactive[int] = reactive(0, repaint=False)
     """The step shown on screen (tests wait on it)."""
 
-    slot: reactive[str] = reactive("probe", init=False, repaint=False)
-    """Which of SLOTS the side column shows in short terminals."""
-
     running_shown = True
     """Does the screen show the run state "running" yet (see play)?"""
 
@@ -141,6 +134,7 @@ class MicrogradApp(App[int]):
             Sample((float(x0), float(y0)), label0, 0),
             lambda news: self.post_message(SessionNews(news)),
             save_dir,
+            HISTORY_LIMIT,
         )
         """The run and the worker's protocol: the app's keys request, its workers run it."""
         self.trainer = trainer
@@ -151,10 +145,7 @@ class MicrogradApp(App[int]):
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
         self._measure_later = self.session.measures_later()
         """Are the start's numbers measured after the first frame (see EAGER_START)?"""
-        history, self._first_class_counts = self.session.first_numbers(self._measure_later)
-        self.history = record_history(history, HISTORY_LIMIT)
-        """The steps' records since the last reset, step 0 first (a loaded run: its own),
-        bounded: a long run's older ones thinned to the loudest (see record_history)."""
+        self._first_class_counts = self.session.show_start(self._measure_later)
         self.set_reactive(MicrogradApp.step_count, self.trainer.step_count)
         self.snapshot = Snapshot.of(self.trainer)
         """The model as last reported by the worker."""
@@ -181,6 +172,12 @@ class MicrogradApp(App[int]):
         )
 
     @property
+    def history(self) -> list[Record]:
+        """The records shown, step 0 first, since the last reset (a loaded run: its own),
+        bounded: a long run's older ones thinned to the loudest (see record_history)."""
+        return self.session.shown  # type: ignore[return-value]
+
+    @property
     def main(self) -> MainScreen:
         """The main screen, under any view."""
         main = self.screen_stack[0]
@@ -199,7 +196,7 @@ class MicrogradApp(App[int]):
     def main_mounted(self) -> None:
         """The main screen's widgets are there: show the run in them."""
         self.main.show_start(self.state, self.session.sample, self.history)
-        self.watch_slot(self.slot)
+        self.sync_side()
         self.show_message(*self.hint())
         if self._measure_later:
             self.show_message(*wording.measuring(self.config.n))
@@ -311,13 +308,12 @@ class MicrogradApp(App[int]):
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
-        shown = slots_shown(self.size.height)
-        if shown == "none":
-            self.show_message(*wording.no_room_for_panels(SLOT_ROWS))
-        elif shown == "all":
-            self.show_message(*wording.ALL_PANELS_SHOWN)
-        else:
-            self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+        self.main.next_slot()
+
+    @property
+    def slot(self) -> str:
+        """Which of the probe, class and model panels the side column shows (short ones)."""
+        return self.main.slot
 
     def action_probe(self, dx: int, dy: int) -> None:
         """Move the probe's crosshair one plot cell."""
@@ -344,18 +340,13 @@ class MicrogradApp(App[int]):
             return not isinstance(self.screen, HelpScreen)
         return True
 
-    def watch_slot(self, slot: str) -> None:
-        self.main.show_slot(slot)
-        self.sync_side()
-
     def watch_state(self, state: RunState) -> None:
         if state != "running":  # "running" shows with step 1 (see play)
             self.main.show_state(state)
 
     def sync_side(self) -> None:
-        """The slot's hints for this size; the class view is computed while it shows."""
-        self.main.show_slot(self.slot)
-        self.views.show_class_view(self.main.shows_classes(self.slot))
+        """The class view is computed while it shows (in its slot, or all panels shown)."""
+        self.views.show_class_view(self.main.shows_classes())
 
     def pop_screen(self) -> AwaitComplete:
         """Close the top screen (a view, the help), and let go of its widgets' drawings."""
@@ -408,10 +399,7 @@ class MicrogradApp(App[int]):
     def on_first_numbers(self, message: FirstNumbers) -> None:
         if message.generation != self.session.generation:
             return
-        if message.record is not None and self.history[-1].step == message.record.step:
-            self.history[-1] = message.record
-        if message.step_zero is not None and self.history[0].step == 1:
-            self.history.insert(0, message.step_zero)
+        self.session.show_first_numbers(message)
         self.main.show_classes(message.classes)
         self.main.show_records(self.history)
         if self.state == "paused":
@@ -448,12 +436,8 @@ class MicrogradApp(App[int]):
     def on_progress(self, message: Progress) -> None:
         if message.generation != self.session.generation:
             return  # from before a reset
-        records = message.records
-        if records and records[0].step == 0:
-            self.history = record_history(limit=HISTORY_LIMIT)
-        self.history.extend(records)
+        self.step_count = self.session.show_records(message.records).step
         self.snapshot = message.snapshot
-        self.step_count = self.history[-1].step
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
@@ -527,19 +511,9 @@ def run_app(
 
     trainer and history resume a loaded run; save_dir is where `w` writes runs.
     """
-    # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
-    # event loop in sooner after each of its waits, so keys and frames stay prompt.
-    sys.setswitchinterval(0.001)
-    draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
-    app = MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
-    try:
-        status = app.run()
-    finally:
-        app.terminal.restore()  # cooked mode back, whatever Textual left
-    # Leave the heap to the OS: the interpreter's last collection would walk every node
-    # of the run's graphs (over a second at n = 20,000) before the shell got the prompt.
-    gc.freeze()
-    return status if isinstance(status, int) else app.return_code or 0
+    return run_in_terminal(
+        lambda: MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
+    )
 
 
 __all__ = ["MicrogradApp", "run_app"]

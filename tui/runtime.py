@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import gc
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from typing import IO
+from typing import IO, Any
 
 STOP_SIGNALS = tuple(
     getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, n)
@@ -409,6 +410,24 @@ def forget_closed_drawings() -> None:
     StylesCache.get_inner_outer.cache_clear()
 
 
+def run_in_terminal(make_app: Callable[[], Any]) -> int:
+    """Run the app make_app() builds (a MicrogradApp) in this terminal until it exits;
+    returns its exit status. The terminal's settings come back whatever Textual left."""
+    # The worker is pure-Python and CPU-bound: a shorter GIL switch interval lets the
+    # event loop in sooner after each of its waits, so keys and frames stay prompt.
+    sys.setswitchinterval(0.001)
+    draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
+    app = make_app()
+    try:
+        status = app.run()
+    finally:
+        app.terminal.restore()  # cooked mode back, whatever Textual left
+    # Leave the heap to the OS: the interpreter's last collection would walk every node
+    # of the run's graphs (over a second at n = 20,000) before the shell got the prompt.
+    gc.freeze()
+    return status if isinstance(status, int) else app.return_code or 0
+
+
 __all__ = [
     "forget_closed_drawings",
     "EXIT_GRACE",
@@ -420,4 +439,5 @@ __all__ = [
     "HEARTBEAT_ENV",
     "heartbeat",
     "lower_priority",
+    "run_in_terminal",
 ]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from micrograd.run import Record, Run, initial_record
-from micrograd.runs import LAST_STEP
+from micrograd.run import Record, Run, initial_record, record_history
+from micrograd.runs import LAST_STEP, MAX_HISTORY, History
 from micrograd.training import Diverged, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
@@ -201,11 +201,16 @@ class TrainingSession:
         sample: Sample,
         post: Callable[[News], None],
         save_dir: str | Path = ".",
+        shown_limit: int = MAX_HISTORY,
     ) -> None:
         self.current_run = Run(trainer, history)
         """The trainer and its records since step 0, for saving: owned by the worker while
         one runs (the event loop touches it only before); bounded, a long run's older
         records thinned as a run file keeps them (runs.MAX_HISTORY)."""
+        self.shown: History[Record] = record_history(limit=shown_limit)
+        """The records the app shows, step 0 first (see show_start), kept on the event loop
+        from the worker's news: the run's own history changes under it while a worker
+        steps, and the app's curve keeps fewer (shown_limit) than a run file."""
         self.post = post
         self.save_dir = Path(save_dir)
         """Where `w` writes runs."""
@@ -268,6 +273,28 @@ class TrainingSession:
         if history[0].step == 1:  # a loaded run's: its step 0 again, from the seed
             history.insert(0, initial_record(Trainer(trainer.config)))
         return history, ClassSnapshot.of(trainer)
+
+    def show_start(self, later: bool) -> ClassSnapshot:
+        """Start the shown records with first_numbers(later); returns the class counts."""
+        history, classes = self.first_numbers(later)
+        self.shown = record_history(history, self.shown.limit)
+        return classes
+
+    def show_records(self, records: list[Record]) -> Record:
+        """Add a Progress's records to the shown ones (step 0's: after a reset, anew);
+        returns the newest."""
+        if records and records[0].step == 0:
+            self.shown = record_history(limit=self.shown.limit)
+        self.shown.extend(records)
+        return self.shown[-1]
+
+    def show_first_numbers(self, news: FirstNumbers) -> None:
+        """Put a big model's measured start in place of the shown placeholders."""
+        shown = self.shown
+        if news.record is not None and shown[-1].step == news.record.step:
+            shown[-1] = news.record
+        if news.step_zero is not None and shown[0].step == 1:
+            shown.insert(0, news.step_zero)
 
     def play(self) -> None:
         with self.pending_lock:

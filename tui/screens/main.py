@@ -17,6 +17,7 @@ from textual.widgets import Static
 from micrograd.config import Config
 from micrograd.data import Point
 from micrograd.run import Record
+from tui import wording
 from tui.palette import LIMIT, legend
 from tui.snapshots import ClassSnapshot, Sample, Weights
 from tui.widgets.boundary import BoundaryPlot
@@ -115,6 +116,8 @@ class MainScreen(Screen):
         self.num_params = num_params
         self.on_mounted = on_mounted
         self.on_resized = on_resized
+        self.slot = "probe"
+        """Which of SLOTS the side column shows in short terminals (`v` the next)."""
         self._message: tuple[tuple[str, ...], bool] = ((), False)
         """The message line's wordings and whether it is an error (kept for a resize)."""
         self._plots: tuple[Weights, list[Record]] = (weights, [])
@@ -154,6 +157,7 @@ class MainScreen(Screen):
             self.query_one(f"#{panel}").border_title = title
         self.query_one("#plot-box").border_subtitle = self.plot_legend()
         self.query_one("#loss").border_subtitle = loss_legend(self.app.no_color)
+        self.show_slot()
         self.on_mounted()
 
     def show_start(self, state: RunState, sample: Sample, history: list[Record]) -> None:
@@ -191,14 +195,27 @@ class MainScreen(Screen):
         self.class_counts = counts
         self.query_one(ClassView).update_snapshot(counts)
 
-    def shows_classes(self, slot: str) -> bool:
-        """Does the side column show the class view, with slot in the slot?"""
+    def shows_classes(self) -> bool:
+        """Does the side column show the class view (in the slot, or all panels)?"""
         slots = slots_shown(self.app.size.height)
-        return (slot == "classes" and slots == "one") or slots == "all"
+        return (self.slot == "classes" and slots == "one") or slots == "all"
+
+    def next_slot(self) -> None:
+        """`v`: show the next of SLOTS in the slot (short terminals), or say why not."""
+        shown = slots_shown(self.app.size.height)
+        if shown == "none":
+            self.show_message(*wording.no_room_for_panels(SLOT_ROWS))
+        elif shown == "all":
+            self.show_message(*wording.ALL_PANELS_SHOWN)
+        else:
+            self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+            self.show_slot()
+            self.on_resized()
 
     def on_resize(self, event: events.Resize) -> None:
         self.take_size_classes(event.size)
         self.query_one(KeysFooter).fit(event.size.width)  # its own resize comes a frame later
+        self.show_slot()
         self.on_resized()
         self.query_one("#plot-box").border_subtitle = self.plot_legend()
         texts, error = self._message
@@ -271,10 +288,11 @@ class MainScreen(Screen):
         probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
         return probe
 
-    def show_slot(self, slot: str) -> None:
-        """Show slot in the side column (short terminals) and name the panel `v` shows next."""
-        self.query_one("#side").set_classes(f"-show-{slot}")
-        following = SLOTS[(SLOTS.index(slot) + 1) % len(SLOTS)]
+    def show_slot(self) -> None:
+        """Show the slot in the side column (short terminals) and name the panel `v`
+        shows next."""
+        self.query_one("#side").set_classes(f"-show-{self.slot}")
+        following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
         one = slots_shown(self.app.size.height) == "one"
         for name in SLOTS:
             self.query_one(f"#{name}").border_subtitle = f"v {following}" if one else ""
