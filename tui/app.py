@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,17 +23,14 @@ from tui.messages import SessionNews
 from tui.runtime import (
     DaemonThreads,
     TerminalGuard,
+    collect_from_now,
     forget_closed_drawings,
     heartbeat,
     lower_priority,
     run_in_terminal,
 )
 from tui.screens.help import HelpScreen
-from tui.screens.main import (
-    HORIZONTAL_BREAKPOINTS,
-    VERTICAL_BREAKPOINTS,
-    MainScreen,
-)
+from tui.screens.main import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS, MainScreen
 from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
@@ -57,9 +53,6 @@ from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
-
-FIRST_STEP_WAIT = 0.1
-"""Most seconds space's answer waits for step 1's numbers, to show them in its frame."""
 
 PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
 """Actions that act on the main screen only (the view screens use these keys)."""
@@ -108,9 +101,6 @@ class MicrogradApp(App[int]):
     step_count: reactive[int] = reactive(0, repaint=False)
     """The step shown on screen (tests wait on it)."""
 
-    running_shown = True
-    """Does the screen show the run state "running" yet (see play)?"""
-
     def __init__(
         self,
         config: Config | None = None,
@@ -140,8 +130,7 @@ class MicrogradApp(App[int]):
         self.trainer = trainer
         """The session's: touched here only before a worker runs, and by the views."""
         self.save_dir = self.session.save_dir
-        names = [name for name, _ in self.trainer.model.named_parameters()]
-        self.param_names = names
+        self.param_names = [name for name, _ in trainer.model.named_parameters()]
         """Parameter names in Snapshot order, e.g. layer1.neuron3.w0."""
         self._measure_later = self.session.measures_later()
         """Are the start's numbers measured after the first frame (see EAGER_START)?"""
@@ -157,16 +146,10 @@ class MicrogradApp(App[int]):
     # ------------------------------------------------------------- layout
 
     def get_default_screen(self) -> Screen:
-        trainer = self.trainer
-        class_counts = self._first_class_counts
-        splits = trainer.train_split, trainer.val_split, trainer.test_split
-        return MainScreen(
-            self.config,
-            trainer.train_split,
+        return MainScreen.of(
+            self.trainer,
             self.snapshot.weights,
-            class_counts,
-            (len(splits[0]), len(splits[1]), len(splits[2])),
-            len(self.param_names),
+            self._first_class_counts,
             on_mounted=self.main_mounted,
             on_resized=self.sync_side,
         )
@@ -193,6 +176,9 @@ class MicrogradApp(App[int]):
         if beat is not None:
             self.set_interval(0.01, beat)
 
+    def first_frame_shown(self) -> None:
+        collect_from_now()
+
     def main_mounted(self) -> None:
         """The main screen's widgets are there: show the run in them."""
         self.main.show_start(self.state, self.session.sample, self.history)
@@ -205,12 +191,6 @@ class MicrogradApp(App[int]):
             step = self.trainer.step_count + 1
             news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS)
             self.post_message(SessionNews(news))
-
-    def first_frame_shown(self) -> None:
-        """The collector back on (the entry turns it off for start-up); what start-up made
-        lives as long as the app, so it need not scan that again."""
-        gc.freeze()
-        gc.enable()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -341,7 +321,7 @@ class MicrogradApp(App[int]):
         return True
 
     def watch_state(self, state: RunState) -> None:
-        if state != "running":  # "running" shows with step 1 (see play)
+        if state != "running":  # "running" shows with the next step (see play)
             self.main.show_state(state)
 
     def sync_side(self) -> None:
@@ -360,22 +340,13 @@ class MicrogradApp(App[int]):
         self.exit(0)
 
     def play(self) -> None:
-        """Train. space's answer is step 1: the worker takes it at once (no frame to wait
-        for), and the run state shows with its numbers (on_progress), in one frame; or
-        after FIRST_STEP_WAIT, should step 1 take longer (a big model)."""
+        """Train. space's answer is step 1: the worker takes it at once, not after the
+        frame of a key's answer, and the state shows with it (MainScreen.show_running)."""
         self.session.play()
         self.session.key_answered()
         self.run_trainer("train", self.session.generation)
-        self.running_shown = False
         self.state = "running"
-        self.set_timer(FIRST_STEP_WAIT, self.show_running)
-
-    def show_running(self) -> None:
-        """Show that training runs (once a play: see play)."""
-        if self.state == "running" and not self.running_shown:
-            self.running_shown = True
-            self.main.show_state("running")
-            self.show_message(*wording.TRAINING)
+        self.main.show_running(*wording.TRAINING)
 
     def pause(self) -> None:
         self.session.pause()
@@ -441,7 +412,6 @@ class MicrogradApp(App[int]):
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
-        self.show_running()
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
 
@@ -456,11 +426,7 @@ class MicrogradApp(App[int]):
             return
         self.session.pause()
         self.state = "diverged"
-        if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
-            self.show_message(*wording.loaded_weights_overflow(message.step), error=True)
-        else:
-            texts = wording.diverged(message.step, message.what, self.config)
-            self.show_message(*texts, error=True)
+        self.show_message(*wording.diverged(message.step, message.what, self.config), error=True)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         if message.generation != self.session.generation:

@@ -410,6 +410,14 @@ def forget_closed_drawings() -> None:
     StylesCache.get_inner_outer.cache_clear()
 
 
+def collect_from_now() -> None:
+    """The collector back on after start-up (the entry turns it off; the app calls this
+    once its first frame is shown): what start-up made lives as long as the app, so the
+    collector need not scan that again."""
+    gc.freeze()
+    gc.enable()
+
+
 def run_in_terminal(make_app: Callable[[], Any]) -> int:
     """Run the app make_app() builds (a MicrogradApp) in this terminal until it exits;
     returns its exit status. The terminal's settings come back whatever Textual left."""
@@ -438,6 +446,7 @@ __all__ = [
     "draw_in_ascii_if_needed",
     "HEARTBEAT_ENV",
     "heartbeat",
+    "collect_from_now",
     "lower_priority",
     "run_in_terminal",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from micrograd.config import Config
+from micrograd.training import OVERFLOWING_WEIGHTS
 from tui.palette import POINT_MARKERS
 from tui.snapshots import Sample
 
@@ -82,7 +83,10 @@ def loaded_weights_overflow(step: int) -> Wordings:
 
 
 def diverged(step: int, what: str, config: Config) -> Wordings:
-    """Step would have overflowed: which weights are kept, and what to change."""
+    """Step would have overflowed: which weights are kept, and what to change (weights
+    loaded so, OVERFLOWING_WEIGHTS: that no step can be taken)."""
+    if what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
+        return loaded_weights_overflow(step)
     lr, wd = config.lr, config.weight_decay
     kept = (
         f"Diverged at step {step}: {what}, so that update was not applied (the "

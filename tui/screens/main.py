@@ -17,6 +17,7 @@ from textual.widgets import Static
 from micrograd.config import Config
 from micrograd.data import Point
 from micrograd.run import Record
+from micrograd.training import Trainer
 from tui import wording
 from tui.palette import LIMIT, legend
 from tui.snapshots import ClassSnapshot, Sample, Weights
@@ -56,6 +57,10 @@ TITLES = {
 PLOT_INTERVAL = 0.3
 """Seconds between redraws of the boundary and the loss curve while running, however fast
 the steps come (the drawing thread shares the interpreter with the worker and the loop)."""
+
+FIRST_STEP_WAIT = 0.1
+"""Most seconds the run state "running" waits for the first step's numbers, to show them
+in one frame (see show_running)."""
 
 HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-narrow"), (120, "-wide")]
 VERTICAL_BREAKPOINTS = [
@@ -118,6 +123,8 @@ class MainScreen(Screen):
         self.on_resized = on_resized
         self.slot = "probe"
         """Which of SLOTS the side column shows in short terminals (`v` the next)."""
+        self._running_due: tuple[str, ...] | None = None
+        """The message to show with "running" once the first step's numbers come."""
         self._message: tuple[tuple[str, ...], bool] = ((), False)
         """The message line's wordings and whether it is an error (kept for a resize)."""
         self._plots: tuple[Weights, list[Record]] = (weights, [])
@@ -125,6 +132,28 @@ class MainScreen(Screen):
         self._plots_due = 0.0
         self._plots_asked = self._plots_shown = 0
         """Plot updates asked for and done: one update serves all asked before it."""
+
+    @classmethod
+    def of(
+        cls,
+        trainer: Trainer,
+        weights: Weights,
+        class_counts: ClassSnapshot,
+        on_mounted: Callable[[], None],
+        on_resized: Callable[[], None],
+    ) -> MainScreen:
+        """The main screen of trainer's run (read now, before any worker holds it)."""
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        return cls(
+            trainer.config,
+            trainer.train_split,
+            weights,
+            class_counts,
+            (len(splits[0]), len(splits[1]), len(splits[2])),
+            len(trainer.optimizer.params),
+            on_mounted,
+            on_resized,
+        )
 
     def compose(self) -> ComposeResult:
         # Textual sets the breakpoint classes on the first resize, after the first layout:
@@ -167,8 +196,22 @@ class MainScreen(Screen):
         self.show_records(history)
 
     def show_state(self, state: RunState) -> None:
+        self._running_due = None
         for panel in self.query(MetricsPanel):  # none before compose
             panel.state = state
+
+    def show_running(self, *message: str) -> None:
+        """Show the run state "running" and message with the next step's numbers
+        (show_progress), so they come in one frame: space's answer is step 1. Or after
+        FIRST_STEP_WAIT, should that step take longer (a big model)."""
+        self._running_due = message
+        self.set_timer(FIRST_STEP_WAIT, self._show_running)
+
+    def _show_running(self) -> None:
+        if self._running_due is not None:
+            message = self._running_due
+            self.show_state("running")
+            self.show_message(*message)
 
     def show_records(self, history: list[Record]) -> None:
         """The newest record in the training panel and the history in the loss curve, now."""
@@ -184,6 +227,7 @@ class MainScreen(Screen):
         metrics.record = history[-1]
         metrics.steps_per_sec = steps_per_sec
         self.show_plots(weights, history, now=now)
+        self._show_running()
 
     def show_stopped(self, weights: Weights, history: list[Record]) -> None:
         """Training stopped: the plots catch up with the last snapshot; no speed."""
