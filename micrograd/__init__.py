@@ -5,6 +5,7 @@ from micrograd.engine import Value, topological_order
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP, Layer, Module, Neuron
 from micrograd.optim import AdamW
+from micrograd.run import Run
 from micrograd.runs import RunFileError, load_run, save_run
 from micrograd.training import MAX_N, MIN_N, Config, Diverged, StepResult, Trainer, predict_grid
 
@@ -19,6 +20,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Run",
     "RunFileError",
     "StepResult",
     "Trainer",
