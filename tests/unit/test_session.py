@@ -575,7 +575,7 @@ def test_a_long_run_keeps_a_bounded_history_with_its_spikes(monkeypatch):
         loss = 9.0 if k == spike else 1 / k
         return Record(k, loss, 0.5, loss, 0.5)
 
-    monkeypatch.setattr(session_module, "step_record", quick_step)
+    monkeypatch.setattr("micrograd.run.step_record", quick_step)
     session.play()
     session.run("train", session.generation, lambda: False)
     kept = [r.step for r in session.run_history]
