@@ -257,9 +257,13 @@ class MicrogradApp(App[int]):
     def stop_for_signal(self, signum: int) -> None:
         """SIGTERM, SIGHUP (or the terminal gone) or SIGINT: stop the worker and leave,
         restoring the terminal (self.terminal exits anyway should that hang)."""
+        self.leave(128 + signum)
+
+    def leave(self, status: int) -> None:
+        """Stop the training worker and exit with status."""
         self.session.stop()
         self.workers.cancel_group(self, "trainer")
-        self.exit(128 + signum)
+        self.exit(status)
 
     def redraw(self) -> None:
         """Draw the whole screen again (after a stop, a shell may have written over it)."""
@@ -270,21 +274,15 @@ class MicrogradApp(App[int]):
 
     def action_graph(self) -> None:
         """The selected sample's loss graph, node by node, live."""
-        from tui.screens.graph import GraphScreen
-
-        self.views.open("graph", GraphScreen(self.views.current_graph()))
+        self.views.open("graph")
 
     def action_params(self) -> None:
         """Every parameter with its grad, AdamW moments and last update, live."""
-        from tui.screens.params import ParamTableScreen
-
-        self.views.open("params", ParamTableScreen())
+        self.views.open("params")
 
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
-        from tui.screens.gradcheck import GradCheckScreen
-
-        self.views.open("gradcheck", GradCheckScreen())
+        self.views.open("gradcheck")
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""
@@ -335,9 +333,7 @@ class MicrogradApp(App[int]):
         return closed
 
     async def action_quit(self) -> None:
-        self.session.stop()
-        self.workers.cancel_group(self, "trainer")
-        self.exit(0)
+        self.leave(0)
 
     def play(self) -> None:
         """Train. space's answer is step 1: the worker takes it at once, not after the

@@ -39,13 +39,28 @@ class OpenViews:
         self.last_graph: GraphSnapshot | None = None
         """The selected sample's graph as last computed: a graph view that opens shows it."""
 
-    def open(self, view: View, screen: Screen) -> None:
-        """Show a view's screen (in place of another view's) and have its numbers computed."""
+    def open(self, view: View) -> None:
+        """Show a new screen of view (in place of another view's), its numbers computed."""
+        screen = self.new_screen(view)
         if self.app.screen in self.screens.values():
             self.app.screen.dismiss()
         self.screens[view] = screen
         self.app.push_screen(screen, callback=lambda _: self.close(view, screen))
         self.publish(self.session.open_views | {view}, view)
+
+    def new_screen(self, view: View) -> Screen:
+        """A screen of view, its module loaded now (the first frame does without them)."""
+        if view == "graph":
+            from tui.screens.graph import GraphScreen
+
+            return GraphScreen(self.current_graph())  # the graph at hand, if the sample's
+        if view == "params":
+            from tui.screens.params import ParamTableScreen
+
+            return ParamTableScreen()
+        from tui.screens.gradcheck import GradCheckScreen
+
+        return GradCheckScreen()
 
     def close(self, view: View, screen: Screen) -> None:
         if self.screens.get(view) is screen:  # not a newer screen of the same view
