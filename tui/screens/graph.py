@@ -134,7 +134,7 @@ VALUES_WIDTH = {False: 33, True: 23}
 def values(node: GraphNode, compact: bool) -> Text:
     """The right-hand part of a line: the node's data and grad, right-aligned."""
     if compact:
-        return Text.assemble(f" {num(node.data):>10}", (f" ∇{num(node.grad):>10}", "italic"))
+        return Text.assemble(f" {num(node.data):>10}", (f" {'∇' + num(node.grad):>11}", "italic"))
     return Text.assemble(
         (f" {'data ' + num(node.data):>15}", "dim"), (f"  {'grad ' + num(node.grad):>15}", "italic")
     )
