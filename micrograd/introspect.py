@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from micrograd.engine import Value, topological_order
 from micrograd.losses import cross_entropy
@@ -69,6 +69,40 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
     finally:
         for p, g in zip(trainer.model.parameters(), saved):
             p.grad = g
+
+
+def flatten_sums(nodes: list[GraphNode]) -> list[GraphNode]:
+    """The same graph with each chain of binary + nodes read as one sum of its terms.
+
+    A neuron's b + w0 x0 + w1 x1 + ... is built as a staircase, ((b + w0 x0) + w1 x1) + ...;
+    here every + node takes the terms of the + operands it alone uses as its own children,
+    with their local derivatives multiplied along the chain (each is 1). Data and grad stay
+    the engine's: a sum's are its last + node's, a term's are its own node's. The inner +
+    nodes stay in the list (same indices) but no longer hang below it.
+
+    A + with a constant operand (x - max, a shift) does not take in its other operand's
+    terms: that operand (a logit) stays one node of its own.
+    """
+    users = [0] * len(nodes)
+    for node in nodes:
+        for c in node.children:
+            users[c] += 1
+    flat: list[GraphNode] = []
+    for node in nodes:  # children first: a + operand's terms are already known
+        if node.op != "+" or any(nodes[c].kind == "const" for c in node.children):
+            flat.append(node)
+            continue
+        terms: list[int] = []
+        local: list[float] = []
+        for c, d in zip(node.children, node.local):
+            if nodes[c].op == "+" and users[c] == 1:
+                terms += flat[c].children
+                local += [d * dc for dc in flat[c].local]
+            else:
+                terms.append(c)
+                local.append(d)
+        flat.append(replace(node, children=tuple(terms), local=tuple(local)))
+    return flat
 
 
 FLOOR = 1e-4

@@ -11,6 +11,7 @@ from micrograd.data import Point
 from micrograd.introspect import (
     GradCheck,
     GraphNode,
+    flatten_sums,
     gradient_check,
     per_class_accuracy,
     sample_graph,
@@ -104,7 +105,14 @@ class GraphSnapshot:
     def of(cls, trainer: Trainer, point: Sequence[float], target: int) -> GraphSnapshot:
         """Build, run and backprop the sample's own graph (call it where the trainer lives)."""
         x = (float(point[0]), float(point[1]))
-        return cls(trainer.step_count, x, target, tuple(sample_graph(trainer, x, target)))
+        snap = cls(trainer.step_count, x, target, tuple(sample_graph(trainer, x, target)))
+        _ = snap.flat  # flattened here, in the worker, not in the view
+        return snap
+
+    @cached_property
+    def flat(self) -> tuple[GraphNode, ...]:
+        """The same nodes with each staircase of + read as one sum (see flatten_sums)."""
+        return tuple(flatten_sums(list(self.nodes)))
 
     @cached_property
     def structure(self) -> tuple[tuple[str, str, str, tuple[int, ...]], ...]:

@@ -65,7 +65,7 @@ async def test_the_deepest_model_graph_opens_and_expands_whole() -> None:
         screen = app.screen
         assert isinstance(screen, GraphScreen)
         await wait_until(pilot, lambda: screen.snapshot is not None, timeout=60)
-        await pilot.press("e")
+        await pilot.press("f", "e")  # the engine's nodes, sums as their staircases: deepest
         await pilot.pause(0.2)
         tree = screen.tree
         entries = screen.entries()

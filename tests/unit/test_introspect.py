@@ -6,7 +6,9 @@ import pytest
 
 from micrograd import Config, Trainer, Value
 from micrograd.introspect import (
+    GraphNode,
     confusion_matrix,
+    flatten_sums,
     gradient_check,
     per_class_accuracy,
     sample_graph,
@@ -96,6 +98,70 @@ def test_each_sample_graph_node_carries_the_local_derivatives_its_op_computed():
         for c, d in zip(node.children, node.local):
             grads[c] += d * grads[node.index]
     assert grads == [node.grad for node in nodes]
+
+
+def leaf(i, kind="param", data=1.0):
+    return GraphNode(i, "", kind, f"{kind}{i}", data, 0.0, (), ())
+
+
+def add(i, a, b, data=0.0):
+    return GraphNode(i, "+", "op", f"+#{i}", data, 0.0, (a, b), (1.0, 1.0))
+
+
+def test_flatten_sums_reads_a_staircase_as_one_sum():
+    # a, b, c; s = (a + b) + c; t = s + k (a shift by the constant k); u = (a + b) * 2 uses
+    # a + b a second time
+    a, b, c, k = leaf(0), leaf(1), leaf(2), leaf(3, "const")
+    ab, s = add(4, 0, 1), add(5, 4, 2)
+    t = add(6, 5, 3)
+    flat = flatten_sums([a, b, c, k, ab, s, t])
+    assert flat[5].children == (0, 1, 2) and flat[5].local == (1.0, 1.0, 1.0)
+    assert flat[6].children == (5, 3)  # a shift keeps its operand whole
+    assert flat[4] == ab and flat[:4] == [a, b, c, k]
+    two = GraphNode(7, "", "const", "const", 2.0, 0.0, (), ())
+    u = GraphNode(8, "*", "op", "*#8", 0.0, 0.0, (4, 7), (2.0, 0.0))
+    flat = flatten_sums([a, b, c, k, ab, s, two, u])
+    assert flat[5].children == (4, 2)  # a + b has another user: it stays a node
+
+
+def reachable(nodes):
+    seen, stack = {len(nodes) - 1}, [len(nodes) - 1]
+    while stack:
+        for c in nodes[stack.pop()].children:
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return seen
+
+
+def test_flatten_sums_keeps_the_engines_numbers():
+    t = Trainer()
+    t.step()
+    nodes = sample_graph(t, [0.5, -1.25], 1)
+    flat = flatten_sums(nodes)
+    shown = reachable(flat)
+    # each hidden neuron's b + w0 x0 + w1 x1 loses 1 inner +, each logit's b + 8 terms 7,
+    # the denominator 0 + e0 + e1 + e2 2
+    assert len(shown) == 159 - 8 * 1 - 3 * 7 - 2 == 128
+    sums = [flat[i] for i in shown if len(flat[i].children) > 2]
+    assert sorted(len(n.children) for n in sums) == [3] * 8 + [4] + [9] * 3
+    for n in sums:
+        assert n.op == "+" and set(n.local) == {1.0}
+        assert (n.data, n.grad) == (nodes[n.index].data, nodes[n.index].grad)  # the last +'s
+        assert math.isclose(n.data, math.fsum(nodes[c].data for c in n.children), rel_tol=1e-12)
+    for n in (s for s in sums if len(s.children) == 9):  # a logit's sum
+        first = nodes[n.children[0]]
+        assert first.kind == "param" and first.name.endswith(".b")
+        assert all(nodes[c].op == "*" for c in n.children[1:])
+    # the chain rule over the flattened graph gives every node shown the engine's grad
+    grads = [0.0] * len(flat)
+    grads[-1] = 1.0
+    for node in reversed(flat):
+        if node.index in shown:
+            for c, d in zip(node.children, node.local):
+                grads[c] += d * grads[node.index]
+    assert [grads[i] for i in sorted(shown)] == [nodes[i].grad for i in sorted(shown)]
+    assert [(n.data, n.grad) for n in flat] == [(n.data, n.grad) for n in nodes]
 
 
 def test_sample_graph_leaves_the_models_grads_alone():

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -45,8 +48,11 @@ class Entry:
     """A further use of a node that is shown in full (with its inputs) at its first use."""
 
 
-def layout(nodes: Sequence[GraphNode], repeats: bool = True) -> Iterator[Entry]:
-    """The tree's entries in display order, depth first from the loss in operand order.
+def layout(
+    nodes: Sequence[GraphNode], repeats: bool = True, root: int | None = None
+) -> Iterator[Entry]:
+    """The tree's entries in display order, depth first from root (the loss unless given)
+    in operand order.
 
     Each node appears in full once, at its first use; with repeats, every further use
     appears as a childless repeat entry, so every edge of the graph is shown.
@@ -54,7 +60,7 @@ def layout(nodes: Sequence[GraphNode], repeats: bool = True) -> Iterator[Entry]:
     if not nodes:
         return
     seen: set[int] = set()
-    stack = [Entry(len(nodes) - 1, (), False)]
+    stack = [Entry(len(nodes) - 1 if root is None else root, (), False)]
     while stack:
         entry = stack.pop()
         yield entry
@@ -74,7 +80,9 @@ def layout(nodes: Sequence[GraphNode], repeats: bool = True) -> Iterator[Entry]:
 def formula(node: GraphNode, nodes: Sequence[GraphNode]) -> str:
     """How the node was made, in the names of its operands, e.g. `+#12 = +#9 + *#11`."""
     names = [nodes[c].name for c in node.children]
-    if node.op in ("+", "*") and len(names) == 2:
+    if is_sum(node):
+        rhs = f"sum of {len(names)} terms: {' + '.join(names)}"
+    elif node.op in ("+", "*") and len(names) == 2:
         rhs = f"{names[0]} {node.op} {names[1]}"
     elif node.op.startswith("**") and names:
         rhs = f"{names[0]}{node.op}"
@@ -85,35 +93,51 @@ def formula(node: GraphNode, nodes: Sequence[GraphNode]) -> str:
     return f"{node.name} = {rhs}"
 
 
+def is_sum(node: GraphNode) -> bool:
+    """A staircase of + shown flattened: one node over three terms or more."""
+    return node.op == "+" and len(node.children) > 2
+
+
 def highlight(text: Text, query: str) -> None:
     """Reverse every case-insensitive occurrence of query in text."""
     if query:
         text.highlight_words([query], style="reverse", case_sensitive=False)
 
 
-def label(node: GraphNode, entry: Entry, compact: bool, query: str = "") -> Text:
-    """One line of the tree: the node's name, data and grad."""
+def label(
+    node: GraphNode, entry: Entry, compact: bool, query: str = "", loss: bool = False
+) -> Text:
+    """The tree part of a line: the node's name and what it is (its numbers are values())."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if entry.repeat:
         text.append("↪ ", style="dim")
     text.append(KIND_MARKS[node.kind], style=KIND_STYLES[node.kind])
     text.append(node.name, style=KIND_STYLES[node.kind])
     highlight(text, query)
+    if is_sum(node):
+        text.append(f" sum of {len(node.children)} terms", style="dim")
     if compact:
-        text.append(f" {num(node.data)}")
-        text.append(f" ∇{num(node.grad)}", style="italic")
         return text
-    if not entry.path:
+    if loss:
         text.append(" loss", style="bold magenta")
     elif node.kind == "input":
         text.append(f" {node.kind}", style="dim")
     if entry.repeat:
         text.append(" (again)", style="dim")
-    text.append("  data ", style="dim")
-    text.append(num(node.data))
-    text.append("  grad ", style="dim")
-    text.append(num(node.grad), style="italic")
     return text
+
+
+VALUES_WIDTH = {False: 33, True: 23}
+"""The value column's width, full and compact: two numbers of up to 10 characters each."""
+
+
+def values(node: GraphNode, compact: bool) -> Text:
+    """The right-hand part of a line: the node's data and grad, right-aligned."""
+    if compact:
+        return Text.assemble(f" {num(node.data):>10}", (f" {'∇' + num(node.grad):>11}", "italic"))
+    return Text.assemble(
+        (f" {'data ' + num(node.data):>15}", "dim"), (f"  {'grad ' + num(node.grad):>15}", "italic")
+    )
 
 
 class GraphTree(Tree[Entry]):
@@ -128,6 +152,67 @@ class GraphTree(Tree[Entry]):
     ]
     """Vim keys beside the arrows; space stays the app's train/pause (enter opens nodes)."""
 
+    values_width = 0
+    """The columns kept on the right of every line for values_of (the screen sets it)."""
+
+    values_of: Callable[[Entry], Text] | None = None
+    """A line's data and grad, drawn in the right-hand column (the screen sets it)."""
+
+    @property
+    def tree_width(self) -> int:
+        """The columns left of the value column: the part that scrolls sideways."""
+        return max(1, self.scrollable_content_region.width - self.values_width)
+
+    def get_label_width(self, node: TreeNode[Entry]) -> int:
+        # each line is as wide as its tree part and the value column: scrolling sideways
+        # then reaches the end of the widest tree part
+        return super().get_label_width(node) + self.values_width
+
+    def render_line(self, y: int) -> Strip:
+        """The tree part, scrolled and cut with an ellipsis, then the fixed value column
+        (left of the scrollbar)."""
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        line_no = y + scroll_y
+        lines = self._tree_lines
+        if line_no >= len(lines) or self.values_of is None:
+            return super().render_line(y)
+        tree_width = self.tree_width
+        line = lines[line_no]
+        strip = self._render_line(line_no, scroll_x, scroll_x + tree_width, self.rich_style)
+        full = line._get_guide_width(self.guide_depth, self.show_root)
+        full += super().get_label_width(line.node)
+        if full > scroll_x + tree_width:  # cut on the right
+            strip = Strip.join([strip.crop(0, tree_width - 1), self._ellipsis(strip, -1)])
+        if scroll_x > 0:  # cut on the left
+            strip = Strip.join([self._ellipsis(strip, 0), strip.crop(1, tree_width)])
+        value_width = width - tree_width
+        if value_width <= 0 or line.node.data is None:
+            return strip
+        text = self.values_of(line.node.data)
+        text.truncate(value_width)
+        text.pad_left(value_width - text.cell_len)
+        text.stylize_before(self.rich_style)
+        if self.cursor_line == line_no:
+            text.stylize(self.get_component_rich_style("tree--cursor", partial=False))
+        text.stylize(Style(meta={"line": line_no}))
+        cells = Strip(list(text.render(self.app.console)))
+        return Strip.join([strip, cells.adjust_cell_length(value_width, self.rich_style)])
+
+    @staticmethod
+    def _ellipsis(strip: Strip, at: int) -> Strip:
+        """An ellipsis in the style of the strip's first (at=0) or last (at=-1) cell."""
+        segments = [seg for seg in strip if seg.text]
+        style = segments[at].style if segments else None
+        return Strip([Segment("…", style)], 1)
+
+    def action_scroll_right(self) -> None:
+        """A quarter of the tree part a press (one column would take 40 presses)."""
+        self.scroll_to(x=self.scroll_x + max(1, self.tree_width // 4), animate=False)
+
+    def action_scroll_left(self) -> None:
+        self.scroll_to(x=max(0, self.scroll_x - max(1, self.tree_width // 4)), animate=False)
+
 
 class GraphScreen(Screen[None]):
     """The selected sample's loss, node by node: op, data and grad, from the loss to the inputs.
@@ -139,16 +224,24 @@ class GraphScreen(Screen[None]):
         Binding("escape,g", "close", "Close"),
         Binding("m", "toggle_compact", "Compact"),
         Binding("slash", "search", "Search", key_display="/"),
+        Binding("greater_than_sign", "reroot", "Root", key_display=">"),
+        Binding("less_than_sign,backspace", "unroot", "Up", key_display="<"),
+        Binding("f", "toggle_flat", "Flat"),
         Binding("n", "next_match", "Next", show=False),
         Binding("N", "next_match(-1)", "Previous", show=False),
         Binding("e", "expand_all", "Open all", show=False),
         Binding("E", "collapse_all", "Close all", show=False),
         *quiet_app_keys("g"),
     ]
-    """escape (or g again) closes; m compacts; / searches names, n/N step through matches."""
+    """escape (or g again) closes, or goes back up a root; m compacts; / searches names,
+    n/N step through matches; > shows the cursor's node as the root, < goes back up; f
+    shows sums flat or as the engine's staircase of binary +."""
 
     compact: reactive[bool] = reactive(False, init=False)
-    """One line per graph node: no repeat entries, no detail pane."""
+    """Short lines (no words, narrower values) and no detail pane; every operand stays."""
+
+    flat: reactive[bool] = reactive(True, init=False)
+    """Each staircase of + (a neuron's w·x + b) as one "sum of N terms" node."""
 
     search_text: reactive[str] = reactive("", init=False)
     """The name search: matching names are highlighted."""
@@ -158,6 +251,9 @@ class GraphScreen(Screen[None]):
         self.snapshot = snapshot
         """The graph on screen (None until the worker has built one)."""
         self._by_path: dict[Path, TreeNode[Entry]] = {}
+        self._roots: list[tuple[int, set[Path] | None, Path | None]] = []
+        """The nodes re-rooted at, innermost last, each with the open paths and cursor of
+        the view it replaced (restored when going back up)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="graph-title")
@@ -171,6 +267,8 @@ class GraphScreen(Screen[None]):
         tree = self.tree
         tree.guide_depth = 2
         tree.show_root = True
+        tree.values_of = self._values_of
+        tree.values_width = VALUES_WIDTH[self.compact]
         self._rebuild(opened=None, cursor=None)
         tree.focus()
 
@@ -180,9 +278,26 @@ class GraphScreen(Screen[None]):
 
     # ------------------------------------------------------------ contents
 
+    @property
+    def nodes(self) -> Sequence[GraphNode]:
+        """The nodes as the tree shows them: sums flattened, or the engine's own."""
+        if self.snapshot is None:
+            return ()
+        return self.snapshot.flat if self.flat else self.snapshot.nodes
+
+    @property
+    def root(self) -> int | None:
+        """The node the tree starts from: the last re-rooted at, else the loss (None)."""
+        return self._roots[-1][0] if self._roots else None
+
+    def _values_of(self, entry: Entry) -> Text:
+        return values(self.nodes[entry.index], self.compact)
+
     def update_snapshot(self, snapshot: GraphSnapshot) -> None:
         """Show a newer graph; what is open and the cursor stay where they were."""
         old, self.snapshot = self.snapshot, snapshot
+        if old is None or old.structure != snapshot.structure:
+            self._roots = [r for r in self._roots if r[0] < len(snapshot.nodes)]
         if old is not None and old.structure == snapshot.structure and self._by_path:
             self._relabel()
         elif not self._by_path:  # the first graph shown: open the first levels
@@ -211,9 +326,16 @@ class GraphScreen(Screen[None]):
             self._show_title()
             self._show_detail()
             return
-        nodes = snap.nodes
-        for entry in layout(nodes, repeats=not self.compact):
-            text = label(nodes[entry.index], entry, self.compact, self.search_text)
+        nodes = self.nodes
+        tree.values_width = VALUES_WIDTH[self.compact]
+        for entry in layout(nodes, root=self.root):
+            text = label(
+                nodes[entry.index],
+                entry,
+                self.compact,
+                self.search_text,
+                loss=entry.index == len(nodes) - 1,
+            )
             has_children = bool(nodes[entry.index].children) and not entry.repeat
             if not entry.path:
                 node = tree.root
@@ -236,19 +358,30 @@ class GraphScreen(Screen[None]):
     def _relabel(self) -> None:
         """New numbers on the same structure: change the labels only."""
         assert self.snapshot is not None
-        nodes = self.snapshot.nodes
+        nodes = self.nodes
+        self.tree.refresh()  # the value column is drawn from the snapshot, not the labels
         for node in self._by_path.values():
             entry = node.data
             assert entry is not None
-            node.set_label(label(nodes[entry.index], entry, self.compact, self.search_text))
+            node.set_label(
+                label(
+                    nodes[entry.index],
+                    entry,
+                    self.compact,
+                    self.search_text,
+                    loss=entry.index == len(nodes) - 1,
+                )
+            )
 
     def entries(self) -> list[Entry]:
         """Every entry in the tree, open or not, in display order."""
         return [node.data for node in self._by_path.values() if node.data is not None]
 
     def label_of(self, path: Path) -> str:
-        """The plain text of the line at path (tests read labels through this)."""
-        return str(self._by_path[path].label)
+        """The plain text of the line at path, its values too (tests read lines through this)."""
+        node = self._by_path[path]
+        assert node.data is not None
+        return f"{node.label}  {self._values_of(node.data).plain.strip()}"
 
     def path_of(self, name: str) -> Path | None:
         """The path of the full entry of the node named name, if any."""
@@ -256,7 +389,7 @@ class GraphScreen(Screen[None]):
             return None
         for path, node in self._by_path.items():
             entry = node.data
-            if entry and not entry.repeat and self.snapshot.nodes[entry.index].name == name:
+            if entry and not entry.repeat and self.nodes[entry.index].name == name:
                 return path
         return None
 
@@ -272,6 +405,8 @@ class GraphScreen(Screen[None]):
         head = f"at ({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step} · "
         head += f"loss {num(loss.data)}"
         rest = fitting([f"{head} · {len(snap.nodes)} nodes", head], self.size.width - 8)
+        if self.root is not None:  # where the view is, first: the rest may be cut
+            rest = f"below {snap.nodes[self.root].name} (< up) · {rest}"
         title.update(Text.assemble(("graph ", "bold"), rest, no_wrap=True, overflow="ellipsis"))
 
     def on_resize(self) -> None:
@@ -285,7 +420,7 @@ class GraphScreen(Screen[None]):
         if self.snapshot is None or cursor is None or cursor.data is None:
             detail.update("")
             return
-        nodes = self.snapshot.nodes
+        nodes = self.nodes
         node = nodes[cursor.data.index]
         lines = [
             Text(formula(node, nodes), style="bold", no_wrap=True, overflow="ellipsis"),
@@ -294,7 +429,18 @@ class GraphScreen(Screen[None]):
                 ("  = ∂loss/∂" + node.name, "dim"), no_wrap=True, overflow="ellipsis",
             ),
         ]  # fmt: skip
+        if is_sum(node) and len(set(node.local)) == 1:  # every term's local derivative is 1
+            d = node.local[0]
+            lines.append(
+                Text.assemble(
+                    ("  → each of its terms", "dim"), ("  local ", "dim"), num(d),
+                    ("  × grad ", "dim"), num(node.grad), ("  = ", "dim"), num(d * node.grad),
+                    no_wrap=True, overflow="ellipsis",
+                )
+            )  # fmt: skip
         for c, d in zip(node.children, node.local):  # the engine's local derivatives
+            if is_sum(node) and len(set(node.local)) == 1:
+                break
             child = nodes[c]
             lines.append(
                 Text.assemble(
@@ -319,6 +465,22 @@ class GraphScreen(Screen[None]):
     def watch_compact(self) -> None:
         self._rebuild(*self._view_state())
 
+    def watch_flat(self) -> None:
+        """The same node stays under the cursor, its way down opened (the paths change)."""
+        cursor = self.tree.cursor_node
+        index = cursor.data.index if cursor is not None and cursor.data else None
+        # the roots stay; the views saved under them had the other paths: first levels
+        self._roots = [(root, None, None) for root, _, _ in self._roots]
+        self._rebuild(opened=None, cursor=None)
+        self._jump_to_index(index)
+
+    def _jump_to_index(self, index: int | None) -> None:
+        """Put the cursor on the full entry of node index, if the tree shows it."""
+        for node in self._by_path.values():
+            if node.data is not None and node.data.index == index and not node.data.repeat:
+                self._jump(node)
+                return
+
     # -------------------------------------------------------------- search
 
     def matches(self) -> list[TreeNode[Entry]]:
@@ -326,7 +488,7 @@ class GraphScreen(Screen[None]):
         if not self.search_text or self.snapshot is None:
             return []
         q = self.search_text.lower()
-        nodes = self.snapshot.nodes
+        nodes = self.nodes
         return [
             node
             for node in self._by_path.values()
@@ -405,6 +567,26 @@ class GraphScreen(Screen[None]):
     def action_toggle_compact(self) -> None:
         self.compact = not self.compact
 
+    def action_toggle_flat(self) -> None:
+        self.flat = not self.flat
+
+    def action_reroot(self) -> None:
+        """Show the cursor's node as the root, its first levels open."""
+        cursor = self.tree.cursor_node
+        if cursor is None or cursor.data is None or not cursor.data.path:
+            self.app.bell()  # nothing, or already the root
+            return
+        self._roots.append((cursor.data.index, *self._view_state()))
+        self._rebuild(opened=None, cursor=None)
+
+    def action_unroot(self) -> bool:
+        """Back to the view re-rooted from, as it was; False if the root is the loss."""
+        if not self._roots:
+            return False
+        _, opened, cursor = self._roots.pop()
+        self._rebuild(opened, cursor)
+        return True
+
     def action_expand_all(self) -> None:
         cursor = self.tree.cursor_node
         if cursor is not None:
@@ -417,13 +599,14 @@ class GraphScreen(Screen[None]):
 
     def action_close(self) -> None:
         """Cancel the search if it is open (its query, highlights and status go too, so no
-        "/relu: no match" is left under a tree with no search open), else close the view."""
+        "/relu: no match" is left under a tree with no search open), else go back up from a
+        re-rooted view, else close the view."""
         search = self.query_one("#graph-search", Input)
         if search.display and search.has_focus:
             self._close_search()
             self.search_text = ""
-        else:
+        elif not self.action_unroot():
             self.dismiss()
 
 
-__all__ = ["Entry", "GraphScreen", "GraphTree", "layout"]
+__all__ = ["Entry", "GraphScreen", "GraphTree", "layout", "values"]

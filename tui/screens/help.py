@@ -25,6 +25,8 @@ KEYS = [
     ("0 1 2", "what if it were this class? (as a probe point)"),
     ("g", "one sample's loss graph (m compact, / search)"),
     ("", "  there: n N next/previous match, e E open/shut"),
+    ("", "  > re-roots at the cursor, < or esc back up"),
+    ("", "  f: sums flat or the engine's binary +; ←→ scroll"),
     ("p", "all parameters, grads, AdamW m v, updates"),
     ("", "  there: d u sort by |grad| |update|, o by place"),
     ("c", "gradient check against central differences"),
