@@ -249,6 +249,10 @@ class MicrogradApp(App[int]):
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
 
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """The terminal's answer to the plots' status query (see tui.pacing)."""
+        self.main.terminal_answered()
+
     def _beat(self) -> None:
         """One line per timer tick: benchmarks read the event loop's liveness from it."""
         self._heartbeat.write(f"{time.monotonic()}\n")
