@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import fcntl
 import os
 import select
@@ -125,7 +126,7 @@ class Relay:
 
     @staticmethod
     def _up(client: socket.socket, server: socket.socket) -> None:
-        with client, server:
+        with client, server, contextlib.suppress(OSError):  # either end closed
             while data := client.recv(65536):
                 server.sendall(data)
 
