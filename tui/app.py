@@ -201,6 +201,10 @@ class MicrogradApp(App[int]):
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
 
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """The terminal's answer to the plots' status query (see tui.pacing)."""
+        self.main.terminal_answered()
+
     def hint(self) -> tuple[str, ...]:
         """What the keys do while paused (and s presses dropped), longest first."""
         return wording.paused(self.step_count, self.session.dropped_steps, MAX_PENDING_STEPS)

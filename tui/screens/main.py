@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -19,6 +19,7 @@ from micrograd.data import Point
 from micrograd.run import Record
 from micrograd.training import Trainer
 from tui import wording
+from tui.pacing import QUERY, LinkGate
 from tui.palette import LIMIT, legend
 from tui.snapshots import ClassSnapshot, Sample, Weights
 from tui.widgets.boundary import BoundaryPlot
@@ -29,7 +30,7 @@ from tui.widgets.loss_curve import LossCurve
 from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.model_panel import ModelPanel
-from tui.widgets.plotting import after_next_frame
+from tui.widgets.plotting import ThreadDrawnPlot, after_next_frame
 from tui.widgets.probe import ProbePanel
 
 MIN_SIZE = (60, 20)
@@ -132,6 +133,12 @@ class MainScreen(Screen):
         self._plots_due = 0.0
         self._plots_asked = self._plots_shown = 0
         """Plot updates asked for and done: one update serves all asked before it."""
+        self.gate = LinkGate()
+        """Paces the periodic plot updates by the terminal's answers (see tui.pacing)."""
+        self._held = False
+        """A periodic plot update waits for the gate."""
+        self._asking = False
+        """A status query is to be written after the coming frame."""
 
     @classmethod
     def of(
@@ -298,11 +305,13 @@ class MainScreen(Screen):
     def show_plots(self, weights: Weights, history: list[Record], now: bool = True) -> None:
         """Have the plots and the probe show weights and history after the next frame
         (the frame that shows the run state, a key's answer, is drawn first); unless now,
-        at most every PLOT_INTERVAL s."""
+        at most every PLOT_INTERVAL s and when the link has room (self.gate)."""
         self._plots = weights, history
         moment = time.monotonic()
-        if not now and moment < self._plots_due:
-            return
+        if not now:
+            self._held = self.gate.wait() > 0
+            if self._held or moment < self._plots_due:
+                return
         self._plots_due = moment + PLOT_INTERVAL
         self._plots_asked += 1
         after_next_frame(self, self._update_plots)
@@ -315,6 +324,33 @@ class MainScreen(Screen):
         self.query_one(BoundaryPlot).weights = weights
         self.query_one(ProbePanel).update_snapshot(weights)
         self.query_one(LossCurve).history = history
+
+    @on(ThreadDrawnPlot.Sent)
+    def _plot_sent(self) -> None:
+        if not self._asking:  # one query for the plots of one frame
+            self._asking = True
+            self.call_after_refresh(self._ask_terminal)  # after the frame's bytes
+
+    def _ask_terminal(self) -> None:
+        """Write the status query after the plot frame just written; a terminal that may
+        not answer gets its next frame after the gate's answer limit anyway."""
+        self._asking = False
+        driver = self.app._driver  # Textual has no public write to the terminal
+        if driver is None or self.app.is_headless:
+            return  # nothing to pace: no terminal answers
+        driver.write(QUERY)
+        self.gate.ask()
+        self.set_timer(self.gate.wait(), self._release)
+
+    def terminal_answered(self) -> None:
+        """The terminal answered a status query: the frames before it have arrived."""
+        if self.gate.answer():
+            self.set_timer(self.gate.wait(), self._release)
+
+    def _release(self) -> None:
+        """Show the plot update that waited for the gate, if it is open now."""
+        if self._held and self.gate.wait() <= 0:
+            self.show_plots(*self._plots, now=False)
 
     @property
     def plots_drawn(self) -> bool:

@@ -124,17 +124,21 @@ def changed_span(before: Strip, after: Strip) -> tuple[int, int]:
     return start, end
 
 
-def refresh_changes(widget: Widget, old: Sequence[Strip] | None, new: Sequence[Strip]) -> None:
+def refresh_changes(widget: Widget, old: Sequence[Strip] | None, new: Sequence[Strip]) -> bool:
     """Refresh only the cells of widget in which its new lines differ from the old ones
-    shown: nothing if they are equal, all of it if there were none or as many."""
+    shown: nothing if they are equal, all of it if there were none or as many. True if
+    anything is to be repainted."""
     if not old or len(old) != len(new):
         widget.refresh()
-        return
+        return True
+    changed = False
     for y, (before, after) in enumerate(zip(old, new)):
         if before != after:
             start, end = changed_span(before, after)
             if end > start:
                 widget.refresh(Region(start, y, end - start, 1))
+                changed = True
+    return changed
 
 
 LATEST_START = 0.25
@@ -168,6 +172,10 @@ class ThreadDrawnPlot(Widget):
             self.request = request
             self.drawing = drawing
             self.error = error
+
+    class Sent(Message):
+        """A new drawing's changed cells are to be written to the terminal (the screen
+        paces plot frames by the link, see tui.pacing)."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -252,14 +260,16 @@ class ThreadDrawnPlot(Widget):
         self._shown = message.request
         self.drawing = message.drawing
         self.shown()
-        self.repaint_changes()
+        if self.repaint_changes():
+            self.post_message(self.Sent())
 
-    def repaint_changes(self) -> None:
+    def repaint_changes(self) -> bool:
         """Build the lines anew and repaint only the cells that differ from those shown:
-        over a slow link every cell sent costs, and a drawing mostly repeats the last."""
+        over a slow link every cell sent costs, and a drawing mostly repeats the last.
+        True if any cell is to be repainted."""
         old = self._lines
         self._lines = None
-        refresh_changes(self, old, self.lines())
+        return refresh_changes(self, old, self.lines())
 
     def lines(self) -> list[Strip]:
         """The plot's lines at the widget's width: [] while the size has no drawing yet."""
