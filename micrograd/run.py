@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from micrograd.runs import MAX_HISTORY, History
+from micrograd.runs import MAX_HISTORY, History, json_number
 from micrograd.training import Trainer
 
 
@@ -34,19 +34,22 @@ class Record:
 
     def as_json(self) -> dict[str, Any]:
         """The record as a headless JSON line and a run file hold it: validation only if
-        measured, and a metric that is not finite (an infinite loss) as null."""
+        measured; strict JSON has no inf or NaN, so an infinite metric (a loss whose
+        probability underflowed) is the string "inf" or "-inf", which loads back as
+        such, and NaN is null."""
         keys = ["step", "train_loss", "train_acc"]
         if self.val_loss is not None:
             keys += ["val_loss", "val_acc"]
-        return {key: _json_number(getattr(self, key)) for key in keys}
+        return {key: json_number(getattr(self, key)) for key in keys}
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any]) -> Record:
-        """A saved record as the app shows it: a missing or null metric is NaN."""
+        """A saved record as the app shows it: a missing or null metric is NaN, "inf"
+        and "-inf" are infinite."""
 
         def metric(key: str) -> float:
             value = entry.get(key)
-            return math.nan if value is None else float(value)
+            return math.nan if value is None else float(value)  # float("inf") is inf
 
         return cls(
             int(entry["step"]),
@@ -55,10 +58,6 @@ class Record:
             metric("val_loss"),
             metric("val_acc"),
         )
-
-
-def _json_number(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
 def louder(new: Record, kept: Record) -> bool:
