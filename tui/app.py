@@ -100,9 +100,10 @@ class MicrogradApp(App[int]):
         Binding("space", "toggle", "Train/Pause"),
         # help and quit next: a footer narrower than its 78 columns keeps them in sight
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "leave", "Quit"),
         Binding("s", "step", "Step"),
         Binding("r", "reset", "Reset"),
+        Binding("R", "reset(True)", "Loaded step", show=False),
         Binding("w", "save", "Save"),
         Binding("g", "graph", "Graph"),
         Binding("p", "params", "Params"),
@@ -180,6 +181,10 @@ class MicrogradApp(App[int]):
         self._last_graph: GraphSnapshot | None = None
         self._view_screens: dict[View, Screen] = {}
         """The open inside views' screens, to hand each its snapshots."""
+        self._quit_asked = False
+        """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
+        self._reset_asked = False
+        """Has r just offered step 0 or the loaded step (the next r resets)?"""
 
     # ------------------------------------------------------------- layout
 
@@ -245,6 +250,8 @@ class MicrogradApp(App[int]):
             # As the key arrives, before it is passed down the screen and back up to its
             # binding: the worker waits until the frame with the key's answer is drawn.
             self.session.key_arrived()
+            self._quit_asked &= event.key == "q"
+            self._reset_asked &= event.key == "r"
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
@@ -294,9 +301,19 @@ class MicrogradApp(App[int]):
         self.show_message(*wording.last_step(self.step_count), error=True)
         return True
 
-    def action_reset(self) -> None:
-        """Back to step 0 with the same seed: the same initial weights and boundary."""
-        generation = self.session.request_reset()
+    def action_reset(self, to_loaded: bool = False) -> None:
+        """Back to step 0 with the same seed: the same initial weights and boundary; or
+        (R) to a loaded run's step. A loaded run's r past that step first offers both."""
+        loaded = self.session.loaded
+        if loaded is None and to_loaded:
+            self.show_message(*wording.NOT_LOADED)
+            return
+        away = loaded is not None and self.step_count != loaded.step
+        if away and not to_loaded and not self._reset_asked:
+            self._reset_asked = True
+            self.show_message(*wording.reset_choice(self.config.seed, loaded.step))
+            return
+        generation = self.session.request_reset(to_loaded)
         self.state = "paused"
         self.run_trainer("reset", generation)
 
@@ -369,7 +386,7 @@ class MicrogradApp(App[int]):
         there would change what cannot be seen."""
         main = self.main
         if self.screen is main and main.too_small:
-            return action == "quit"
+            return action in ("quit", "leave")
         if action in PROBE_ACTIONS:
             return self.screen is main
         if action in ("graph", "params", "gradcheck"):
@@ -421,6 +438,16 @@ class MicrogradApp(App[int]):
         closed = super().pop_screen()
         forget_closed_drawings()
         return closed
+
+    async def action_leave(self) -> None:
+        """q on the main screen: quit, unless steps are unsaved and q has not said so yet
+        (ctrl+q, ctrl+c and the stop signals quit at once)."""
+        unsaved = self.session.unsaved_steps()
+        if unsaved and not self._quit_asked and not self.main.too_small:
+            self._quit_asked = True
+            self.show_message(*wording.unsaved(unsaved))
+            return
+        await self.action_quit()
 
     async def action_quit(self) -> None:
         self.session.stop()

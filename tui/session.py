@@ -160,6 +160,33 @@ class RunSaved:
     error: str | None
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded run's state, to go back to (`R`): weights, AdamW's state, step, history."""
+
+    step: int
+    params: tuple[float, ...]
+    t: int
+    m: tuple[float, ...]
+    v: tuple[float, ...]
+    history: tuple[Record, ...]
+
+    @classmethod
+    def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
+        opt = trainer.optimizer
+        params = tuple(p.data for p in trainer.model.parameters())
+        return cls(trainer.step_count, params, opt.t, tuple(opt.m), tuple(opt.v), tuple(history))
+
+    def restore(self, trainer: Trainer) -> None:
+        """Put trainer back at this step, as the run file loaded it."""
+        trainer.reset()  # the data, and no last step's gradients
+        for p, x in zip(trainer.model.parameters(), self.params):
+            p.data = x
+        opt = trainer.optimizer
+        opt.t, opt.m, opt.v = self.t, list(self.m), list(self.v)
+        trainer.step_count = self.step
+
+
 News = (
     Progress
     | ViewSnapshots
@@ -203,6 +230,13 @@ class TrainingSession:
         """The sample the graph view explains (replaced whole by the app)."""
         self.generation = 0
         """Bumped by every reset: news of an older generation is stale."""
+        self.saved_at = trainer.step_count
+        """The step whose run a file holds (as loaded, or the last `w`; 0 after a reset):
+        the steps past it are unsaved."""
+        self.loaded = Checkpoint.of(trainer, self.run_history) if trainer.step_count else None
+        """A loaded run's step, which `R` goes back to (None: a new run)."""
+        self.reset_to_loaded = False
+        """Does the reset requested go back to the loaded step (else to step 0)?"""
         self.keep_training = threading.Event()
         self.pending_steps = 0
         self.pending_lock = threading.Lock()
@@ -273,15 +307,21 @@ class TrainingSession:
         with self.pending_lock:
             return self.pending_steps == 0
 
-    def request_reset(self) -> int:
-        """Ask for step 0 again; returns the new generation."""
+    def request_reset(self, to_loaded: bool = False) -> int:
+        """Ask for step 0 again (to_loaded: for the loaded run's step); returns the new
+        generation."""
         self.keep_training.clear()
+        self.reset_to_loaded = to_loaded and self.loaded is not None
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
+
+    def unsaved_steps(self) -> int:
+        """How many steps no run file holds (quitting would lose them)."""
+        return max(0, self.trainer.step_count - self.saved_at)
 
     def request_save(self) -> None:
         self.save_requested.set()
@@ -395,10 +435,19 @@ class TrainingSession:
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
                 generation = self.generation
-                trainer.reset()
-                self.run_history = record_history()
-                record = initial_record(trainer)
-                self.post(Progress(generation, [record], Snapshot.of(trainer), None))
+                loaded = self.loaded if self.reset_to_loaded else None
+                if loaded is None:
+                    trainer.reset()
+                    records = [initial_record(trainer)]
+                    self.run_history = record_history()
+                else:
+                    loaded.restore(trainer)
+                    self.run_history = record_history(loaded.history)
+                    records = list(self.run_history) or [initial_record(trainer)]
+                    if records[0].step != 0:  # step 0 from the seed: the app's history restarts
+                        records.insert(0, initial_record(Trainer(trainer.config)))
+                self.saved_at = trainer.step_count
+                self.post(Progress(generation, records, Snapshot.of(trainer), None))
                 self.post_views(
                     trainer,
                     generation,
@@ -510,11 +559,13 @@ class TrainingSession:
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
             self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
+            self.saved_at = trainer.step_count
             self.post(RunSaved(str(saved), None))
 
 
 __all__ = [
     "CheckProgress",
+    "Checkpoint",
     "FirstNumbers",
     "News",
     "Progress",

@@ -54,6 +54,28 @@ def no_room_for_panels(rows: int) -> Wordings:
 ALL_PANELS_SHOWN: Wordings = ("The side panels are all shown (v cycles them in short terminals).",)
 
 
+def reset_choice(seed: int, step: int) -> Wordings:
+    """r in a loaded run: where to go back to."""
+    return (
+        f"r again: step 0 of seed {seed}; R: back to the loaded step {step}.",
+        f"r again: step 0; R: the loaded step {step}.",
+        "r again: step 0; R: loaded step.",
+    )
+
+
+NOT_LOADED: Wordings = ("R goes back to a loaded run's step: this run was not loaded (r resets).",)
+
+
+def unsaved(steps: int) -> Wordings:
+    """q with steps that no run file holds: the next q quits."""
+    what = "1 unsaved step" if steps == 1 else f"{steps:,} unsaved steps"
+    return (
+        f"{what}: q again quits without them, w saves them.",
+        f"{what}: q again quits, w saves.",
+        f"{what}: q again quits.",
+    )
+
+
 def saved(path: str) -> Wordings:
     name = os.path.basename(path)
     return (

@@ -109,6 +109,9 @@ async def test_quit_ends_the_worker(key: str) -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.step_count >= 1)
         workers = [w for w in app.workers if w.group == "trainer"]
+        if key == "q":  # steps unsaved: the first q says so, the second quits
+            await pilot.press("q")
+            assert app.is_running
         started = time.monotonic()
         await pilot.press(key)
     assert time.monotonic() - started < 2

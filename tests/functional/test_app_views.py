@@ -508,7 +508,7 @@ async def test_quit_while_training_with_the_gradient_check_open() -> None:
         await wait_until(pilot, lambda: app.step_count >= 2)
         workers = list(app.workers)
         started = time.monotonic()
-        await pilot.press("q")
+        await pilot.press("q", "q", "q")  # closes the check; unsaved steps: asks; quits
     assert time.monotonic() - started < 2.5
     assert app.return_code == 0
     assert all(w.is_finished for w in workers)
@@ -526,7 +526,8 @@ async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
         footer = app.screen.query_one(Footer)
         keys = list(footer.query(FooterKey))
         shown = {k.key for k in keys}
-        assert {"escape", "s", "question_mark", "q"} <= shown
+        assert {"escape", "s", "question_mark"} <= shown
+        assert app.screen.active_bindings["q"].binding.action == "close"  # q closes, as esc
         assert all(k.region.width and k.region.right <= SIZE[0] for k in keys), [
             (k.key, k.region) for k in keys
         ]

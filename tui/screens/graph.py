@@ -136,7 +136,7 @@ class GraphScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,g", "close", "Close"),
+        Binding("escape,g,q", "close", "Close"),
         Binding("m", "toggle_compact", "Compact"),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "next_match", "Next", show=False),
@@ -145,7 +145,8 @@ class GraphScreen(Screen[None]):
         Binding("E", "collapse_all", "Close all", show=False),
         *quiet_app_keys("g"),
     ]
-    """escape (or g again) closes; m compacts; / searches names, n/N step through matches."""
+    """escape, q or g again closes (as in less and man); m compacts; / searches names,
+    n/N step through matches."""
 
     compact: reactive[bool] = reactive(False, init=False)
     """One line per graph node: no repeat entries, no detail pane."""

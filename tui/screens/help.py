@@ -19,6 +19,7 @@ KEYS = [
     ("space", "train / pause"),
     ("s", "one optimizer update (pauses first if training)"),
     ("r", "reset to step 0: same seed, same initial weights"),
+    ("R", "a loaded run: back to its loaded step (r asks)"),
     ("w", "save the run as JSON; --load FILE resumes it"),
     ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
     ("enter", "select the data point under ╋, else a probe point"),
@@ -31,7 +32,9 @@ KEYS = [
     ("", "  there: e puts the worst first"),
     ("v", "side slot (24-39 rows): probe, classes or model"),
     ("?", "this help"),
-    ("q", "quit (also ctrl+q, ctrl+c)"),
+    ("q", "close a view or this help (as esc); on the main"),
+    ("", "  screen quit: unsaved steps? it says so, q again quits"),
+    ("ctrl+c", "quit at once (also ctrl+q)"),
 ]
 
 ABOUT = (
