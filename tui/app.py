@@ -236,7 +236,7 @@ class MicrogradApp(App[int]):
             self.measure_start(self.session.generation)
         if self.trainer.outputs_overflow():  # a run file's weights: diverged already
             step = self.trainer.step_count + 1
-            news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS)
+            news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS, True)
             self.post_message(SessionNews(news))
 
     def first_frame_shown(self) -> None:
@@ -556,11 +556,8 @@ class MicrogradApp(App[int]):
             return
         self.session.pause()
         self.state = "diverged"
-        if message.what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
-            self.show_message(*wording.loaded_weights_overflow(message.step), error=True)
-        else:
-            texts = wording.diverged(message.step, message.what, self.config)
-            self.show_message(*texts, error=True)
+        texts = wording.diverged(message.step, message.what, self.config, message.given)
+        self.show_message(*texts, error=True)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         if message.generation != self.session.generation:

@@ -197,7 +197,10 @@ def train(
         try:
             record = step_record(trainer, stop, evaluate=k % eval_every == 0 or k == last)
         except Diverged as e:
-            say(str(e))
+            from tui.wording import diverged_line
+
+            given = trainer.last_grads is None and trainer.step_count > 0  # a run file's
+            say(diverged_line(e.step, e.what, trainer.config, given))
             return EXIT_DIVERGED
         if record is None:  # stopped mid-step: nothing changed
             break

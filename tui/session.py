@@ -143,6 +143,8 @@ class TrainingDiverged:
     step: int
     what: str
     """What went wrong, e.g. "the training loss is nan"."""
+    given: bool = False
+    """Were the weights it failed at given (a run file's, no step of this run made them)?"""
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,8 @@ class TrainingSession:
                             # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
                             self.views_due = now + (made + self.view_show_cost) / VIEW_SHARE
             except Diverged as e:
-                self.post(TrainingDiverged(generation, e.step, e.what))
+                given = trainer.last_grads is None and trainer.step_count > 0
+                self.post(TrainingDiverged(generation, e.step, e.what, given))
             finally:
                 if records:
                     self.post(Progress(generation, records, Snapshot.of(trainer), None))

@@ -130,8 +130,9 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
         assert "Diverged at step 2" in message
-        # the fix is a lower rate: r replays the run, which diverges again
-        assert "learning rate" in message and "rerun with --lr 100" in message, message
+        # the fix is a lower rate: r replays the run, which diverges again. Not a tenth
+        # (100 diverges too, as every tenth down to 10 did): the default rate, which trains
+        assert "learning rate" in message and "rerun with --lr 0.1." in message, message
         # the panel shows step 1 beside "Diverged at step 2": the message says why
         assert "Diverged at step 2, step 1 kept" in message, message
         assert app.step_count == 1 == app.trainer.step_count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -226,7 +227,8 @@ def test_divergence_exits_3_and_saves_the_last_good_step(tmp_path):
     assert history == records(proc.stdout)
     # the saved run is the state before the failed update: resuming meets it again
     again = run("--headless", "--load", path, "--steps", "5")
-    assert one_line_error(again, 3) == err
+    said = one_line_error(again, 3)  # the same step and cause; its advice: see below
+    assert said.split("; the update")[0] == err.split("; the update")[0]
 
 
 def start_long_run(*extra: str) -> subprocess.Popen:
@@ -437,3 +439,27 @@ def test_a_run_file_with_eps_zero_is_refused_in_one_line(tmp_path):
         f'micrograd-tui: error: argument --load: {path}: "config.eps" must be a finite '
         "number > 0 (AdamW adds it to sqrt(v)), got 0\n"
     )
+
+
+@pytest.mark.parametrize("lr", ["1e6", "1e308", "1000"])
+def test_the_rate_a_divergence_suggests_trains_without_diverging(lr):
+    """--lr 1e6 used to suggest 1e5, which diverged again, and so on down to 10; and
+    1e308 suggested "1e+307"."""
+    err = one_line_error(run("--headless", "--lr", lr, "--steps", "30", "--n", "30"), 3)
+    assert f"(now {lr})" in err and "e+" not in err
+    suggested = re.search(r"--lr ([0-9][0-9.e-]*[0-9])", err)
+    assert suggested and suggested.group(1) == "0.1", err
+    proc = run("--headless", "--lr", suggested.group(1), "--steps", "300", "--n", "30")
+    assert proc.returncode == 0, proc.stderr
+    assert records(proc.stdout)[-1]["train_loss"] < 0.5
+
+
+def test_a_run_saved_after_diverging_says_its_weights_overflow_not_lower_the_rate(tmp_path):
+    path = tmp_path / "r.json"
+    one_line_error(run("--headless", "--lr", "1e6", "--steps", "30", "--save", path), 3)
+    trainer, _ = load_run(path)
+    for lr in ("0.01", "1e-6"):  # no rate helps: the loss at these weights is inf already
+        err = one_line_error(run("--headless", "--load", path, "--lr", lr, "--steps", "5"), 3)
+        assert f"diverged at step {trainer.step_count + 1}: the training loss is inf" in err
+        assert f"loaded weights of step {trainer.step_count} overflow" in err
+        assert "Try a lower" not in err and "--lr" not in err
