@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 import tui.app
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, idle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp, lower_priority
 from tui.widgets import BoundaryPlot, MetricsPanel
 
@@ -330,3 +330,34 @@ async def test_the_training_thread_steps_aside_for_the_interface(monkeypatch) ->
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)
     assert calls and all(name != "MainThread" and nice > 0 for name, nice in calls)
+
+
+async def test_every_press_in_a_burst_scrolls_the_help_a_line_j_and_k_too() -> None:
+    """Keys that arrive at once (a held key, keys typed ahead) are posted together: five
+    Downs scrolled one line, each animated scroll aiming at the line after the one shown;
+    j and k did nothing."""
+    from textual import events
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        box = app.screen.query_one("#help-box")
+        assert box.max_scroll_y >= 10  # 80x24 shows part of the help
+
+        async def burst(*keys: str) -> None:
+            for key in keys:
+                app.post_message(events.Key(key, None))
+            await wait_until(pilot, lambda: not app._message_queue.qsize())
+            await pilot.pause(0.3)  # an animation would have ended
+
+        await burst(*["down"] * 5)
+        assert box.scroll_y == 5
+        await burst("j", "j", "j", "k")
+        assert box.scroll_y == 7
+        await burst("pagedown", "pagedown")
+        page = box.scrollable_content_region.height - 1
+        assert box.scroll_y == min(7 + 2 * page, box.max_scroll_y)
+        await burst("home")
+        assert box.scroll_y == 0
