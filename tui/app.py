@@ -432,6 +432,11 @@ class MicrogradApp(App[int]):
             self.set_views(self.session.open_views | {"classes"}, "classes")
         elif not shown and "classes" in self.session.open_views:
             self.set_views(self.session.open_views - {"classes"})
+        # what v said of the panels, if this size makes it untrue, gives way
+        news = {"none": wording.no_room_for_panels(SLOT_ROWS), "all": wording.ALL_PANELS_SHOWN}
+        said = self.main.said
+        if said in news.values() and said != news.get(slots):
+            self.show_message(*(wording.TRAINING if self.state == "running" else self.hint()))
 
     def pop_screen(self) -> AwaitComplete:
         """Close the top screen (a view, the help), and let go of its widgets' drawings."""

@@ -173,6 +173,11 @@ class MainScreen(Screen):
         message.update(Content(text), layout=False)  # Content: a path is not markup
         message.set_class(error, "-error")
 
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The message line's wordings (none before the first message)."""
+        return self._message[0]
+
     def plot_legend(self) -> Text:
         """The plot's legend, as much of it as fits on the plot's frame."""
         side = self.query_one("#side").styles.width
