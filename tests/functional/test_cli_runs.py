@@ -463,3 +463,23 @@ def test_a_run_saved_after_diverging_says_its_weights_overflow_not_lower_the_rat
         assert f"diverged at step {trainer.step_count + 1}: the training loss is inf" in err
         assert f"loaded weights of step {trainer.step_count} overflow" in err
         assert "Try a lower" not in err and "--lr" not in err
+
+
+def test_the_flags_readme_says_the_app_does_not_take_are_refused_by_it():
+    """README's sentence on the app's flags read as "also --steps ..." where it meant
+    "except": it names the exceptions after "except", and the app refuses each."""
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    said = re.search(r"configure the app too, except ((?:`--[a-z-]+`(?:, | and )?)+)", readme)
+    assert said, "README no longer says which flags the app does not take"
+    flags = re.findall(r"`(--[a-z-]+)`", said.group(1))
+    assert flags == ["--steps", "--eval-every", "--save", "--log"]
+    for flag in flags:
+        err = one_line_error(run(flag, "5"))
+        assert f"argument {flag}: works only with --headless" in err
+
+
+def test_the_benchmarks_say_what_they_measure_not_an_issue_number():
+    for script in sorted((Path(__file__).parents[2] / "benchmarks").glob("*.py")):
+        text = script.read_text()
+        printed = re.findall(r'print\(f?"([^"]*)"', text) + [text.split('"""')[1]]
+        assert not [p for p in printed if re.search(r"\bissue\b", p, re.I)], script.name
