@@ -14,7 +14,7 @@ from types import FrameType
 from typing import TextIO
 
 from micrograd.run import step_record
-from micrograd.runs import History, Record, save_run
+from micrograd.runs import History, Record, json_number, save_run
 from micrograd.training import Config, Diverged, Trainer
 
 EXIT_DIVERGED = 3
@@ -228,7 +228,28 @@ def train(
     if isinstance(stop, Stop) and stop.signum is not None:
         say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
         return stop.status
+    if steps > 0 and trainer.step_count == last:  # every step taken: the held-out verdict
+        test_line = json.dumps(test_entry(trainer)) + "\n"
+        for stream in (log, out):
+            if stream is not None:
+                try:
+                    emit(stream, test_line, stop)
+                except OSError as e:
+                    if isinstance(e, BrokenPipeError):
+                        raise
+                    raise WriteFailed(f"cannot write the test line: {e.strerror or e}") from None
     return 0
+
+
+def test_entry(trainer: Trainer) -> dict:
+    """The run's last line: the test split, which no step or validation saw, measured
+    once at the end (its loss and accuracy, as the validation's are)."""
+    test = trainer.evaluation(trainer.test_split)
+    return {
+        "step": trainer.step_count,
+        "test_loss": json_number(test.loss),
+        "test_acc": json_number(test.accuracy),
+    }
 
 
 def discard_pending(stream: TextIO) -> None:

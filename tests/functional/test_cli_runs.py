@@ -30,7 +30,9 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def records(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.splitlines()]
+    """The step records printed (not the test split's last line, see test_entry)."""
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    return [line for line in lines if "test_loss" not in line]
 
 
 def one_line_error(proc: subprocess.CompletedProcess, status: int = 2) -> str:
@@ -148,7 +150,7 @@ def test_log_is_replaced_not_appended(tmp_path):
     log = tmp_path / "metrics.jsonl"
     log.write_text("old\n")
     assert run("--headless", "--steps", "1", "--log", log).returncode == 0
-    assert len(log.read_text().splitlines()) == 1
+    assert len(records(log.read_text())) == 1 and "old" not in log.read_text()
 
 
 def test_log_lines_are_flushed_as_they_happen(tmp_path):
@@ -384,7 +386,7 @@ def test_a_headless_run_holds_history_only_to_save_it_and_bounded(tmp_path, monk
     out = io.StringIO()
     assert headless.run(trainer.config, 40, 10, out, trainer=trainer, history=loaded) == 0
     assert held == [] and len(loaded) == 1  # no --save: no record kept anywhere
-    assert len(out.getvalue().splitlines()) == 40
+    assert len(records(out.getvalue())) == 40
 
     path = tmp_path / "r.json"
     assert headless.run(trainer.config, 40, 10, io.StringIO(), trainer=trainer, save=str(path)) == 0
@@ -483,3 +485,20 @@ def test_the_benchmarks_say_what_they_measure_not_an_issue_number():
         text = script.read_text()
         printed = re.findall(r'print\(f?"([^"]*)"', text) + [text.split('"""')[1]]
         assert not [p for p in printed if re.search(r"\bissue\b", p, re.I)], script.name
+
+
+def test_a_run_that_ends_prints_the_test_split_last():
+    """The test split was made and never measured: a run that takes all its steps ends
+    with it (a run stopped or diverged does not: see the tests above)."""
+    proc = run("--headless", "--steps", "12", "--eval-every", "5")
+    assert proc.returncode == 0, proc.stderr
+    *steps, last = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["step"] for r in steps] == list(range(1, 13)) and "test_loss" not in steps[-1]
+    trainer = Trainer()
+    for _ in range(12):
+        trainer.step()
+    loss, acc = trainer.evaluate(trainer.test_split)
+    assert last == {"step": 12, "test_loss": loss, "test_acc": acc}
+    assert len(trainer.test_split) == 10  # 10% of the default 100 points
+    diverged = run("--headless", "--lr", "1e6", "--steps", "12")
+    assert "test_loss" not in diverged.stdout
