@@ -224,7 +224,6 @@ class MicrogradApp(App[int]):
         for panel, title in TITLES.items():
             self.query_one(f"#{panel}").border_title = title
         self.query_one(MetricsPanel).state = self.state
-        self.query_one(ProbePanel).sample = self.session.sample
         self.watch_slot(self.slot)
         self.query_one("#plot-box").border_subtitle = self.main.plot_legend()
         self.query_one("#loss").border_subtitle = loss_legend(self.no_color)

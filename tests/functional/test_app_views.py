@@ -37,7 +37,7 @@ async def test_g_shows_the_first_samples_graph_and_follows_each_step() -> None:
         nodes = sample_graph(Trainer(Config()), (x, y), target)
         assert len(screen.snapshot.nodes) == len(nodes) == 159
         assert screen.snapshot.nodes == tuple(nodes)
-        deep = screen.path_of("layer1.neuron1.w0")
+        deep = screen.path_of("layer0.neuron0.w0")
         assert deep is not None
         node = screen._by_path[deep]
         while node.parent is not None:  # open the way down to a first-layer weight

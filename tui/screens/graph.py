@@ -165,7 +165,7 @@ class GraphScreen(Screen[None]):
         yield GraphTree(Text("…"), id="graph-tree")
         yield Static(id="graph-detail")
         yield Static(id="graph-status")
-        yield Input(placeholder="name, e.g. layer1.neuron3.w0 (enter jumps)", id="graph-search")
+        yield Input(placeholder="name, e.g. layer0.neuron2.w0 (enter jumps)", id="graph-search")
         yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:

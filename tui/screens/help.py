@@ -50,7 +50,10 @@ ABOUT = (
     "largest loss so far (its top label) to the smallest (its bottom label).\n\n"
     "A step's training loss and accuracy are those of its own forward pass, at the "
     "weights before its update (as the tutorial prints them): step 1 shows step 0's. "
-    "Validation is measured after the update."
+    "Validation is measured after the update.\n\n"
+    "Everything is counted from 0: layer0 is the first hidden layer, neuron0 a layer's "
+    "first neuron, w0 its first weight, sample #0 the first training point, class 0 the "
+    "first class (o). The last layer's neuron k gives class k's logit."
 )
 
 
