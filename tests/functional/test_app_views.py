@@ -497,7 +497,9 @@ async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypa
 
 
 @pytest.mark.slow
-async def test_quit_while_training_with_the_gradient_check_open() -> None:
+@pytest.mark.parametrize("keys", [("ctrl+c",), ("q", "q", "q")])
+async def test_quit_while_training_with_the_gradient_check_open(keys: tuple[str, ...]) -> None:
+    """ctrl+c quits from the view at once; q closes it, says the steps are unsaved, quits."""
     app = MicrogradApp(Config(n=1000))  # one check takes most of a second here
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -507,8 +509,9 @@ async def test_quit_while_training_with_the_gradient_check_open() -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.step_count >= 2)
         workers = list(app.workers)
+        await pilot.press(*keys[:-1])
         started = time.monotonic()
-        await pilot.press("q", "q", "q")  # closes the check; unsaved steps: asks; quits
+        await pilot.press(keys[-1])
     assert time.monotonic() - started < 2.5
     assert app.return_code == 0
     assert all(w.is_finished for w in workers)
