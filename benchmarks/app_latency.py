@@ -23,7 +23,7 @@ writes one line per tick of a timer on its event loop, starting with time.monoto
 Resident memory: a second run trains (n=100 by default) while VmRSS of the app's
 process is sampled from /proc and the step counter is read off the screen.
 
-Training under keys (issue 15, item 6), at --n and at n = 100, each in a launch of its
+Training under keys, at --n and at n = 100, each in a launch of its
 own: the time from space to step 1 on screen (after `r`, a few times), then steps/s read
 off the metrics panel's step counter over windows of training with no keys and with an
 arrow key every 100 ms (left, right, ...: the probe stays put), in turn. Both windows
@@ -662,7 +662,7 @@ def print_report(r: Result) -> None:
         print(f"  {note}")
     if r.keys_runs:
         print()
-        print("Training under keys, in tmux at 80x24 (issue 15, item 6):")
+        print("Training under keys, in tmux at 80x24:")
         for run in r.keys_runs:
             print_keys_run(run)
 
@@ -707,7 +707,7 @@ def print_keys_run(run: KeysRun) -> None:
 
 def print_comparison(runs: list[KeysRun]) -> None:
     """Every run, then each app's runs at each n together."""
-    print("Training under keys, in tmux at 80x24, the apps in turn (issue 15, item 6):")
+    print("Training under keys, in tmux at 80x24, the apps in turn:")
     for run in runs:
         print_keys_run(run)
     print()

@@ -1,4 +1,4 @@
-"""Issue 4's benchmark: baseline vs textbook vs default per-step medians, the grid, the app.
+"""Step time of the tutorial's engine (baseline) vs ours, textbook and default; the grid; the app.
 
 Run from the repository root:
 

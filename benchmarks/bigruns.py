@@ -1,4 +1,4 @@
-"""Big runs (issue 16, item 3): the training thread's share of evaluation, the boundary's
+"""Big runs: the training thread's share of evaluation, the boundary's
 redraw time, and the memory the kept history takes. Prints; asserts nothing.
 
     .venv/bin/python benchmarks/bigruns.py [--steps 5] [--records 20000]

@@ -8,10 +8,10 @@
 Runs `python -m tui --n N` under a pseudo-terminal of each size (TERM=xterm-256color,
 COLORTERM unset: the 256 colours a default ssh session gets), waits for the first frame
 and the plots (the output goes quiet), presses space, and counts every byte the app
-writes over the next `--seconds` seconds of training; then q ends it. Prints the bytes
-per second beside the issue's targets, and how much of them is colour codes (SGR
-sequences, `ESC [ ... m`). The terminal's status and cursor queries are answered as a
-terminal would. It prints and asserts nothing; not part of the tests.
+writes over the next `--seconds` seconds of training; then q q ends it. Prints the
+bytes per second beside their targets (README's performance section), and how much of
+them is colour codes (SGR sequences, `ESC [ ... m`). The terminal's status and cursor
+queries are answered as a terminal would. It prints and asserts nothing; not part of the tests.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {(80, 24): 10_000, (200, 60): 25_000}
-"""Issue 16's targets, bytes per second while training n = 1000."""
+"""The targets, bytes per second while training n = 1000 (README's performance section)."""
 
 SGR = re.compile(rb"\x1b\[[0-9;:]*m")
 """A colour/style sequence."""
@@ -135,7 +135,7 @@ def measure(root: Path, n: int, cols: int, rows: int, seconds: float) -> Result 
         per_second = per_second[: int(seconds)]
         return Result((cols, rows), elapsed, sum(per_second), sgr, per_second)
     finally:
-        os.write(master, b" q")
+        os.write(master, b" qq")  # pause; q says steps are unsaved, q again quits
         deadline = time.monotonic() + 5
         while proc.poll() is None and time.monotonic() < deadline:
             pump(master, 0.1)

@@ -18,7 +18,7 @@ program is that terminal: it reads every byte, answers the status and cursor que
 terminal would (the answers go back through the relay, so a query's round trip is the
 link's), and searches the stream. After --seconds of training it presses space and times
 until "paused" arrives, then q and times until the session ends; it prints both beside
-issue 16's targets (space within 1 s, q within 3 s), and the bytes queued in the relay
+the targets (space within 1 s, q within 3 s), and the bytes queued in the relay
 when space was pressed. It asserts nothing.
 """
 
@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {"space": 1.0, "q": 3.0}
-"""Issue 16: seconds from the key to its answer on screen (space) or the session's end (q)."""
+"""The targets: seconds from the key to its answer on screen (space) or the session's end (q)."""
 
 ANSWERS = {b"\x1b[5n": b"\x1b[0n", b"\x1b[6n": b"\x1b[1;1R", b"\x1b[c": b"\x1b[?62;22c"}
 """Queries a terminal answers (status, cursor position, device attributes)."""

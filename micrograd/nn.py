@@ -77,10 +77,12 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, parameter) in parameters() order, e.g. layer1.neuron3.w0, layer1.neuron3.b."""
+        """(name, parameter) in parameters() order, e.g. layer0.neuron2.w0, layer0.neuron2.b:
+        counted from 0, as the weights, samples and classes are (the first hidden layer
+        is layer0, its first neuron neuron0)."""
         named = []
-        for li, layer in enumerate(self.layers, start=1):
-            for ni, neuron in enumerate(layer.neurons, start=1):
+        for li, layer in enumerate(self.layers):
+            for ni, neuron in enumerate(layer.neurons):
                 prefix = f"layer{li}.neuron{ni}"
                 named += [(f"{prefix}.w{i}", w) for i, w in enumerate(neuron.w)]
                 named.append((f"{prefix}.b", neuron.b))

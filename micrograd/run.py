@@ -11,7 +11,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from micrograd.runs import MAX_HISTORY, History, load_run, save_new_run, save_run
+from micrograd.runs import (
+    MAX_HISTORY,
+    History,
+    json_number,
+    load_run,
+    save_new_run,
+    save_run,
+)
 from micrograd.training import Trainer
 
 
@@ -36,15 +43,17 @@ class Record:
 
     def as_json(self) -> dict[str, Any]:
         """The record as a headless JSON line and a run file hold it: validation only if
-        measured, and a metric that is not finite (an infinite loss) as null."""
+        measured; strict JSON has no inf or NaN, so an infinite metric (a loss whose
+        probability underflowed) is the string "inf" or "-inf", which loads back as
+        such, and NaN is null."""
         keys = ["step", "train_loss", "train_acc"]
         if self.val_loss is not None:
             keys += ["val_loss", "val_acc"]
-        return {key: _json_number(getattr(self, key)) for key in keys}
+        return {key: json_number(getattr(self, key)) for key in keys}
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any], unmeasured: float | None = math.nan) -> Record:
-        """A saved record: a null metric (not finite when saved) is NaN, a validation
+        """A saved record: a null metric is NaN, "inf" and "-inf" are infinite, a validation
         metric missing (the step was not evaluated) is unmeasured: NaN as the app shows
         it, None to save it again as it was."""
 
@@ -52,7 +61,7 @@ class Record:
             if key not in entry:
                 return missing
             value = entry[key]
-            return math.nan if value is None else float(value)
+            return math.nan if value is None else float(value)  # float("inf") is inf
 
         return cls(
             int(entry["step"]),
@@ -61,10 +70,6 @@ class Record:
             metric("val_loss", unmeasured),
             metric("val_acc", unmeasured),
         )
-
-
-def _json_number(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
 def louder(new: Record, kept: Record) -> bool:

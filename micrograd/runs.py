@@ -214,14 +214,21 @@ def run_to_json(trainer: Trainer, history: list[Record]) -> dict[str, Any]:
         "step": trainer.step_count,
         "params": [float(p.data) for p in trainer.model.parameters()],
         "optimizer": {"t": opt.t, "m": [float(x) for x in opt.m], "v": [float(x) for x in opt.v]},
-        # a metric may be inf (a loss whose probability underflowed): strict JSON says null
-        "history": [{k: _json_metric(v) for k, v in record.items()} for record in history],
+        # a metric may be inf (a loss whose probability underflowed): see json_number
+        "history": [{k: json_number(v) for k, v in record.items()} for record in history],
     }
 
 
-def _json_metric(x: Any) -> Any:
+INFINITIES = {math.inf: "inf", -math.inf: "-inf"}
+"""How a run file and a headless line spell an infinite metric: strict JSON has no inf."""
+
+
+def json_number(x: Any) -> Any:
+    """x as strict JSON holds it: an infinity as "inf" or "-inf" (it loads back as
+    such), NaN as null (it loads back as NaN, as does the null older files wrote for
+    an infinity)."""
     if isinstance(x, float) and not math.isfinite(x):
-        return None
+        return INFINITIES.get(x)
     return x
 
 
@@ -645,7 +652,7 @@ def _history(obj: Any, step: int) -> list[Record]:
         if not _is_int(k) or not 1 <= k <= step:
             raise RunFileError(f"{where}.step must be an integer from 1 to {step}, got {_kind(k)}")
         for key, value in record.items():
-            if value is not None:
+            if value is not None and (key == "step" or value not in INFINITIES.values()):
                 _number(value, f"{where}[{key!r}]")
         for key in _REQUIRED_METRICS:
             if key not in record:
@@ -709,6 +716,7 @@ __all__ = [
     "RunFileError",
     "load_run",
     "replaceable",
+    "json_number",
     "run_from_json",
     "remove_stale_temp_files",
     "run_text",

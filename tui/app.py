@@ -30,7 +30,13 @@ from tui.runtime import (
     run_in_terminal,
 )
 from tui.screens.help import HelpScreen
-from tui.screens.main import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS, MainScreen
+from tui.screens.main import (
+    HORIZONTAL_BREAKPOINTS,
+    SLOT_ROWS,
+    VERTICAL_BREAKPOINTS,
+    MainScreen,
+    slots_shown,
+)
 from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
@@ -68,9 +74,10 @@ class MicrogradApp(App[int]):
         Binding("space", "toggle", "Train/Pause"),
         # help and quit next: a footer narrower than its 78 columns keeps them in sight
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "leave", "Quit"),
         Binding("s", "step", "Step"),
         Binding("r", "reset", "Reset"),
+        Binding("R", "reset(True)", "Loaded step", show=False),
         Binding("w", "save", "Save"),
         Binding("g", "graph", "Graph"),
         Binding("p", "params", "Params"),
@@ -142,6 +149,10 @@ class MicrogradApp(App[int]):
             self, self.session, self.run_views, lambda counts: self.main.show_classes(counts)
         )
         """Which inside views are open, and their screens."""
+        self._quit_asked = False
+        """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
+        self._reset_asked = False
+        """Has r just offered step 0 or the loaded step (the next r resets)?"""
 
     # ------------------------------------------------------------- layout
 
@@ -181,7 +192,7 @@ class MicrogradApp(App[int]):
 
     def main_mounted(self) -> None:
         """The main screen's widgets are there: show the run in them."""
-        self.main.show_start(self.state, self.session.sample, self.history)
+        self.main.show_start(self.state, self.history)
         self.sync_side()
         self.show_message(*self.hint())
         if self._measure_later:
@@ -189,7 +200,7 @@ class MicrogradApp(App[int]):
             self.measure_start(self.session.generation)
         if self.trainer.outputs_overflow():  # a run file's weights: diverged already
             step = self.trainer.step_count + 1
-            news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS)
+            news = TrainingDiverged(self.session.generation, step, OVERFLOWING_WEIGHTS, True)
             self.post_message(SessionNews(news))
 
     async def on_event(self, event: events.Event) -> None:
@@ -197,6 +208,8 @@ class MicrogradApp(App[int]):
             # As the key arrives, before it is passed down the screen and back up to its
             # binding: the worker waits until the frame with the key's answer is drawn.
             self.session.key_arrived()
+            self._quit_asked &= event.key == "q"
+            self._reset_asked &= event.key == "r"
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
@@ -246,9 +259,19 @@ class MicrogradApp(App[int]):
         self.show_message(*wording.last_step(self.step_count), error=True)
         return True
 
-    def action_reset(self) -> None:
-        """Back to step 0 with the same seed: the same initial weights and boundary."""
-        generation = self.session.request_reset()
+    def action_reset(self, to_loaded: bool = False) -> None:
+        """Back to step 0 with the same seed: the same initial weights and boundary; or
+        (R) to a loaded run's step. A loaded run's r past that step first offers both."""
+        loaded = self.session.loaded
+        if loaded is None and to_loaded:
+            self.show_message(*wording.NOT_LOADED)
+            return
+        away = loaded is not None and self.step_count != loaded.step
+        if away and not to_loaded and not self._reset_asked:
+            self._reset_asked = True
+            self.show_message(*wording.reset_choice(self.config.seed, loaded.step))
+            return
+        generation = self.session.request_reset(to_loaded)
         self.state = "paused"
         self.run_trainer("reset", generation)
 
@@ -315,7 +338,7 @@ class MicrogradApp(App[int]):
         there would change what cannot be seen."""
         main = self.main
         if self.screen is main and main.too_small:
-            return action == "quit"
+            return action in ("quit", "leave")
         if action in PROBE_ACTIONS:
             return self.screen is main
         if action in ("graph", "params", "gradcheck"):
@@ -327,14 +350,29 @@ class MicrogradApp(App[int]):
             self.main.show_state(state)
 
     def sync_side(self) -> None:
-        """The class view is computed while it shows (in its slot, or all panels shown)."""
+        """The class view is computed while it shows (in its slot, or all panels shown);
+        what v said of the panels, if this size makes it untrue, gives way."""
         self.views.show_class_view(self.main.shows_classes())
+        news = {"none": wording.no_room_for_panels(SLOT_ROWS), "all": wording.ALL_PANELS_SHOWN}
+        said = self.main.said
+        if said in news.values() and said != news.get(slots_shown(self.size.height)):
+            self.show_message(*(wording.TRAINING if self.state == "running" else self.hint()))
 
     def pop_screen(self) -> AwaitComplete:
         """Close the top screen (a view, the help), and let go of its widgets' drawings."""
         closed = super().pop_screen()
         forget_closed_drawings()
         return closed
+
+    async def action_leave(self) -> None:
+        """q on the main screen: quit, unless steps are unsaved and q has not said so yet
+        (ctrl+q, ctrl+c and the stop signals quit at once)."""
+        unsaved = self.session.unsaved_steps()
+        if unsaved and not self._quit_asked and not self.main.too_small:
+            self._quit_asked = True
+            self.show_message(*wording.unsaved(unsaved))
+            return
+        await self.action_quit()
 
     async def action_quit(self) -> None:
         self.leave(0)
@@ -426,7 +464,8 @@ class MicrogradApp(App[int]):
             return
         self.session.pause()
         self.state = "diverged"
-        self.show_message(*wording.diverged(message.step, message.what, self.config), error=True)
+        texts = wording.diverged(message.step, message.what, self.config, message.given)
+        self.show_message(*texts, error=True)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         if message.generation != self.session.generation:

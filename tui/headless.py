@@ -14,6 +14,7 @@ from types import FrameType
 from typing import TextIO
 
 from micrograd.run import Record, Run
+from micrograd.runs import json_number
 from micrograd.training import Config, Diverged, Trainer
 
 EXIT_DIVERGED = 3
@@ -198,7 +199,10 @@ def train(
         try:
             record = run.step(stop, evaluate=k % eval_every == 0 or k == last)
         except Diverged as e:
-            say(str(e))
+            from tui.wording import diverged_line
+
+            given = trainer.last_grads is None and trainer.step_count > 0  # a run file's
+            say(diverged_line(e.step, e.what, trainer.config, given))
             return EXIT_DIVERGED
         if record is None:  # stopped mid-step: nothing changed
             break
@@ -224,7 +228,28 @@ def train(
     if isinstance(stop, Stop) and stop.signum is not None:
         say(f"stopped by {signal_name(stop.signum)} after step {trainer.step_count}")
         return stop.status
+    if steps > 0 and trainer.step_count == last:  # every step taken: the held-out verdict
+        test_line = json.dumps(test_entry(trainer)) + "\n"
+        for stream in (log, out):
+            if stream is not None:
+                try:
+                    emit(stream, test_line, stop)
+                except OSError as e:
+                    if isinstance(e, BrokenPipeError):
+                        raise
+                    raise WriteFailed(f"cannot write the test line: {e.strerror or e}") from None
     return 0
+
+
+def test_entry(trainer: Trainer) -> dict:
+    """The run's last line: the test split, which no step or validation saw, measured
+    once at the end (its loss and accuracy, as the validation's are)."""
+    test = trainer.evaluation(trainer.test_split)
+    return {
+        "step": trainer.step_count,
+        "test_loss": json_number(test.loss),
+        "test_acc": json_number(test.accuracy),
+    }
 
 
 def discard_pending(stream: TextIO) -> None:

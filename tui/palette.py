@@ -80,7 +80,8 @@ def legend(no_color: bool = False, width: int | None = None) -> Text:
     colors = [""] * 3 if no_color else list(CLASS_COLORS)
     marks = [(POINT_MARKERS[k], f"bold {colors[k]}") for k in range(3)]
     swatches = [(regions[k] * 2, colors[k]) for k in range(3)]
-    wrong = (POINT_MARKERS[0], WRONG_STYLE)
+    # as the plot draws a wrong point: its glyph in its class colour, reversed
+    wrong = (POINT_MARKERS[0], Style(bold=True, color=colors[0] or None) + WRONG_STYLE)
     whole = Text()  # " o ██ 0  x ██ 1  + ██ 2  o wrong "
     for k, ((glyph, style), swatch) in enumerate(zip(marks, swatches)):
         whole.append(f" {glyph}", style).append(" ").append(*swatch).append(f" {k} ")

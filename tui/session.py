@@ -154,6 +154,8 @@ class TrainingDiverged:
     step: int
     what: str
     """What went wrong, e.g. "the training loss is nan"."""
+    given: bool = False
+    """Were the weights it failed at given (a run file's, no step of this run made them)?"""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,33 @@ class RunSaved:
 
     path: str | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded run's state, to go back to (`R`): weights, AdamW's state, step, history."""
+
+    step: int
+    params: tuple[float, ...]
+    t: int
+    m: tuple[float, ...]
+    v: tuple[float, ...]
+    history: tuple[Record, ...]
+
+    @classmethod
+    def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
+        opt = trainer.optimizer
+        params = tuple(p.data for p in trainer.model.parameters())
+        return cls(trainer.step_count, params, opt.t, tuple(opt.m), tuple(opt.v), tuple(history))
+
+    def restore(self, trainer: Trainer) -> None:
+        """Put trainer back at this step, as the run file loaded it."""
+        trainer.reset()  # the data, and no last step's gradients
+        for p, x in zip(trainer.model.parameters(), self.params):
+            p.data = x
+        opt = trainer.optimizer
+        opt.t, opt.m, opt.v = self.t, list(self.m), list(self.v)
+        trainer.step_count = self.step
 
 
 News = (
@@ -218,6 +247,13 @@ class TrainingSession:
         """The sample the graph view explains (replaced whole by the app)."""
         self.generation = 0
         """Bumped by every reset: news of an older generation is stale."""
+        self.saved_at = trainer.step_count
+        """The step whose run a file holds (as loaded, or the last `w`; 0 after a reset):
+        the steps past it are unsaved."""
+        self.loaded = Checkpoint.of(trainer, self.run_history) if trainer.step_count else None
+        """A loaded run's step, which `R` goes back to (None: a new run)."""
+        self.reset_to_loaded = False
+        """Does the reset requested go back to the loaded step (else to step 0)?"""
         self.keep_training = threading.Event()
         self.pending_steps = 0
         self.pending_lock = threading.Lock()
@@ -321,15 +357,21 @@ class TrainingSession:
         with self.pending_lock:
             return self.pending_steps == 0
 
-    def request_reset(self) -> int:
-        """Ask for step 0 again; returns the new generation."""
+    def request_reset(self, to_loaded: bool = False) -> int:
+        """Ask for step 0 again (to_loaded: for the loaded run's step); returns the new
+        generation."""
         self.keep_training.clear()
+        self.reset_to_loaded = to_loaded and self.loaded is not None
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
+
+    def unsaved_steps(self) -> int:
+        """How many steps no run file holds (quitting would lose them)."""
+        return max(0, self.trainer.step_count - self.saved_at)
 
     def request_save(self) -> None:
         self.save_requested.set()
@@ -418,7 +460,8 @@ class TrainingSession:
                             # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
                             self.views_due = now + (made + self.view_show_cost) / VIEW_SHARE
             except Diverged as e:
-                self.post(TrainingDiverged(generation, e.step, e.what))
+                given = trainer.last_grads is None and trainer.step_count > 0
+                self.post(TrainingDiverged(generation, e.step, e.what, given))
             finally:
                 if records:
                     self.post(Progress(generation, records, Snapshot.of(trainer), None))
@@ -442,8 +485,18 @@ class TrainingSession:
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
                 generation = self.generation
-                record = self.current_run.reset()
-                self.post(Progress(generation, [record], Snapshot.of(trainer), None))
+                loaded = self.loaded if self.reset_to_loaded else None
+                if loaded is None:
+                    records = [self.current_run.reset()]
+                else:
+                    loaded.restore(trainer)
+                    run = self.current_run
+                    run.history = record_history(loaded.history, run.limit)
+                    records = list(run.history) or [initial_record(trainer)]
+                    if records[0].step != 0:  # step 0 from the seed: the app's history restarts
+                        records.insert(0, initial_record(Trainer(trainer.config)))
+                self.saved_at = trainer.step_count
+                self.post(Progress(generation, records, Snapshot.of(trainer), None))
                 self.post_views(
                     trainer,
                     generation,
@@ -554,11 +607,13 @@ class TrainingSession:
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
             self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
+            self.saved_at = trainer.step_count
             self.post(RunSaved(str(saved), None))
 
 
 __all__ = [
     "CheckProgress",
+    "Checkpoint",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
     "MAX_PENDING_STEPS",

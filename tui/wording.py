@@ -55,6 +55,28 @@ def no_room_for_panels(rows: int) -> Wordings:
 ALL_PANELS_SHOWN: Wordings = ("The side panels are all shown (v cycles them in short terminals).",)
 
 
+def reset_choice(seed: int, step: int) -> Wordings:
+    """r in a loaded run: where to go back to."""
+    return (
+        f"r again: step 0 of seed {seed}; R: back to the loaded step {step}.",
+        f"r again: step 0; R: the loaded step {step}.",
+        "r again: step 0; R: loaded step.",
+    )
+
+
+NOT_LOADED: Wordings = ("R goes back to a loaded run's step: this run was not loaded (r resets).",)
+
+
+def unsaved(steps: int) -> Wordings:
+    """q with steps that no run file holds: the next q quits."""
+    what = "1 unsaved step" if steps == 1 else f"{steps:,} unsaved steps"
+    return (
+        f"{what}: q again quits without them, w saves them.",
+        f"{what}: q again quits, w saves.",
+        f"{what}: q again quits.",
+    )
+
+
 def saved(path: str) -> Wordings:
     name = os.path.basename(path)
     return (
@@ -72,6 +94,28 @@ def not_saved(why: str) -> Wordings:
     return (f"Not saved: {why}.",)
 
 
+DEFAULT = Config()
+"""The default run: its learning rate and weight decay train the tutorial's model."""
+
+
+def rate(x: float) -> str:
+    """A rate as one types it: 0.1, 1e6, 1e-5 (not 1e+06 or 1e-05)."""
+    mantissa, e, exponent = f"{x:g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else mantissa
+
+
+def lr_to_try(config: Config) -> float:
+    """A learning rate that trains, not one more that diverges (every tenth of 1e6 did
+    down to 10): the default, unless this one is at or below it already."""
+    return DEFAULT.lr if config.lr > DEFAULT.lr else config.lr / 10
+
+
+def at_the_weights(what: str) -> bool:
+    """Did the step fail at its starting weights (its loss or forward pass), not in its
+    update? Then no learning rate would have helped."""
+    return not what.startswith("the update")
+
+
 def loaded_weights_overflow(step: int) -> Wordings:
     """Weights as loaded (no learning rate made them) whose outputs overflow."""
     return (
@@ -82,39 +126,59 @@ def loaded_weights_overflow(step: int) -> Wordings:
     )
 
 
-def diverged(step: int, what: str, config: Config) -> Wordings:
-    """Step would have overflowed: which weights are kept, and what to change (weights
-    loaded so, OVERFLOWING_WEIGHTS: that no step can be taken)."""
-    if what == OVERFLOWING_WEIGHTS:  # as loaded: no learning rate made them
+def diverged(step: int, what: str, config: Config, given: bool = False) -> Wordings:
+    """Step would have overflowed: which weights are kept, and what to change. given:
+    the weights came from a run file, not from this run's steps (OVERFLOWING_WEIGHTS:
+    they were loaded so, and no step can be taken)."""
+    if what == OVERFLOWING_WEIGHTS or (given and at_the_weights(what)):  # any rate fails
         return loaded_weights_overflow(step)
-    lr, wd = config.lr, config.weight_decay
+    lr, wd = rate(config.lr), rate(config.weight_decay)
     kept = (
         f"Diverged at step {step}: {what}, so that update was not applied (the "
         f"weights of step {step - 1} are kept)."
     )
     if config.decay_overshoots:  # decay alone flips the weights' sign and grows them
         return (
-            f"{kept} The weight decay {wd:g} is too high for the learning rate {lr:g}: "
+            f"{kept} The weight decay {wd} is too high for the learning rate {lr}: "
             "quit and rerun with a lower --weight-decay (r replays this run, which "
             "diverges again).",
-            f"Diverged at step {step}: weight decay {wd:g} too high for lr {lr:g}; rerun "
-            "with less.",
+            f"Diverged at step {step}: weight decay {wd} too high for lr {lr}; rerun with less.",
             f"Diverged at step {step}, step {step - 1} kept: weight decay too high; rerun "
             "with less.",
             f"Diverged at step {step}: weight decay too high; rerun with less.",
         )
+    to_try = rate(lr_to_try(config))
     return (
-        f"{kept} The learning rate {lr:g} is too high: quit and rerun with a lower --lr "
-        f"(say {lr / 10:g}); r replays this run, which diverges again.",
-        f"Diverged at step {step}: learning rate {lr:g} too high; rerun with "
-        f"--lr {lr / 10:g} (r replays it).",
+        f"{kept} The learning rate {lr} is too high: quit and rerun with --lr {to_try}; "
+        "r replays this run, which diverges again.",
+        f"Diverged at step {step}: learning rate {lr} too high; rerun with "
+        f"--lr {to_try} (r replays it).",
         # the panel shows step - 1, the weights kept: say so where it fits
         f"Diverged at step {step}, step {step - 1} kept: learning rate too high; rerun "
-        f"with --lr {lr / 10:g}.",
-        f"Diverged at step {step}: learning rate too high; rerun with --lr {lr / 10:g}.",
+        f"with --lr {to_try}.",
+        f"Diverged at step {step}: learning rate too high; rerun with --lr {to_try}.",
         f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
         f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
     )
+
+
+def diverged_line(step: int, what: str, config: Config, given: bool) -> str:
+    """The headless run's one line on stderr for a divergence, with what to change."""
+    said = f"diverged at step {step}: {what}; the update was not applied."
+    if given and at_the_weights(what):
+        return (
+            f"{said} The loaded weights of step {step - 1} overflow, whatever the learning "
+            "rate: rerun without --load (or --load an earlier save)."
+        )
+    lr, wd = rate(config.lr), rate(config.weight_decay)
+    if config.decay_overshoots:
+        return (
+            f"{said} Try a lower weight decay (now {wd}; with lr {lr} it overshoots zero), "
+            f"e.g. --weight-decay {rate(DEFAULT.weight_decay)}."
+        )
+    to_try = rate(lr_to_try(config))
+    default = " (the default)" if lr_to_try(config) == DEFAULT.lr else ""
+    return f"{said} Try a lower learning rate (now {lr}): --lr {to_try}{default}."
 
 
 def selected(sample: Sample) -> Wordings:

@@ -43,6 +43,14 @@ async def resets(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await wait_until(pilot, lambda: app.step_count == 0 and len(app.history) == 1)
 
 
+async def says_a_new_run_has_no_loaded_step(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    """R goes back to a loaded run's step (test_app_quit); a new run has none."""
+    await step(pilot, app)
+    await pilot.press(key)
+    await pilot.pause(0.1)
+    assert app.step_count == 1 and "not loaded" in message(app)
+
+
 async def saves(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: "Saved" in message(app))
@@ -105,6 +113,7 @@ EFFECTS: dict[str, Check] = {
     "q": quits,
     "s": takes_one_step,
     "r": resets,
+    "R": says_a_new_run_has_no_loaded_step,
     "w": saves,
     "g": opens(GraphScreen),
     "p": opens(ParamTableScreen),

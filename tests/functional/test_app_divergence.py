@@ -107,3 +107,25 @@ def test_the_headless_run_of_overflowing_weights_exits_3_in_one_line(tmp_path: P
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "diverged at step 3" in lines[0] and OVERFLOWING_WEIGHTS in lines[0]
+
+
+async def test_a_run_saved_after_diverging_opens_to_weights_that_overflow_not_a_rate(
+    tmp_path: Path,
+) -> None:
+    """lr 1e6: step 1's weights have an infinite loss, so step 2 diverged; saved at step
+    1 and loaded at any rate, the next step diverges at those weights. The message said
+    to lower the rate, which cannot help: r does."""
+    trainer = Trainer(Config(lr=1e6))
+    trainer.step()
+    with pytest.raises(Diverged):
+        trainer.step()
+    save_run(tmp_path / "r.json", trainer, [])
+    loaded, history = load_run(tmp_path / "r.json")
+    loaded.optimizer.lr = 1e-6  # as --lr 1e-6 sets it
+    app = MicrogradApp(trainer=loaded, history=history)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.state == "diverged")
+        said = message(app)
+        assert "step 1's loaded weights overflow" in said and "r starts" in said, said
+        assert "--lr" not in said and "rate" not in said

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 import tui.app
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, idle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp, lower_priority
 from tui.widgets import BoundaryPlot, MetricsPanel
 
@@ -139,6 +139,9 @@ async def test_quit_ends_the_worker(key: str) -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.step_count >= 1)
         workers = [w for w in app.workers if w.group == "trainer"]
+        if key == "q":  # steps unsaved: the first q says so, the second quits
+            await pilot.press("q")
+            assert app.is_running
         started = time.monotonic()
         await pilot.press(key)
     assert time.monotonic() - started < 2
@@ -157,8 +160,9 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
         assert "Diverged at step 2" in message
-        # the fix is a lower rate: r replays the run, which diverges again
-        assert "learning rate" in message and "rerun with --lr 100" in message, message
+        # the fix is a lower rate: r replays the run, which diverges again. Not a tenth
+        # (100 diverges too, as every tenth down to 10 did): the default rate, which trains
+        assert "learning rate" in message and "rerun with --lr 0.1." in message, message
         # the panel shows step 1 beside "Diverged at step 2": the message says why
         assert "Diverged at step 2, step 1 kept" in message, message
         assert app.step_count == 1 == app.trainer.step_count
@@ -356,3 +360,34 @@ async def test_the_training_thread_steps_aside_for_the_interface(monkeypatch) ->
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, app)
     assert calls and all(name != "MainThread" and nice > 0 for name, nice in calls)
+
+
+async def test_every_press_in_a_burst_scrolls_the_help_a_line_j_and_k_too() -> None:
+    """Keys that arrive at once (a held key, keys typed ahead) are posted together: five
+    Downs scrolled one line, each animated scroll aiming at the line after the one shown;
+    j and k did nothing."""
+    from textual import events
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        box = app.screen.query_one("#help-box")
+        assert box.max_scroll_y >= 10  # 80x24 shows part of the help
+
+        async def burst(*keys: str) -> None:
+            for key in keys:
+                app.post_message(events.Key(key, None))
+            await wait_until(pilot, lambda: not app._message_queue.qsize())
+            await pilot.pause(0.3)  # an animation would have ended
+
+        await burst(*["down"] * 5)
+        assert box.scroll_y == 5
+        await burst("j", "j", "j", "k")
+        assert box.scroll_y == 7
+        await burst("pagedown", "pagedown")
+        page = box.scrollable_content_region.height - 1
+        assert box.scroll_y == min(7 + 2 * page, box.max_scroll_y)
+        await burst("home")
+        assert box.scroll_y == 0

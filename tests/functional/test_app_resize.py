@@ -238,3 +238,28 @@ async def test_view_titles_at_60_columns_keep_what_matters() -> None:
         await pilot.resize_terminal(*SHORT)  # room again: the longest wording comes back
         await pilot.pause(0.2)
         assert title_of(app, "graph").endswith(" nodes")
+
+
+@pytest.mark.parametrize(
+    ("said_at", "then", "kept_at"),
+    [((80, 22), (80, 30), (70, 23)), ((80, 42), (80, 30), (100, 45))],
+)
+async def test_what_v_said_of_the_panels_goes_when_a_resize_makes_it_untrue(
+    said_at: tuple[int, int], then: tuple[int, int], kept_at: tuple[int, int]
+) -> None:
+    """v says "no room" under 24 rows and "all shown" from 40; at 80x30, one panel in
+    the slot, neither is true: the paused hint replaces it. A resize that keeps it true
+    (another width) keeps it."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=said_at) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        said = message(app)
+        assert "No room" in said or "all shown" in said
+        await pilot.resize_terminal(*kept_at)
+        await pilot.pause(0.1)
+        assert message(app) == said
+        await pilot.resize_terminal(*then)
+        await pilot.pause(0.1)
+        assert message(app).startswith("Paused at step 0."), message(app)

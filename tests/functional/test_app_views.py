@@ -37,7 +37,7 @@ async def test_g_shows_the_first_samples_graph_and_follows_each_step() -> None:
         nodes = sample_graph(Trainer(Config()), (x, y), target)
         assert len(screen.snapshot.nodes) == len(nodes) == 159
         assert screen.snapshot.nodes == tuple(nodes)
-        deep = screen.path_of("layer1.neuron1.w0")
+        deep = screen.path_of("layer0.neuron0.w0")
         assert deep is not None
         node = screen._by_path[deep]
         while node.parent is not None:  # open the way down to a first-layer weight
@@ -497,7 +497,9 @@ async def test_a_gradient_check_too_long_for_training_waits_for_a_pause(monkeypa
 
 
 @pytest.mark.slow
-async def test_quit_while_training_with_the_gradient_check_open() -> None:
+@pytest.mark.parametrize("keys", [("ctrl+c",), ("q", "q", "q")])
+async def test_quit_while_training_with_the_gradient_check_open(keys: tuple[str, ...]) -> None:
+    """ctrl+c quits from the view at once; q closes it, says the steps are unsaved, quits."""
     app = MicrogradApp(Config(n=1000))  # one check takes most of a second here
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -507,8 +509,9 @@ async def test_quit_while_training_with_the_gradient_check_open() -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.step_count >= 2)
         workers = list(app.workers)
+        await pilot.press(*keys[:-1])
         started = time.monotonic()
-        await pilot.press("q")
+        await pilot.press(keys[-1])
     assert time.monotonic() - started < 2.5
     assert app.return_code == 0
     assert all(w.is_finished for w in workers)
@@ -526,7 +529,8 @@ async def test_every_key_of_a_view_footer_fits_80_columns(key: str) -> None:
         footer = app.screen.query_one(Footer)
         keys = list(footer.query(FooterKey))
         shown = {k.key for k in keys}
-        assert {"escape", "s", "question_mark", "q"} <= shown
+        assert {"escape", "s", "question_mark"} <= shown
+        assert app.screen.active_bindings["q"].binding.action == "close"  # q closes, as esc
         assert all(k.region.width and k.region.right <= SIZE[0] for k in keys), [
             (k.key, k.region) for k in keys
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,7 +30,9 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def records(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.splitlines()]
+    """The step records printed (not the test split's last line, see test_entry)."""
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    return [line for line in lines if "test_loss" not in line]
 
 
 def one_line_error(proc: subprocess.CompletedProcess, status: int = 2) -> str:
@@ -147,7 +150,7 @@ def test_log_is_replaced_not_appended(tmp_path):
     log = tmp_path / "metrics.jsonl"
     log.write_text("old\n")
     assert run("--headless", "--steps", "1", "--log", log).returncode == 0
-    assert len(log.read_text().splitlines()) == 1
+    assert len(records(log.read_text())) == 1 and "old" not in log.read_text()
 
 
 def test_log_lines_are_flushed_as_they_happen(tmp_path):
@@ -226,7 +229,8 @@ def test_divergence_exits_3_and_saves_the_last_good_step(tmp_path):
     assert history == records(proc.stdout)
     # the saved run is the state before the failed update: resuming meets it again
     again = run("--headless", "--load", path, "--steps", "5")
-    assert one_line_error(again, 3) == err
+    said = one_line_error(again, 3)  # the same step and cause; its advice: see below
+    assert said.split("; the update")[0] == err.split("; the update")[0]
 
 
 def start_long_run(*extra: str) -> subprocess.Popen:
@@ -389,7 +393,7 @@ def test_a_headless_run_holds_history_only_to_save_it_and_bounded(tmp_path, monk
     out = io.StringIO()
     assert headless.run(trainer.config, 40, 10, out, trainer=trainer, history=loaded) == 0
     assert held == [] and len(loaded) == 1  # no --save: no record kept anywhere
-    assert len(out.getvalue().splitlines()) == 40
+    assert len(records(out.getvalue())) == 40
 
     path = tmp_path / "r.json"
     assert headless.run(trainer.config, 40, 10, io.StringIO(), trainer=trainer, save=str(path)) == 0
@@ -444,3 +448,64 @@ def test_a_run_file_with_eps_zero_is_refused_in_one_line(tmp_path):
         f'micrograd-tui: error: argument --load: {path}: "config.eps" must be a finite '
         "number > 0 (AdamW adds it to sqrt(v)), got 0\n"
     )
+
+
+@pytest.mark.parametrize("lr", ["1e6", "1e308", "1000"])
+def test_the_rate_a_divergence_suggests_trains_without_diverging(lr):
+    """--lr 1e6 used to suggest 1e5, which diverged again, and so on down to 10; and
+    1e308 suggested "1e+307"."""
+    err = one_line_error(run("--headless", "--lr", lr, "--steps", "30", "--n", "30"), 3)
+    assert f"(now {lr})" in err and "e+" not in err
+    suggested = re.search(r"--lr ([0-9][0-9.e-]*[0-9])", err)
+    assert suggested and suggested.group(1) == "0.1", err
+    proc = run("--headless", "--lr", suggested.group(1), "--steps", "300", "--n", "30")
+    assert proc.returncode == 0, proc.stderr
+    assert records(proc.stdout)[-1]["train_loss"] < 0.5
+
+
+def test_a_run_saved_after_diverging_says_its_weights_overflow_not_lower_the_rate(tmp_path):
+    path = tmp_path / "r.json"
+    one_line_error(run("--headless", "--lr", "1e6", "--steps", "30", "--save", path), 3)
+    trainer, _ = load_run(path)
+    for lr in ("0.01", "1e-6"):  # no rate helps: the loss at these weights is inf already
+        err = one_line_error(run("--headless", "--load", path, "--lr", lr, "--steps", "5"), 3)
+        assert f"diverged at step {trainer.step_count + 1}: the training loss is inf" in err
+        assert f"loaded weights of step {trainer.step_count} overflow" in err
+        assert "Try a lower" not in err and "--lr" not in err
+
+
+def test_the_flags_readme_says_the_app_does_not_take_are_refused_by_it():
+    """README's sentence on the app's flags read as "also --steps ..." where it meant
+    "except": it names the exceptions after "except", and the app refuses each."""
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    said = re.search(r"configure the app too, except ((?:`--[a-z-]+`(?:, | and )?)+)", readme)
+    assert said, "README no longer says which flags the app does not take"
+    flags = re.findall(r"`(--[a-z-]+)`", said.group(1))
+    assert flags == ["--steps", "--eval-every", "--save", "--log"]
+    for flag in flags:
+        err = one_line_error(run(flag, "5"))
+        assert f"argument {flag}: works only with --headless" in err
+
+
+def test_the_benchmarks_say_what_they_measure_not_an_issue_number():
+    for script in sorted((Path(__file__).parents[2] / "benchmarks").glob("*.py")):
+        text = script.read_text()
+        printed = re.findall(r'print\(f?"([^"]*)"', text) + [text.split('"""')[1]]
+        assert not [p for p in printed if re.search(r"\bissue\b", p, re.I)], script.name
+
+
+def test_a_run_that_ends_prints_the_test_split_last():
+    """The test split was made and never measured: a run that takes all its steps ends
+    with it (a run stopped or diverged does not: see the tests above)."""
+    proc = run("--headless", "--steps", "12", "--eval-every", "5")
+    assert proc.returncode == 0, proc.stderr
+    *steps, last = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["step"] for r in steps] == list(range(1, 13)) and "test_loss" not in steps[-1]
+    trainer = Trainer()
+    for _ in range(12):
+        trainer.step()
+    loss, acc = trainer.evaluate(trainer.test_split)
+    assert last == {"step": 12, "test_loss": loss, "test_acc": acc}
+    assert len(trainer.test_split) == 10  # 10% of the default 100 points
+    diverged = run("--headless", "--lr", "1e6", "--steps", "12")
+    assert "test_loss" not in diverged.stdout

@@ -128,7 +128,7 @@ def test_after_stop_and_cont_q_quits_and_the_terminal_is_cooked_again(how: str) 
         assert ENTER_ALT_SCREEN not in term.output[mark:]
         # ...but drew it whole again: a shell may have written over it while stopped
         term.wait_for(b"decision boundary", since=mark)
-        os.write(term.master, b"q")
+        os.write(term.master, b"qq")  # trained: the first q says steps are unsaved
         assert term.proc.wait(timeout=10) == 0
         term.reader.join(timeout=2)
         assert term.cooked()
@@ -206,7 +206,7 @@ def test_sigtstp_suspends_and_sigcont_resumes_while_training() -> None:
             term.wait_for(ENTER_ALT_SCREEN, since=mark)
             term.wait_for(b"decision boundary", since=mark)
             assert not term.cooked()
-        os.write(term.master, b"q")
+        os.write(term.master, b"qq")  # trained: the first q says steps are unsaved
         assert term.proc.wait(timeout=10) == 0
         assert term.cooked()
     finally:
@@ -317,7 +317,7 @@ def test_a_terminal_that_cannot_show_unicode_gets_ascii_drawing(env: dict[str, s
         os.write(term.master, b" ")  # training: the loss curve's dots drawn too
         term.wait_for(b"running")
         time.sleep(1.5)
-        os.write(term.master, b"q")
+        os.write(term.master, b"qq")  # trained: the first q says steps are unsaved
         assert term.proc.wait(timeout=10) == 0
         term.reader.join(timeout=2)
         output = bytes(term.output)

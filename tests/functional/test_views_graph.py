@@ -53,9 +53,9 @@ async def test_tree_holds_every_node_with_its_data_and_grad():
             assert f"grad {num(node.grad)}" in text
         root = screen.label_of(())
         assert "loss" in root and "grad +1.0000" in root
-        w = next(n for n in nodes if n.name == "layer1.neuron3.w0")
-        label = screen.label_of(screen.path_of("layer1.neuron3.w0"))
-        assert label.startswith("◆ layer1.neuron3.w0")
+        w = next(n for n in nodes if n.name == "layer0.neuron2.w0")
+        label = screen.label_of(screen.path_of("layer0.neuron2.w0"))
+        assert label.startswith("◆ layer0.neuron2.w0")
         assert num(w.data) in label and num(w.grad) in label
         assert "input" in screen.label_of(screen.path_of("x0"))
 
@@ -87,7 +87,7 @@ async def test_open_nodes_and_cursor_survive_a_new_snapshot():
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, GraphScreen)
-        path = screen.path_of("layer1.neuron3.w0")
+        path = screen.path_of("layer0.neuron2.w0")
         screen._jump(screen._by_path[path])  # opens its ancestors
         await pilot.pause()
         ancestors = {path[:i] for i in range(len(path))}
@@ -107,7 +107,7 @@ async def test_open_nodes_and_cursor_survive_a_new_snapshot():
         assert {e.path for e in screen.entries() if screen._by_path[e.path].is_expanded} == opened
         assert screen.tree.cursor_node.data.path == path
         assert screen.label_of(path) != before  # new numbers, same place
-        node = next(n for n in screen.snapshot.nodes if n.name == "layer1.neuron3.w0")
+        node = next(n for n in screen.snapshot.nodes if n.name == "layer0.neuron2.w0")
         assert num(node.grad) in screen.label_of(path)
 
 
@@ -152,11 +152,11 @@ async def test_compact_mode_keeps_every_operand():
         for entry in products:
             below = children_of(screen, entry.path)
             assert [e.index for e in below] == list(nodes[entry.index].children)
-        w = nodes[[n.name for n in nodes].index("layer1.neuron2.w0")]
+        w = nodes[[n.name for n in nodes].index("layer0.neuron1.w0")]
         product = next(n for n in nodes if n.op == "*" and w.index in n.children)
         path = next(e.path for e in products if e.index == product.index)
         lines = [screen.label_of(e.path) for e in children_of(screen, path)]
-        assert lines[0].startswith("◆ layer1.neuron2.w0")
+        assert lines[0].startswith("◆ layer0.neuron1.w0")
         assert lines[1].startswith("↪ ▶ x0")  # the input, again
         assert lines[1].endswith(f"{num(nodes[product.children[1]].grad)}")
         await pilot.press("m")
@@ -170,15 +170,15 @@ async def test_search_jumps_to_a_parameter_by_name():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        await pilot.press("slash", *"layer1.neuron3.w0", "enter")
+        await pilot.press("slash", *"layer0.neuron2.w0", "enter")
         await pilot.pause()
         cursor = screen.tree.cursor_node
         assert isinstance(cursor.data, Entry)
-        assert screen.snapshot.nodes[cursor.data.index].name == "layer1.neuron3.w0"
+        assert screen.snapshot.nodes[cursor.data.index].name == "layer0.neuron2.w0"
         assert cursor.line >= 0  # its ancestors are open: it is on screen
         assert len(screen.matches()) == 1
         assert "1/1 match" in str(screen.query_one("#graph-status").render())
-        await pilot.press("slash", *"layer1.neuron3.", "enter")  # the old query is selected
+        await pilot.press("slash", *"layer0.neuron2.", "enter")  # the old query is selected
         await pilot.pause()
         assert len(screen.matches()) == 3  # w0, w1, b
         first = screen.tree.cursor_node
@@ -340,7 +340,7 @@ async def test_re_root_shows_the_cursors_subtree_and_goes_back_up():
         await pilot.press("down", "greater_than_sign")  # one level further: its sum
         assert screen.label_of(()).startswith("+#10 sum of 3 terms  data")
         assert [nodes[e.index].name for e in children_of(screen, ())] == [
-            "layer1.neuron1.b",
+            "layer0.neuron0.b",
             "*#5",
             "*#9",
         ]

@@ -28,10 +28,10 @@ async def test_param_table_has_every_parameter_and_its_numbers():
         named = t.model.named_parameters()
         assert screen.table.row_count == len(named) == 51
         assert screen.row_names() == [name for name, _ in named]
-        i = [name for name, _ in named].index("layer1.neuron3.w0")
+        i = [name for name, _ in named].index("layer0.neuron2.w0")
         p = named[i][1]
         row = [str(c) for c in screen.table.get_row_at(i)]
-        assert row[0] == "layer1.neuron3.w0"
+        assert row[0] == "layer0.neuron2.w0"
         expected = [p.data, t.last_grads[i], t.optimizer.m[i]]
         assert row[1:4] == [num(v) for v in expected]
         assert row[5] == num(t.last_update[i])
@@ -133,18 +133,18 @@ async def test_grad_check_flags_a_wrong_gradient_and_sorts_it_first():
         await pilot.pause()
         screen = app.screen
         checks = list(screen.snapshot.checks)
-        bad = GradCheck("layer2.neuron2.b", 0.5, 0.25, 0.5)
+        bad = GradCheck("layer1.neuron1.b", 0.5, 0.25, 0.5)
         checks[41] = bad  # its own place in the model
         screen.update_snapshot(GradCheckSnapshot(7, tuple(checks), 80))
         await pilot.pause()
         summary = str(screen.query_one("#gradcheck-summary").render())
-        assert "max rel error 5.0e-01 (layer2.neuron2.b)" in summary
+        assert "max rel error 5.0e-01 (layer1.neuron1.b)" in summary
         assert "1 of 51" in summary
         assert screen.query_one("#gradcheck-summary").has_class("-bad")
         assert cell_text(screen.table, 41, 4) == "✗"
         assert "worst first" not in str(screen.query_one("#gradcheck-title").render())
         await pilot.press("e")
-        assert cell_text(screen.table, 0, 0) == "layer2.neuron2.b"
+        assert cell_text(screen.table, 0, 0) == "layer1.neuron1.b"
         assert str(screen.query_one("#gradcheck-title").render()).endswith("· worst first")
         rel = [screen.snapshot.checks[i].rel_error for i in range(51)]
         assert sum(r > TOLERANCE for r in rel) == 1

@@ -9,7 +9,7 @@ SIZE = (80, 24)
 
 
 def test_graph_view_after_a_search(snap_compare):
-    assert snap_compare(ViewsHost("graph"), press=["slash", *"layer1.neuron3.w0", "enter"],
+    assert snap_compare(ViewsHost("graph"), press=["slash", *"layer0.neuron2.w0", "enter"],
                         terminal_size=SIZE)  # fmt: skip
 
 

@@ -213,12 +213,12 @@ def test_named_parameters_follow_parameters_order():
     names = [name for name, _ in named]
     assert len(set(names)) == len(names) == 51
     assert names[:4] == [
-        "layer1.neuron1.w0",
-        "layer1.neuron1.w1",
-        "layer1.neuron1.b",
-        "layer1.neuron2.w0",
+        "layer0.neuron0.w0",
+        "layer0.neuron0.w1",
+        "layer0.neuron0.b",
+        "layer0.neuron1.w0",
     ]
-    assert names[-1] == "layer2.neuron3.b"
+    assert names[-1] == "layer1.neuron2.b"
     assert named[-2][1] is model.layers[1].neurons[2].w[7]
 
 

@@ -100,7 +100,8 @@ def test_save_new_never_replaces_another_run(tmp_path):
 
 
 def test_a_metric_saved_as_null_loads_as_nan(tmp_path):
-    run = Run(Trainer(CONFIG), [Record(1, math.inf, 0.5, 1.0, 0.5)])
+    run = Run(Trainer(CONFIG), [Record(1, math.nan, 0.5, math.inf, 0.5)])
     run.trainer.step()
     loaded = Run.load(run.save(tmp_path / "r.json"))
     assert math.isnan(loaded.history[0].train_loss)
+    assert loaded.history[0].val_loss == math.inf  # saved as "inf", not null

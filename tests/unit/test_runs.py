@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -159,13 +160,29 @@ def test_saving_twice_replaces_the_file_and_a_chain_of_resumes_stays_exact(tmp_p
     assert os.listdir(tmp_path) == ["r.json"]
 
 
-def test_non_finite_metrics_are_saved_as_null(tmp_path):
+def test_infinite_metrics_load_back_infinite_and_nan_as_null(tmp_path):
+    """Strict JSON has no inf: a diverged run's `val inf` is saved as "inf" (it used to be
+    null, which loads as NaN: `val nan` after --load)."""
+    from micrograd.run import Record
+
     trainer = Trainer()
-    history = [*train(trainer, 1)]
-    history[0]["val_loss"] = float("inf")
+    history = [*train(trainer, 2)]
+    history[0].update(val_loss=math.inf, val_acc=0.5)
+    history[1].update(train_loss=-math.inf, val_loss=math.nan, val_acc=0.5)
     save_run(tmp_path / "r.json", trainer, history)
-    assert "Infinity" not in (tmp_path / "r.json").read_text()
-    assert load_run(tmp_path / "r.json")[1][0]["val_loss"] is None
+    text = (tmp_path / "r.json").read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    loaded = load_run(tmp_path / "r.json")[1]
+    assert loaded[0]["val_loss"] == "inf" and loaded[1]["val_loss"] is None
+    records = [Record.from_json(r) for r in loaded]
+    assert records[0].val_loss == math.inf and records[1].train_loss == -math.inf
+    assert math.isnan(records[1].val_loss)
+    assert Record.from_json(records[0].as_json()) == records[0]  # and a headless line
+
+
+def test_a_metric_that_is_a_string_other_than_inf_is_refused(saved):
+    rejects(rewrite(saved, lambda d: d["history"][0].__setitem__("val_loss", "nan")), "number")
+    rejects(rewrite(saved, lambda d: d["history"][0].__setitem__("step", "inf")), "step")
 
 
 def test_save_returns_the_path_and_honours_the_umask(tmp_path):

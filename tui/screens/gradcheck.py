@@ -26,7 +26,7 @@ class GradCheckScreen(Screen[None]):
     """Is backprop right? Each parameter's autograd gradient next to central differences."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,c", "close", "Close"),
+        Binding("escape,c,q", "close", "Close"),
         Binding("e", "toggle_sort", "Sort by error"),
         *quiet_app_keys("c"),
     ]

@@ -221,7 +221,7 @@ class GraphScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,g", "close", "Close"),
+        Binding("escape,g,q", "close", "Close"),
         Binding("m", "toggle_compact", "Compact"),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("greater_than_sign", "reroot", "Root", key_display=">"),
@@ -233,9 +233,9 @@ class GraphScreen(Screen[None]):
         Binding("E", "collapse_all", "Close all", show=False),
         *quiet_app_keys("g"),
     ]
-    """escape (or g again) closes, or goes back up a root; m compacts; / searches names,
-    n/N step through matches; > shows the cursor's node as the root, < goes back up; f
-    shows sums flat or as the engine's staircase of binary +."""
+    """escape, q or g again closes (as in less and man), or goes back up a root; m
+    compacts; / searches names, n/N step through matches; > shows the cursor's node as the
+    root, < goes back up; f shows sums flat or as the engine's staircase of binary +."""
 
     compact: reactive[bool] = reactive(False, init=False)
     """Short lines (no words, narrower values) and no detail pane; every operand stays."""
@@ -260,7 +260,7 @@ class GraphScreen(Screen[None]):
         yield GraphTree(Text("…"), id="graph-tree")
         yield Static(id="graph-detail")
         yield Static(id="graph-status")
-        yield Input(placeholder="name, e.g. layer1.neuron3.w0 (enter jumps)", id="graph-search")
+        yield Input(placeholder="name, e.g. layer0.neuron2.w0 (enter jumps)", id="graph-search")
         yield KeysFooter()  # fits 80 columns
 
     def on_mount(self) -> None:

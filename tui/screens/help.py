@@ -19,6 +19,7 @@ KEYS = [
     ("space", "train / pause"),
     ("s", "one optimizer update (pauses first if training)"),
     ("r", "reset to step 0: same seed, same initial weights"),
+    ("R", "a loaded run: back to its loaded step (r asks)"),
     ("w", "save the run as JSON; --load FILE resumes it"),
     ("arrows", "move the probe's crosshair ╋ a cell (or hjkl)"),
     ("enter", "select the data point under ╋, else a probe point"),
@@ -33,7 +34,9 @@ KEYS = [
     ("", "  there: e puts the worst first"),
     ("v", "side slot (24-39 rows): probe, classes or model"),
     ("?", "this help"),
-    ("q", "quit (also ctrl+q, ctrl+c)"),
+    ("q", "close a view or this help (as esc); on the main"),
+    ("", "  screen quit: unsaved steps? it says so, q again quits"),
+    ("ctrl+c", "quit at once (also ctrl+q)"),
 ]
 
 ABOUT = (
@@ -49,7 +52,10 @@ ABOUT = (
     "largest loss so far (its top label) to the smallest (its bottom label).\n\n"
     "A step's training loss and accuracy are those of its own forward pass, at the "
     "weights before its update (as the tutorial prints them): step 1 shows step 0's. "
-    "Validation is measured after the update."
+    "Validation is measured after the update.\n\n"
+    "Everything is counted from 0: layer0 is the first hidden layer, neuron0 a layer's "
+    "first neuron, w0 its first weight, sample #0 the first training point, class 0 the "
+    "first class (o). The last layer's neuron k gives class k's logit."
 )
 
 
@@ -86,6 +92,31 @@ def quiet_app_keys(own: str) -> list[BindingType]:
     ]
 
 
+class HelpScroll(VerticalScroll):
+    """The help's text, scrolled a line per press without animation: a burst of presses
+    (a held key, keys typed ahead) scrolls as many lines; an animated scroll would aim
+    each press at the line after the one shown, so five Downs moved one line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "lines(1)", "Down", show=False),
+        Binding("up,k", "lines(-1)", "Up", show=False),
+        Binding("pagedown", "pages(1)", "Page down", show=False),
+        Binding("pageup", "pages(-1)", "Page up", show=False),
+        Binding("home", "scroll_to_y(0)", "Top", show=False),
+        Binding("end", "scroll_to_y(-1)", "End", show=False),
+    ]
+    """The arrows, j/k as in less, a page, the ends."""
+
+    def action_lines(self, lines: int) -> None:
+        self.scroll_to(y=self.scroll_target_y + lines, animate=False, immediate=True)
+
+    def action_pages(self, pages: int) -> None:
+        self.action_lines(pages * max(1, self.scrollable_content_region.height - 1))
+
+    def action_scroll_to_y(self, y: int) -> None:
+        self.scroll_to(y=self.max_scroll_y if y < 0 else y, animate=False, immediate=True)
+
+
 class HelpScreen(ModalScreen[None]):
     """The keys, the legend and a few lines on what one step does; any close key dismisses."""
 
@@ -96,9 +127,9 @@ class HelpScreen(ModalScreen[None]):
     names the first, esc."""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box") as box:
+        with HelpScroll(id="help-box") as box:
             box.border_title = "micrograd-tui · help"
-            box.border_subtitle = "↑↓ scroll · esc to close"  # 80x24 shows only part of it
+            box.border_subtitle = "↑↓ jk scroll · esc q to close"  # 80x24 shows part of it
             yield Static(help_text(self.app.no_color), id="help-text")
         # Its own footer: the main screen's would list keys that do nothing here.
         yield KeysFooter()

@@ -21,7 +21,7 @@ from micrograd.training import Trainer
 from tui import wording
 from tui.pacing import QUERY, LinkGate
 from tui.palette import LIMIT, legend
-from tui.snapshots import ClassSnapshot, Sample, Weights
+from tui.snapshots import ClassSnapshot, Weights
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
@@ -196,10 +196,10 @@ class MainScreen(Screen):
         self.show_slot()
         self.on_mounted()
 
-    def show_start(self, state: RunState, sample: Sample, history: list[Record]) -> None:
-        """The run as it starts: its state, the probe's sample, its records so far."""
+    def show_start(self, state: RunState, history: list[Record]) -> None:
+        """The run as it starts: its state and its records so far (the probe shows no
+        sample until one is selected)."""
         self.show_state(state)
-        self.query_one(ProbePanel).sample = sample
         self.show_records(history)
 
     def show_state(self, state: RunState) -> None:
@@ -294,6 +294,11 @@ class MainScreen(Screen):
         text = fitting(texts, self.app.size.width - message.styles.gutter.width)
         message.update(Content(text), layout=False)  # Content: a path is not markup
         message.set_class(error, "-error")
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The message line's wordings (none before the first message)."""
+        return self._message[0]
 
     def plot_legend(self) -> Text:
         """The plot's legend, as much of it as fits on the plot's frame."""

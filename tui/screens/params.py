@@ -57,7 +57,7 @@ class ParamTableScreen(Screen[None]):
     """Every parameter of the model, live: sort by |grad| or |update| to see who moves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,p", "close", "Close"),
+        Binding("escape,p,q", "close", "Close"),
         Binding("d", "sort('grad')", "|grad|"),
         Binding("u", "sort('update')", "|update|"),
         Binding("o", "sort('place')", "place"),

@@ -67,7 +67,8 @@ class MetricsPanel(LinePanel):
         text.append("state  ", "dim").append(label, style)
         if r is None:
             return text
-        text.append("\nstep   ", "dim").append(f"{r.step:>6}").append(f"  epoch {r.step}", "dim")
+        # no epoch: each step is one (the whole batch), so it would repeat the step
+        text.append("\nstep   ", "dim").append(f"{r.step:>6}")
         text.append("\n          loss     acc", "dim")
         text.append("\ntrain  ", "dim").append(f"{loss_text(r.train_loss)}  {r.train_acc:>6.1%}")
         text.append("\nval    ", "dim").append(f"{loss_text(r.val_loss)}  {r.val_acc:>6.1%}")
