@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -210,12 +210,18 @@ class MainScreen(Screen):
         return done and len(plots) == 2 and all(plot.drawn for plot in plots)
 
     def fit_probe(self) -> ProbePanel:
-        """The probe, its steps set to one cell of the plot as last drawn."""
+        """The probe, its steps set to one cell of the plot as last drawn and its cursor
+        on that cell's centre."""
         probe = self.query_one(ProbePanel)
         cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
-        probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
-        probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
+        probe.fit(round(2 * LIMIT / max(cols - 1, 1), 10), round(2 * LIMIT / max(rows - 1, 1), 10))
         return probe
+
+    @on(BoundaryPlot.Sized)
+    def on_boundary_sized(self) -> None:
+        """The plot's cells changed (the first drawing, a resize): the probe moves to the
+        centre of the cell its crosshair is drawn in."""
+        self.fit_probe()
 
     def show_slot(self, slot: str) -> None:
         """Show slot in the side column (short terminals) and name the panel `v` shows next."""

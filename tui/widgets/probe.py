@@ -16,7 +16,7 @@ from textual.reactive import reactive
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
-from tui.palette import LIMIT, cell_of, class_name
+from tui.palette import cell_centre, cell_of, class_name
 from tui.snapshots import Sample, Weights
 from tui.widgets.panel import LinePanel
 
@@ -58,14 +58,14 @@ def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: f
 
 
 def next_centre(v: float, cells: int, step: float) -> float:
-    """The centre of the plot cell `cells` cells from v's (see cell_of); v itself if 0.
+    """The centre of the plot cell `cells` cells from v's (see cell_of); with 0, the
+    centre of v's own cell.
 
-    A centre, not v + step: from a point between two cells (0 in an even number of
-    columns) adding step would skip a cell."""
-    if not cells:
-        return v
+    A centre, not v + step: the probe evaluates the model where the boundary shades the
+    cell (palette.cell_centre), and from a point between two cells (0 in an even number
+    of columns) adding step would skip a cell."""
     cell, n = cell_of(v, step)
-    return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell + cells)) / n, 10)
+    return cell_centre(min(n, max(0, cell + cells)), n)
 
 
 class ProbePanel(LinePanel, can_focus=True):
@@ -153,6 +153,12 @@ class ProbePanel(LinePanel, can_focus=True):
             self.repaint_changes()
 
     # ------------------------------------------------------------- actions
+
+    def fit(self, step: float, step_y: float) -> None:
+        """Move in steps of one plot cell of this size, the cursor on its cell's centre
+        (where the boundary shades the cell: the probe then reads what is drawn)."""
+        self.step, self.step_y = step, step_y
+        self.action_move(0, 0)
 
     def action_move(self, dx: int, dy: int) -> None:
         x, y = self.cursor
