@@ -32,9 +32,9 @@ from tui.runtime import (
 )
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
+    CYCLE,
     HORIZONTAL_BREAKPOINTS,
     SLOT_ROWS,
-    SLOTS,
     VERTICAL_BREAKPOINTS,
     MainScreen,
     slots_shown,
@@ -57,7 +57,6 @@ from tui.snapshots import Sample, Snapshot
 from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.class_view import ClassView
 from tui.widgets.loss_curve import HISTORY_LIMIT, LossCurve
-from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.probe import ProbePanel
 
@@ -86,7 +85,7 @@ TITLES = {
 }
 """Each panel's title, on its frame."""
 
-PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
+PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points"}
 """Actions that act on the main screen only (the view screens use these keys)."""
 
 
@@ -108,6 +107,8 @@ class MicrogradApp(App[int]):
         Binding("p", "params", "Params"),
         Binding("c", "gradcheck", "Check"),
         Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
+        Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
+        Binding("t", "points", "Points", show=False),  # the plot's title says which
         Binding("left,h", "probe(-1, 0)", "Probe", show=False),
         Binding("right,l", "probe(1, 0)", "Probe", show=False),
         Binding("up,k", "probe(0, 1)", "Probe", show=False),
@@ -134,7 +135,7 @@ class MicrogradApp(App[int]):
     """The step shown on screen (tests wait on it)."""
 
     slot: reactive[str] = reactive("probe", init=False, repaint=False)
-    """Which of SLOTS the side column shows in short terminals."""
+    """Which of SLOTS the side column shows in short terminals (NO_SLOT: none)."""
 
     def __init__(
         self,
@@ -195,6 +196,7 @@ class MicrogradApp(App[int]):
             len(self.param_names),
             on_mounted=self.main_mounted,
             on_resized=self.sync_side,
+            val_points=trainer.val_split,
         )
 
     @property
@@ -222,7 +224,6 @@ class MicrogradApp(App[int]):
         self.query_one(ProbePanel).sample = self.session.sample
         self.watch_slot(self.slot)
         self.query_one("#plot-box").border_subtitle = self.main.plot_legend()
-        self.query_one("#loss").border_subtitle = loss_legend(self.no_color)
         self.query_one(MetricsPanel).record = self.history[-1]
         self.query_one(LossCurve).history = self.history
         self.show_message(*self.hint())
@@ -349,7 +350,15 @@ class MicrogradApp(App[int]):
         elif shown == "all":
             self.show_message(*wording.ALL_PANELS_SHOWN)
         else:
-            self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+            self.slot = CYCLE[(CYCLE.index(self.slot) + 1) % len(CYCLE)]
+
+    def action_points(self) -> None:
+        """Draw the training points, the validation points, or none over the boundary."""
+        self.show_message(*wording.points_shown(self.main.cycle_points()))
+
+    def action_loss_axis(self) -> None:
+        """The loss curve's y axis: log or linear."""
+        self.main.toggle_loss_axis()
 
     def action_probe(self, dx: int, dy: int) -> None:
         """Move the probe's crosshair one plot cell."""

@@ -3,14 +3,18 @@ under it, the loss curve has rows and labels enough, the points can be hidden.""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+from micrograd.run import step_record
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, wait_until
 from tui.app import MicrogradApp
 from tui.palette import to_cells
-from tui.widgets import BoundaryPlot, ProbePanel
+from tui.screens.main import CYCLE, NO_SLOT
+from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
 
 def trained(steps: int, **config: object) -> Trainer:
@@ -18,6 +22,13 @@ def trained(steps: int, **config: object) -> Trainer:
     for _ in range(steps):
         trainer.step()
     return trainer
+
+
+def with_history(steps: int) -> MicrogradApp:
+    """The app on a run of steps updates loaded with its history, as `--load` opens it."""
+    trainer = Trainer(Config())
+    history = [step_record(trainer, None, evaluate=True).as_json() for _ in range(steps)]
+    return MicrogradApp(trainer=trainer, history=history)
 
 
 def cell_under(app: MicrogradApp) -> tuple[int, int, int]:
@@ -73,3 +84,126 @@ async def test_the_probe_agrees_with_every_cell_of_a_walk_over_the_plot() -> Non
         walk = "j" * (rows // 2) + "lk" * rows + "l" * (cols // 2)
         seen = await walk_and_compare(app, pilot, walk)
         assert len(seen) >= rows + cols // 2
+
+
+def plot_rows_and_labels(curve: LossCurve) -> tuple[int, dict[int, float]]:
+    """The rows of the curve's plot area, and each y label's row (from the top of that
+    area) and value."""
+    lines = curve.drawing.text.plain.splitlines()
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    labels = {
+        i - top - 1: float(line.split("┤")[0])
+        for i, line in enumerate(lines)
+        if "┤" in line and line.split("┤")[0].strip()
+    }
+    return bottom - top - 1, labels
+
+
+async def show_no_side_panel(pilot, app: MicrogradApp) -> None:
+    """v until the side slot shows no panel (24-39 rows)."""
+    for _ in range(len(CYCLE)):
+        if app.slot == NO_SLOT:
+            break
+        await pilot.press("v")
+    assert app.slot == NO_SLOT
+
+
+@pytest.mark.parametrize("size", [SIZE, (120, 40)])
+async def test_the_loss_curve_has_six_rows_and_three_labels(size: tuple[int, int]) -> None:
+    # at 80x24 the probe's slot left the curve 2 rows, its two labels 5-9 decades apart;
+    # at 120x40 the half-empty panels left it 4: v's last state gives it the slot's rows,
+    # and a wide side column folds the model panel to 3 lines
+    app = with_history(5)  # 1.05 to 0.65: no decade between them
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        if size == SIZE:
+            await show_no_side_panel(pilot, app)
+            await settle(pilot)
+            assert "v probe" in str(app.query_one("#loss").border_subtitle)
+        curve = app.query_one(LossCurve)
+        rows, labels = plot_rows_and_labels(curve)
+        assert rows >= 6, curve.drawing.text.plain
+        assert len(labels) >= 3, curve.drawing.text.plain
+        assert app.query_one("#loss").region.bottom <= app.query_one("#main").region.bottom
+
+
+async def test_y_toggles_the_loss_axis_between_log_and_linear() -> None:
+    app = with_history(100)  # 1.05 to 0.039: 1.4 decades
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await show_no_side_panel(pilot, app)
+        await settle(pilot)
+        curve = app.query_one(LossCurve)
+        title = app.query_one("#loss").border_title
+
+        def linear(labels: dict[int, float], scale) -> bool:
+            """Are the labels' rows a linear function of scale(value)?"""
+            (r0, v0), *_, (r1, v1) = sorted(labels.items())
+            return all(
+                abs(r0 + (scale(v) - scale(v0)) / (scale(v1) - scale(v0)) * (r1 - r0) - r) <= 1
+                for r, v in labels.items()
+            )
+
+        _, log_labels = plot_rows_and_labels(curve)
+        assert "log" in str(title) and linear(log_labels, math.log10)
+        assert not linear(log_labels, float)
+        for axis, scale in (("linear", float), ("log", math.log10)):
+            await pilot.press("y")
+            await settle(pilot)
+            rows, labels = plot_rows_and_labels(curve)
+            assert str(app.query_one("#loss").border_title).startswith(f"loss · {axis}")
+            assert len(labels) >= 3 and linear(labels, scale), curve.drawing.text.plain
+        assert plot_rows_and_labels(curve)[1] == log_labels
+
+
+def point_cells(app: MicrogradApp) -> set[tuple[int, int]]:
+    """The plot cells (column, line) that show a point's glyph."""
+    glyphs, _ = app.query_one(BoundaryPlot).drawing.cells
+    return {(c, i) for i, row in enumerate(glyphs) for c, g in enumerate(row) if g in "ox+"}
+
+
+def cells_of(points: list, cols: int, rows: int) -> set[tuple[int, int]]:
+    found = to_cells(np.array([x for x, _ in points]), cols, rows).tolist()
+    return {(c, rows - 1 - r) for c, r in found}
+
+
+async def test_t_draws_the_training_points_the_validation_points_or_none() -> None:
+    app = MicrogradApp(Config(n=1000))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot, probe, trainer = app.query_one(BoundaryPlot), app.query_one(ProbePanel), app.trainer
+        cols, rows = plot.drawing.size
+        title = lambda: str(app.query_one("#plot-box").border_title)  # noqa: E731
+        train_cells = cells_of(trainer.train_split, cols, rows)
+        assert point_cells(app) == train_cells and "training points" in title()
+        assert len(train_cells) > 0.5 * cols * rows  # over half the cells: the boundary hides
+
+        await pilot.press("t")
+        await settle(pilot)
+        val_cells = cells_of(trainer.val_split, cols, rows)
+        assert point_cells(app) == val_cells and "validation points" in title()
+        assert len(val_cells) < 0.2 * cols * rows
+        # enter on a drawn validation point: a probe point there, of its own class
+        (vx, vy), label = trainer.val_split[0]
+        probe.cursor = (vx, vy)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session.sample.point == (vx, vy))
+        assert app.session.sample.target == label and app.session.sample.index is None
+
+        await pilot.press("t")
+        await settle(pilot)
+        assert point_cells(app) == set() and "no points" in title()
+        assert "enter makes a probe point" in str(app.query_one("#message").render())
+        # a training point's cell: with no points drawn, enter selects none of them
+        (px, py), _ = trainer.train_split[0]
+        probe.cursor = (px, py)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session.sample.point == probe.cursor)
+        assert app.session.sample.index is None  # a probe point at its cell's centre
+
+        await pilot.press("t")
+        await settle(pilot)
+        assert point_cells(app) == train_cells and "training points" in title()
+        await pilot.press("enter")  # drawn again: the same cell selects the training point
+        await wait_until(pilot, lambda: app.session.sample.index is not None)

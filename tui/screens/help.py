@@ -29,7 +29,10 @@ KEYS = [
     ("", "  there: d u sort by |grad| |update|, o by place"),
     ("c", "gradient check against central differences"),
     ("", "  there: e puts the worst first"),
-    ("v", "side slot (24-39 rows): probe, classes or model"),
+    ("v", "side slot (24-39 rows): probe, classes, model, none"),
+    ("", "  none: the loss curve takes the slot's rows"),
+    ("t", "draw the training points, validation points, none"),
+    ("y", "the loss curve's axis: log or linear"),
     ("?", "this help"),
     ("q", "quit (also ctrl+q, ctrl+c)"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.segment import Segment
 from rich.style import Style
@@ -40,6 +40,12 @@ MIN_SIZE = (16, 8)
 
 CACHED = 16
 """Sizes of axes and frames kept (a resize draws new ones; a few sizes come back)."""
+
+PointsShown = Literal["training", "validation", "none"]
+"""Which points the plot draws (t cycles them)."""
+
+POINTS_SHOWN: tuple[PointsShown, ...] = ("training", "validation", "none")
+"""The order t cycles them in."""
 
 Cells = tuple[list[list[str]], list[list[Style]]]
 """Glyph and style of every canvas cell, top row first."""
@@ -361,6 +367,10 @@ class BoundaryPlot(ThreadDrawnPlot):
     cursor: reactive[tuple[float, float] | None] = reactive(None)
     """The probe's position in [-2, 2]², drawn as a crosshair; None draws none."""
 
+    shown_points: reactive[PointsShown] = reactive("training", repaint=False)
+    """Which points are drawn over the cells: at n >= 1000 the training points fill
+    every cell at 80x24 and hide the boundary; the validation split is a tenth of n."""
+
     class Sized(Message):
         """The plot's cells are another size than before (its first drawing, a resize)."""
 
@@ -369,13 +379,15 @@ class BoundaryPlot(ThreadDrawnPlot):
         points: Sequence[Point],
         weights: Weights | None = None,
         *,
+        val_points: Sequence[Point] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
-        self._points: PlotPoints | None = None
+        self.val_points = list(val_points)
+        self._points: dict[PointsShown, PlotPoints] = {}
         """The points as arrays, and their cells per size (see plot_points)."""
         self.set_reactive(BoundaryPlot.weights, weights)
         self.canvas_size: tuple[int, int] | None = None
@@ -397,15 +409,22 @@ class BoundaryPlot(ThreadDrawnPlot):
         )
         if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
             return None
-        weights = self.weights
-        return lambda: draw(canvas, weights, self.plot_points())
+        weights, shown = self.weights, self.shown_points
+        return lambda: draw(canvas, weights, self.plot_points(shown))
 
-    def plot_points(self) -> PlotPoints:
-        """The points as arrays and cells: made by the drawing thread's first job (only
-        that thread draws), so numpy loads after the first frame."""
-        if self._points is None:
-            self._points = PlotPoints(self.points)
-        return self._points
+    def watch_shown_points(self) -> None:
+        self.redraw()
+
+    def plot_points(self, shown: PointsShown = "training") -> PlotPoints | None:
+        """The points shown as arrays and cells (None: none): made by the drawing
+        thread's first job (only that thread draws), so numpy loads after the first frame."""
+        if shown == "none":
+            return None
+        if shown not in self._points:
+            self._points[shown] = PlotPoints(
+                self.points if shown == "training" else self.val_points
+            )
+        return self._points[shown]
 
     def shown(self) -> None:
         if self.drawing is not None and self.canvas_size != self.drawing.size:
@@ -416,4 +435,4 @@ class BoundaryPlot(ThreadDrawnPlot):
         return drawing.with_cursor(self.cursor)
 
 
-__all__ = ["BoundaryPlot", "Canvas", "Drawing", "PlotPoints", "draw"]
+__all__ = ["POINTS_SHOWN", "BoundaryPlot", "PointsShown", "Canvas", "Drawing", "PlotPoints", "draw"]

@@ -126,6 +126,10 @@ class ProbePanel(LinePanel, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
+        self.val_points: list[Point] = []
+        """The validation points, selectable while the plot draws them."""
+        self.drawn_points = "training"
+        """Which points the plot draws (BoundaryPlot.shown_points): only those select."""
         self.step = step
         """The cursor's move per key press, across."""
         self.step_y = step if step_y is None else step_y
@@ -170,12 +174,16 @@ class ProbePanel(LinePanel, can_focus=True):
 
     def action_select(self) -> None:
         """Select the data point under the cursor (drawn in its cell), else a probe
-        point there."""
+        point there. A point must be drawn to be selected: with the validation points
+        drawn, one becomes a probe point with its own class (it is not in the training
+        split); with none drawn, enter always makes a probe point."""
         x, y = self.cursor
-        i = in_cell(self.points, x, y, self.step, self.step_y)
+        drawn = self.points if self.drawn_points == "training" else self.val_points
+        i = None if self.drawn_points == "none" else in_cell(drawn, x, y, self.step, self.step_y)
         if i is not None:
-            (px, py), cls = self.points[i]
-            self.select(Sample((float(px), float(py)), cls, i))
+            (px, py), cls = drawn[i]
+            index = i if self.drawn_points == "training" else None
+            self.select(Sample((float(px), float(py)), cls, index))
         else:  # labelled as the model sees it there (0 1 2 change that)
             predicted = self.predicted()
             self.select(Sample((x, y), 0 if predicted is None else predicted))
