@@ -10,7 +10,7 @@ import pytest
 
 from micrograd.run import step_record
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, settle, wait_until
+from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import to_cells
 from tui.screens.main import CYCLE, NO_SLOT
@@ -207,3 +207,29 @@ async def test_t_draws_the_training_points_the_validation_points_or_none() -> No
         assert point_cells(app) == train_cells and "training points" in title()
         await pilot.press("enter")  # drawn again: the same cell selects the training point
         await wait_until(pilot, lambda: app.session.sample.index is not None)
+
+
+@pytest.mark.slow
+async def test_help_explains_late_adamw_spikes_by_what_the_param_table_shows() -> None:
+    """Before the default run's spike at step 2812, the grads are ~1e-7 and the updates
+    still a tenth of lr: help says so and points at p, and p shows exactly that."""
+    from tui.screens.help import ABOUT
+    from tui.screens.params import ParamTableScreen
+
+    assert "m/√v" in ABOUT and "(p)" in ABOUT and "2812" in ABOUT
+    app = MicrogradApp(trainer=trained(2799))
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, app)  # step 2800, taken in the app
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, ParamTableScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        assert screen.snapshot.step == 2800
+        rows = screen.snapshot.rows
+        lr = app.config.lr
+        assert max(abs(r.grad) for r in rows) < 1e-5
+        assert max(abs(r.update) for r in rows) > lr / 10
+        shown = {
+            column.label.plain for column in app.screen.query_one("#params-table").columns.values()
+        }
+        assert {"grad", "update"} <= shown
