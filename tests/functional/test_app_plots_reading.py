@@ -182,7 +182,8 @@ async def test_t_draws_the_training_points_the_validation_points_or_none() -> No
         await pilot.press("t")
         await settle(pilot)
         val_cells = cells_of(trainer.val_split, cols, rows)
-        assert point_cells(app) == val_cells and "validation points" in title()
+        assert point_cells(app) == val_cells and "validation (t)" in title()
+        assert len(title()) <= 39  # whole on the plot's frame at 80 columns (it was cut)
         assert len(val_cells) < 0.2 * cols * rows
         # enter on a drawn validation point: a probe point there, of its own class
         (vx, vy), label = trainer.val_split[0]

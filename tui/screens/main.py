@@ -85,7 +85,8 @@ def slots_shown(rows: int) -> Literal["none", "one", "all"]:
 
 def plot_title(shown: PointsShown) -> str:
     """The plot's title: which points it draws, and the key that changes them."""
-    what = {"training": "training points", "validation": "validation points", "none": "no points"}
+    # at most 39 columns: the plot's frame at 80 columns holds no more
+    what = {"training": "training points", "validation": "validation", "none": "no points"}
     return f"decision boundary · {what[shown]} (t)"
 
 
