@@ -60,7 +60,7 @@ from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
 
-PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel"}
+PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points"}
 """Actions that act on the main screen only (the view screens use these keys)."""
 
 
@@ -83,6 +83,8 @@ class MicrogradApp(App[int]):
         Binding("p", "params", "Params"),
         Binding("c", "gradcheck", "Check"),
         Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
+        Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
+        Binding("t", "points", "Points", show=False),  # the plot's title says which
         Binding("left,h", "probe(-1, 0)", "Probe", show=False),
         Binding("right,l", "probe(1, 0)", "Probe", show=False),
         Binding("up,k", "probe(0, 1)", "Probe", show=False),
@@ -319,6 +321,14 @@ class MicrogradApp(App[int]):
     def slot(self) -> str:
         """Which of the probe, class and model panels the side column shows (short ones)."""
         return self.main.slot
+
+    def action_points(self) -> None:
+        """Draw the training points, the validation points, or none over the boundary."""
+        self.show_message(*wording.points_shown(self.main.cycle_points()))
+
+    def action_loss_axis(self) -> None:
+        """The loss curve's y axis: log or linear."""
+        self.main.toggle_loss_axis()
 
     def action_probe(self, dx: int, dy: int) -> None:
         """Move the probe's crosshair one plot cell."""

@@ -55,6 +55,20 @@ def to_cells(xy: np.ndarray, cols: int, rows: int) -> np.ndarray:
     return np.clip(cells, 0, sizes - 1)
 
 
+def cell_centre(cell: int, n: int) -> float:
+    """The centre of cell `cell` on an axis of n + 1 cells from -LIMIT (cell 0) to LIMIT
+    (cell n): the one point of a cell that both the boundary's shading and the probe
+    evaluate the model at, so the probe's class is the class of the cell under it.
+    Rounded to 10 decimals, so that the centres of steps of 0.1 read 0.2, not 0.2000...2."""
+    return round(-LIMIT + 2 * LIMIT * cell / n, 10)
+
+
+def cell_centres(count: int) -> list[float]:
+    """The centres of an axis of count cells, cell 0 (at -LIMIT) first."""
+    n = max(1, count - 1)
+    return [cell_centre(c, n) for c in range(count)]
+
+
 def cell_of(v: float, step: float) -> tuple[int, int]:
     """(cell, n): the plot cell v is drawn in, on an axis of n + 1 cells `step` apart from
     -LIMIT to LIMIT (cell 0 at -LIMIT): the rule to_cells draws points by."""
@@ -104,6 +118,8 @@ __all__ = [
     "POINT_MARKERS",
     "REGION_MARKERS",
     "WRONG_STYLE",
+    "cell_centre",
+    "cell_centres",
     "cell_of",
     "class_name",
     "legend",

@@ -52,6 +52,22 @@ def no_room_for_panels(rows: int) -> Wordings:
     return (f"No room for the side panels: v shows them from {rows} rows.",)
 
 
+def points_shown(shown: str) -> Wordings:
+    """What t did to the plot, and what enter selects now (a point must be drawn)."""
+    if shown == "none":
+        return (
+            "No points drawn (t shows them): the boundary is all there is; enter makes a "
+            "probe point.",
+            "No points drawn (t: training): enter makes a probe point.",
+        )
+    if shown == "validation":
+        return (
+            "Validation points drawn (t: none): enter on one makes a probe point of its class.",
+            "Validation points drawn (t: none).",
+        )
+    return ("Training points drawn (t: validation): enter selects one.", "Training points drawn.")
+
+
 ALL_PANELS_SHOWN: Wordings = ("The side panels are all shown (v cycles them in short terminals).",)
 
 

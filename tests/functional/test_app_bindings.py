@@ -15,7 +15,7 @@ from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.params import ParamTableScreen
-from tui.widgets import ProbePanel
+from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
 Check = Callable[[Pilot, MicrogradApp, str], Awaitable[None]]
 
@@ -102,6 +102,20 @@ def labels(target: int) -> Check:
     return check
 
 
+async def toggles_the_loss_axis(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    curve = app.query_one(LossCurve)
+    await pilot.press(key)
+    await wait_until(
+        pilot, lambda: not curve.log_axis and "linear" in str(app.query_one("#loss").border_title)
+    )
+
+
+async def cycles_the_points(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    plot = app.query_one(BoundaryPlot)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: plot.shown_points == "validation")
+
+
 async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: app._exit)
@@ -119,6 +133,8 @@ EFFECTS: dict[str, Check] = {
     "p": opens(ParamTableScreen),
     "c": opens(GradCheckScreen),
     "v": cycles_the_side_panel,
+    "y": toggles_the_loss_axis,
+    "t": cycles_the_points,
     "left": moves_the_probe(-1, 0),
     "h": moves_the_probe(-1, 0),
     "right": moves_the_probe(1, 0),

@@ -194,3 +194,35 @@ async def test_the_training_curve_is_drawn_over_validation_where_they_coincide()
         await wait_until(pilot, lambda: curve.drawn)
         colours = curve_colours(curve.drawing.text)
         assert colours.get("cyan", 0) > 10 and colours.get("magenta", 0) > 5, colours
+
+
+def test_a_late_adamw_spike_keeps_its_column_and_height_between_redraws() -> None:
+    """The default run's loss falls to ~1e-6 and jumps back to ~0.1 at step 2812: drawn
+    again after every step, the spike stays one cell, where its step and loss put it."""
+    from tui.widgets.loss_curve import CurveCanvas, draw, thin
+    from tui.widgets.plotting import PlotTheme
+
+    spike_step = 2812
+    losses = [max(1.05 * 0.995**k, 1e-6) for k in range(3000)]
+    losses[spike_step] = 0.1
+    history = records(losses)
+    width, height = 32, 14  # the curve at 80x24 with no side panel: 10 rows of plot
+    canvas = CurveCanvas(width, height, PlotTheme((0, 0, 0), (255, 255, 255)), True, True, Style())
+    cells = []
+    for last in range(spike_step + 1, 3000, 7):
+        text = draw(canvas, thin(history[: last + 1], 2 * width)).plain.splitlines()
+        top = next(i for i, line in enumerate(text) if "┌" in line)
+        left = text[top].index("┌") + 1
+        plot = [line[left:-1] for line in text[top + 1 : top + 1 + height - 5]]
+        cols = len(plot[0])
+        late = int(2000 / last * (cols - 1)) + 1  # right of step 2000 all else is < 1e-4
+        rows_drawn = [
+            (i, c) for i, line in enumerate(plot) for c in range(late, cols) if line[c] != " "
+        ]
+        row, col = min(rows_drawn)  # the highest cell drawn late in the run: the spike
+        expected_col = spike_step / last * (cols - 1)
+        assert abs(col - expected_col) <= 1, (last, col, expected_col)
+        cells.append((row, col))
+    rows = {row for row, _ in cells}
+    assert len(rows) == 1, rows  # the same height in every redraw
+    assert all(abs(a[1] - b[1]) <= 1 for a, b in zip(cells, cells[1:]))

@@ -124,7 +124,8 @@ async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> N
         await step(pilot, app)
         probe = app.query_one(ProbePanel)
         plot = app.query_one(BoundaryPlot)
-        assert probe.cursor == (0.0, 0.0) and plot.cursor == (0.0, 0.0)
+        centre = (-2 + 4 * 20 / 39, 0.0)  # of the cell (0, 0) is drawn in: 40 x 17 cells
+        assert probe.cursor == pytest.approx(centre) and plot.cursor == probe.cursor
         await pilot.press("right", "right", "l", "up", "k", "down", "h")
         await pilot.pause()
         cols, rows = plot.canvas_size
@@ -220,12 +221,14 @@ async def test_enter_selects_a_sample_and_g_explains_it() -> None:
         await pilot.press("escape")
         probe.cursor = (1.9, -1.9)  # no data there: a probe point, labelled with 2
         await pilot.press("enter", "2")
+        corner = (-2 + 4 * 38 / 39, -2.0)  # that cell's centre: the probe point is there
+        assert probe.cursor == pytest.approx(corner)
         assert app.session.sample.index is None and app.session.sample.target == 2
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GraphScreen)
         await wait_until(pilot, lambda: screen.snapshot is not None)
-        assert screen.snapshot.point == (1.9, -1.9) and screen.snapshot.target == 2
+        assert screen.snapshot.point == probe.cursor and screen.snapshot.target == 2
 
 
 def centre(v: float, step: float) -> float:

@@ -32,7 +32,10 @@ KEYS = [
     ("", "  there: d u sort by |grad| |update|, o by place"),
     ("c", "gradient check against central differences"),
     ("", "  there: e puts the worst first"),
-    ("v", "side slot (24-39 rows): probe, classes or model"),
+    ("v", "side slot (24-39 rows): probe, classes, model,"),
+    ("", "  or no panel: the loss curve takes its rows"),
+    ("t", "draw the training points, validation points, none"),
+    ("y", "the loss curve's axis: log or linear"),
     ("?", "this help"),
     ("q", "close a view or this help (as esc); on the main"),
     ("", "  screen quit: unsaved steps? it says so, q again quits"),
@@ -50,6 +53,11 @@ ABOUT = (
     "panel, the validation split's confusion matrix (rows true, columns predicted). "
     "The loss panel plots the training and validation loss on a log scale, from the "
     "largest loss so far (its top label) to the smallest (its bottom label).\n\n"
+    "Late in a run the training loss can jump from ~1e-6 back to ~0.1 and fall again "
+    "(step 2812 of the default run): AdamW, not a bug. Its update is lr·m/(√v + ε): "
+    "when the gradients are tiny, m and √v are tiny alike, m/√v stays of order 1, and "
+    "every step still moves the weights by up to about lr, until one step overshoots. "
+    "The parameter table (p) shows it: grads of ~1e-7 beside updates of ~0.01.\n\n"
     "A step's training loss and accuracy are those of its own forward pass, at the "
     "weights before its update (as the tutorial prints them): step 1 shows step 0's. "
     "Validation is measured after the update.\n\n"

@@ -22,7 +22,7 @@ from tui import wording
 from tui.pacing import QUERY, LinkGate
 from tui.palette import LIMIT, legend
 from tui.snapshots import ClassSnapshot, Weights
-from tui.widgets.boundary import BoundaryPlot
+from tui.widgets.boundary import POINTS_SHOWN, BoundaryPlot, PointsShown
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
 from tui.widgets.footer import KeysFooter
@@ -38,6 +38,13 @@ MIN_SIZE = (60, 20)
 
 SLOTS = ("probe", "classes", "model")
 """The panels that share the side column's slot in short terminals, in `v` order."""
+
+NO_SLOT = "none"
+"""The slot's last state in `v` order: no panel, the loss curve takes its rows (at
+80x24 the curve's 2 rows of plot become 10)."""
+
+CYCLE = (*SLOTS, NO_SLOT)
+"""What `v` cycles through in short terminals."""
 
 SLOT_ROWS = 24
 """From this many rows the side column has room for one of SLOTS above the loss curve;
@@ -92,6 +99,18 @@ def slots_shown(rows: int) -> Literal["none", "one", "all"]:
     return "none" if rows < SLOT_ROWS else "all" if rows >= TALL else "one"
 
 
+def plot_title(shown: PointsShown) -> str:
+    """The plot's title: which points it draws, and the key that changes them."""
+    # at most 39 columns: the plot's frame at 80 columns holds no more
+    what = {"training": "training points", "validation": "validation", "none": "no points"}
+    return f"decision boundary · {what[shown]} (t)"
+
+
+def loss_title(log: bool) -> str:
+    """The loss panel's title: its axis, and the key that changes it."""
+    return "loss · log (y: linear)" if log else "loss · linear (y: log)"
+
+
 class MainScreen(Screen):
     """The app's main screen, which takes a size's classes (the app's breakpoints) before
     it is laid out for that size.
@@ -112,10 +131,12 @@ class MainScreen(Screen):
         num_params: int,
         on_mounted: Callable[[], None],
         on_resized: Callable[[], None],
+        val_points: list[Point] | None = None,
     ) -> None:
         super().__init__(id="_default")
         self.config = config
         self.points = points
+        self.val_points = val_points or []
         self.weights = weights
         self.class_counts = class_counts
         self.split_sizes = split_sizes
@@ -139,6 +160,8 @@ class MainScreen(Screen):
         """A periodic plot update waits for the gate."""
         self._asking = False
         """A status query is to be written after the coming frame."""
+        self._probe_fitted: tuple[int, int] | None = None
+        """The plot size the probe's steps and cursor were last fitted to."""
 
     @classmethod
     def of(
@@ -160,6 +183,7 @@ class MainScreen(Screen):
             len(trainer.optimizer.params),
             on_mounted,
             on_resized,
+            val_points=trainer.val_split,
         )
 
     def compose(self) -> ComposeResult:
@@ -169,12 +193,15 @@ class MainScreen(Screen):
         self.take_size_classes(self.app.size)
         with Horizontal(id="main"):
             with Vertical(id="plot-box") as box:
-                box.border_title = "decision boundary"
-                yield BoundaryPlot(self.points, self.weights, id="boundary")
+                box.border_title = plot_title("training")
+                yield BoundaryPlot(
+                    self.points, self.weights, val_points=self.val_points, id="boundary"
+                )
             with Vertical(id="side"):
                 yield MetricsPanel(id="metrics")
                 probe = ProbePanel(self.points, self.weights, id="probe", classes="slot")
                 probe.can_focus = False  # its keys are the app's: they work in any slot
+                probe.val_points = self.val_points
                 yield probe
                 yield ClassView(self.class_counts, id="classes", classes="slot")
                 yield ModelPanel(
@@ -252,14 +279,14 @@ class MainScreen(Screen):
         return (self.slot == "classes" and slots == "one") or slots == "all"
 
     def next_slot(self) -> None:
-        """`v`: show the next of SLOTS in the slot (short terminals), or say why not."""
+        """`v`: show the next of SLOTS in the slot, or none (short terminals), or say why not."""
         shown = slots_shown(self.app.size.height)
         if shown == "none":
             self.show_message(*wording.no_room_for_panels(SLOT_ROWS))
         elif shown == "all":
             self.show_message(*wording.ALL_PANELS_SHOWN)
         else:
-            self.slot = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+            self.slot = CYCLE[(CYCLE.index(self.slot) + 1) % len(CYCLE)]
             self.show_slot()
             self.on_resized()
 
@@ -363,28 +390,62 @@ class MainScreen(Screen):
         before compose has made them."""
         plots = [*self.query(BoundaryPlot), *self.query(LossCurve)]
         done = self._plots_shown == self._plots_asked
-        return done and len(plots) == 2 and all(plot.drawn for plot in plots)
+        drawn = done and len(plots) == 2 and all(plot.drawn for plot in plots)
+        return drawn and self._probe_fitted == plots[0].canvas_size  # crosshair on a centre
 
     def fit_probe(self) -> ProbePanel:
-        """The probe, its steps set to one cell of the plot as last drawn."""
+        """The probe, its steps set to one cell of the plot as last drawn and its cursor
+        on that cell's centre."""
         probe = self.query_one(ProbePanel)
-        cols, rows = self.query_one(BoundaryPlot).canvas_size or (41, 17)
-        probe.step = round(2 * LIMIT / max(cols - 1, 1), 10)
-        probe.step_y = round(2 * LIMIT / max(rows - 1, 1), 10)
+        size = self.query_one(BoundaryPlot).canvas_size
+        self._probe_fitted = size
+        cols, rows = size or (41, 17)
+        probe.fit(round(2 * LIMIT / max(cols - 1, 1), 10), round(2 * LIMIT / max(rows - 1, 1), 10))
         return probe
 
+    @on(BoundaryPlot.Sized)
+    def on_boundary_sized(self) -> None:
+        """The plot's cells changed (the first drawing, a resize): the probe moves to the
+        centre of the cell its crosshair is drawn in."""
+        self.fit_probe()
+
     def show_slot(self) -> None:
-        """Show the slot in the side column (short terminals) and name the panel `v`
-        shows next."""
-        self.query_one("#side").set_classes(f"-show-{self.slot}")
-        following = SLOTS[(SLOTS.index(self.slot) + 1) % len(SLOTS)]
+        """Show the slot in the side column (short terminals) and name the panel `v` shows
+        next (with no panel, on the loss curve's frame)."""
+        slot = self.slot
+        self.query_one("#side").set_classes(f"-show-{slot}")
+        following = CYCLE[(CYCLE.index(slot) + 1) % len(CYCLE)]
         one = slots_shown(self.app.size.height) == "one"
         for name in SLOTS:
-            self.query_one(f"#{name}").border_subtitle = f"v {following}" if one else ""
+            hint = "v no panel" if following == NO_SLOT else f"v {following}"
+            self.query_one(f"#{name}").border_subtitle = hint if one else ""
+        curve = self.query_one(LossCurve)
+        hint = f"v {following}  " if one and slot == NO_SLOT else ""
+        self.query_one("#loss").border_subtitle = Text(hint).append_text(
+            loss_legend(self.app.no_color)
+        )
+        self.query_one("#loss").border_title = loss_title(curve.log_axis)
+
+    def cycle_points(self) -> PointsShown:
+        """Draw the next of the training points, the validation points, none; the plot's
+        title says which (and t)."""
+        plot = self.query_one(BoundaryPlot)
+        shown = POINTS_SHOWN[(POINTS_SHOWN.index(plot.shown_points) + 1) % len(POINTS_SHOWN)]
+        plot.shown_points = self.query_one(ProbePanel).drawn_points = shown
+        self.query_one("#plot-box").border_title = plot_title(shown)
+        return shown
+
+    def toggle_loss_axis(self) -> None:
+        """The loss curve's axis from log to linear or back; its frame says which."""
+        curve = self.query_one(LossCurve)
+        curve.log_axis = not curve.log_axis
+        self.query_one("#loss").border_title = loss_title(curve.log_axis)
 
 
 __all__ = [
+    "CYCLE",
     "MIN_SIZE",
+    "NO_SLOT",
     "SLOTS",
     "SLOT_ROWS",
     "TALL",

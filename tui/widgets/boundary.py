@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
@@ -24,6 +25,7 @@ from tui.palette import (
     POINT_MARKERS,
     REGION_MARKERS,
     WRONG_STYLE,
+    cell_centres,
     to_cells,
 )
 from tui.snapshots import Weights
@@ -38,6 +40,12 @@ MIN_SIZE = (16, 8)
 
 CACHED = 16
 """Sizes of axes and frames kept (a resize draws new ones; a few sizes come back)."""
+
+PointsShown = Literal["training", "validation", "none"]
+"""Which points the plot draws (t cycles them)."""
+
+POINTS_SHOWN: tuple[PointsShown, ...] = ("training", "validation", "none")
+"""The order t cycles them in."""
 
 Cells = tuple[list[list[str]], list[list[Style]]]
 """Glyph and style of every canvas cell, top row first."""
@@ -170,29 +178,48 @@ def circle_cells(cols: int, rows: int) -> list[tuple[int, int]]:
 _circles: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
 
+def class_grid(weights: Weights | None, cols: int, rows: int) -> list[list[int]] | None:
+    """The class the model predicts at every cell's centre, top row first (None without
+    weights)."""
+    if weights is None:
+        return None
+    import numpy as np
+
+    xs = np.array(cell_centres(cols))  # the probe evaluates the same points
+    ys = np.array(cell_centres(rows)[::-1])  # top row first
+    return predict_grid(weights, xs, ys).tolist()
+
+
 def base_cells(
-    weights: Weights | None, points: PlotPoints, cols: int, rows: int, no_color: bool
+    weights: Weights | None,
+    points: PlotPoints | None,
+    cols: int,
+    rows: int,
+    no_color: bool,
+    grid: list[list[int]] | None = None,
 ) -> Cells:
-    """Glyph and style of every canvas cell, top row first: the predicted class, the
-    circle, the points (wrong ones reversed)."""
+    """Glyph and style of every canvas cell, top row first: the predicted class (grid,
+    else worked out from weights), the circle, the points (wrong ones reversed; None:
+    no points)."""
     import numpy as np
 
     regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
     plain = Style()
     region_styles = [plain if no_color else Style(color=c) for c in CLASS_COLORS]
     point_styles = [Style(bold=True, color=None if no_color else c) for c in CLASS_COLORS]
-    if weights is None:
+    if grid is None:
+        grid = class_grid(weights, cols, rows)
+    if grid is None:
         glyphs = [[" "] * cols for _ in range(rows)]
         styles = [[plain] * cols for _ in range(rows)]
     else:
-        xs = np.linspace(-LIMIT, LIMIT, cols)  # the cell centres
-        ys = np.linspace(LIMIT, -LIMIT, rows)  # top row first
-        grid = predict_grid(weights, xs, ys).tolist()
         glyphs = [[regions[k] for k in row] for row in grid]
         styles = [[region_styles[k] for k in row] for row in grid]
     for c, r in circle_cells(cols, rows):
         glyphs[r][c] = CIRCLE_MARKER
         styles[r][c] = plain
+    if points is None:
+        return glyphs, styles
     wrong = np.zeros(len(points.labels), dtype=bool)
     if weights is not None and len(points.labels):
         wrong = forward_numpy(weights, points.xy).argmax(axis=1) != points.labels
@@ -218,6 +245,8 @@ class Drawing:
     frame: list[Strip]
     """The empty axes' lines, to draw a row of cells into again."""
     cells: Cells
+    classes: list[list[int]] | None
+    """The class each cell is shaded by, top row first (None without weights)."""
     box: tuple[int, int, int, int]
     """(left, right, top, rows): the canvas's columns [left, right) and lines from top."""
     background: Style | None
@@ -280,7 +309,7 @@ def cells_line(
     return Strip.join([line.crop(0, left), cells, line.crop(right, line.cell_length)])
 
 
-def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints) -> Drawing | None:
+def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints | None) -> Drawing | None:
     """The whole plot for this canvas (None if it is too small to draw in); any thread.
 
     Segments straight from the grid skip Text-to-strip conversion; the event loop only
@@ -297,9 +326,11 @@ def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints) -> Drawing
     left, right = pad + c0, pad + c1
     lines = list(axes_lines)
     cells: Cells = ([], [])
+    classes = None
     background = None
     if cols > 1 and rows > 1:
-        cells = base_cells(weights, points, cols, rows, canvas.no_color)
+        classes = class_grid(weights, cols, rows)
+        cells = base_cells(weights, points, cols, rows, canvas.no_color, classes)
         under = axes_lines[r0].crop(left, left + 1)
         background = Style(bgcolor=next(iter(under)).style.bgcolor) if len(under) else None
         chained: dict[int, Style] = {}  # the few distinct cell styles, chained once
@@ -307,7 +338,8 @@ def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints) -> Drawing
             lines[r0 + i] = cells_line(
                 axes_lines[r0 + i], cells[0][i], cells[1][i], left, right, background, chained
             )
-    return Drawing(canvas, weights, lines, axes_lines, cells, (left, right, r0, rows), background)
+    box = (left, right, r0, rows)
+    return Drawing(canvas, weights, lines, axes_lines, cells, classes, box, background)
 
 
 # ------------------------------------------------------------------ widget
@@ -335,18 +367,27 @@ class BoundaryPlot(ThreadDrawnPlot):
     cursor: reactive[tuple[float, float] | None] = reactive(None)
     """The probe's position in [-2, 2]², drawn as a crosshair; None draws none."""
 
+    shown_points: reactive[PointsShown] = reactive("training", repaint=False)
+    """Which points are drawn over the cells: at n >= 1000 the training points fill
+    every cell at 80x24 and hide the boundary; the validation split is a tenth of n."""
+
+    class Sized(Message):
+        """The plot's cells are another size than before (its first drawing, a resize)."""
+
     def __init__(
         self,
         points: Sequence[Point],
         weights: Weights | None = None,
         *,
+        val_points: Sequence[Point] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
-        self._points: PlotPoints | None = None
+        self.val_points = list(val_points)
+        self._points: dict[PointsShown, PlotPoints] = {}
         """The points as arrays, and their cells per size (see plot_points)."""
         self.set_reactive(BoundaryPlot.weights, weights)
         self.canvas_size: tuple[int, int] | None = None
@@ -368,22 +409,30 @@ class BoundaryPlot(ThreadDrawnPlot):
         )
         if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
             return None
-        weights = self.weights
-        return lambda: draw(canvas, weights, self.plot_points())
+        weights, shown = self.weights, self.shown_points
+        return lambda: draw(canvas, weights, self.plot_points(shown))
 
-    def plot_points(self) -> PlotPoints:
-        """The points as arrays and cells: made by the drawing thread's first job (only
-        that thread draws), so numpy loads after the first frame."""
-        if self._points is None:
-            self._points = PlotPoints(self.points)
-        return self._points
+    def watch_shown_points(self) -> None:
+        self.redraw()
+
+    def plot_points(self, shown: PointsShown = "training") -> PlotPoints | None:
+        """The points shown as arrays and cells (None: none): made by the drawing
+        thread's first job (only that thread draws), so numpy loads after the first frame."""
+        if shown == "none":
+            return None
+        if shown not in self._points:
+            self._points[shown] = PlotPoints(
+                self.points if shown == "training" else self.val_points
+            )
+        return self._points[shown]
 
     def shown(self) -> None:
-        if self.drawing is not None:
+        if self.drawing is not None and self.canvas_size != self.drawing.size:
             self.canvas_size = self.drawing.size
+            self.post_message(self.Sized())
 
     def lines_of(self, drawing: Drawing) -> list[Strip]:
         return drawing.with_cursor(self.cursor)
 
 
-__all__ = ["BoundaryPlot", "Canvas", "Drawing", "PlotPoints", "draw"]
+__all__ = ["POINTS_SHOWN", "BoundaryPlot", "PointsShown", "Canvas", "Drawing", "PlotPoints", "draw"]

@@ -1,4 +1,4 @@
-"""The loss curve: training and validation loss over the steps so far."""
+"""The loss curve: training and validation loss over the steps so far, on a log or linear axis."""
 
 from __future__ import annotations
 
@@ -68,21 +68,57 @@ def positive(x: float) -> bool:
 def y_ticks(low: float, high: float, rows: int) -> list[float]:
     """Where the log axis from low to high (log10 of a loss) is labelled: at both ends,
     which are the smallest and largest loss drawn, and at the whole decades between
-    them that are at least two rows from every other label."""
+    them that are at least two rows from every other label. With room for a third label
+    but no decade for it (a loss from 1.05 to 0.65), at 2 and 5 times a decade, else
+    halfway: two labels leave a reader to guess the scale."""
+    candidates = [float(d) for d in range(math.ceil(low), math.floor(high) + 1)]
+    sub = [d + math.log10(m) for d in range(math.floor(low), math.ceil(high)) for m in (2, 5)]
+    return spaced(low, high, rows, candidates, [sub, [(low + high) / 2]])
+
+
+def spaced(
+    low: float, high: float, rows: int, first: list[float], then: list[list[float]]
+) -> list[float]:
+    """low, high, and of the candidates (first, then each list of `then` while fewer
+    than 3 are chosen and the axis has 5 rows) those strictly between them and at least
+    two rows from every label chosen before."""
     ticks = [low, high]
-    if rows < 2:
+    if rows < 2 or high <= low:
         return ticks
 
     def row(y: float) -> int:
         return round((y - low) / (high - low) * (rows - 1))
 
     taken = {row(low), row(high)}
-    for decade in range(math.ceil(low), math.floor(high) + 1):
-        r = row(decade)
-        if low < decade < high and all(abs(r - t) >= 2 for t in taken):
-            ticks.append(decade)
-            taken.add(r)
+    for i, candidates in enumerate([first, *then]):
+        if i and (len(ticks) >= 3 or rows < 5):
+            break
+        for y in candidates:
+            r = row(y)
+            if low < y < high and all(abs(r - t) >= 2 for t in taken):
+                ticks.append(y)
+                taken.add(r)
     return sorted(ticks)
+
+
+def linear_ticks(low: float, high: float, rows: int) -> list[float]:
+    """Where the linear axis from low to high (losses) is labelled: both ends, and the
+    multiples of a round step (1, 2 or 5 times a power of ten) at least two rows from
+    the others, the finest that leaves room."""
+    if high <= low:
+        return [low, high]
+    candidates: list[float] = []
+    for exponent in range(
+        math.floor(math.log10(high - low)) - 1, math.floor(math.log10(high - low)) + 2
+    ):
+        for m in (1, 2, 5):
+            step = m * 10.0**exponent
+            if (high - low) / step * 2 <= max(rows - 1, 1):  # two rows a step at least
+                candidates = [
+                    k * step for k in range(math.ceil(low / step), math.floor(high / step) + 1)
+                ]
+                return spaced(low, high, rows, candidates, [[(low + high) / 2]])
+    return spaced(low, high, rows, candidates, [[(low + high) / 2]])
 
 
 LABEL_WIDTH = 6
@@ -121,6 +157,8 @@ class CurveCanvas:
     theme: PlotTheme
     no_color: bool
     """Then the curves differ by marker, not colour."""
+    log: bool
+    """A log axis (the loss falls by decades); else a linear one."""
     base: Style
     """The widget's own style: its colours around and under the curve."""
 
@@ -134,8 +172,9 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
         # A diverging run can report inf or nan: plot only the finite values. The loss is
         # drawn on a log axis (log10, labelled in plain numbers): it falls by orders of
         # magnitude, and on a linear axis it hugs the bottom after a few dozen steps.
-        train = [(r.step, math.log10(r.train_loss)) for r in records if positive(r.train_loss)]
-        val = [(r.step, math.log10(r.val_loss)) for r in records if positive(r.val_loss)]
+        scale = math.log10 if canvas.log else float
+        train = [(r.step, scale(r.train_loss)) for r in records if positive(r.train_loss)]
+        val = [(r.step, scale(r.val_loss)) for r in records if positive(r.val_loss)]
         if train or val:
             logs = [y for _, y in train + val]
             last = max(records[-1].step, 1)
@@ -147,13 +186,23 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
             low, high = min(logs), max(logs)
             if high > low:
                 plt.ylim(low, high)
-                ys = y_ticks(low, high, rows=height - 3)  # less the frame and step labels
-            else:  # one loss so far: it, half a decade from either edge
-                plt.ylim(low - 0.5, high + 0.5)
+                ticks = y_ticks if canvas.log else linear_ticks
+                ys = ticks(low, high, rows=height - 3)  # less the frame and step labels
+            else:  # one loss so far: it, half a decade (or half itself) from either edge
+                margin = 0.5 if canvas.log else max(abs(low) / 2, 1e-300)
+                plt.ylim(low - margin, high + margin)
                 ys = [low]
-            labels = [y_label(y, end=y in (low, high)) for y in ys]
+            logs_of = ys if canvas.log else [math.log10(y) if y > 0 else -math.inf for y in ys]
+            # a whole decade reads plainly (0.01); an end or a 2-5 tick to 2-3 digits
+            labels = [
+                "0".rjust(LABEL_WIDTH)
+                if y == -math.inf
+                else y_label(y, end=y in (logs_of[0], logs_of[-1]) or not float(y).is_integer())
+                for y in logs_of
+            ]
             if len(ys) > 1 and labels[0] == labels[-1]:  # e.g. 1.0664 and 1.0684: 1.07 twice
-                labels[0], labels[-1] = (f"{10.0**y:.4g}".rjust(LABEL_WIDTH) for y in (low, high))
+                ends = (10.0 ** logs_of[0], 10.0 ** logs_of[-1])
+                labels[0], labels[-1] = (f"{v:.4g}".rjust(LABEL_WIDTH) for v in ends)
             plt.yticks(ys, labels)
             # validation first, training over it: where the two coincide (most of a run
             # at 80x24) the training curve, the one the steps minimise, stays in sight;
@@ -211,13 +260,19 @@ class LossCurve(ThreadDrawnPlot):
     history: reactive[Sequence[Record]] = reactive((), always_update=True, repaint=False)
     """The run's records so far, step 0 first (the curve repaints when it is drawn)."""
 
+    log_axis: reactive[bool] = reactive(True, repaint=False)
+    """Is the loss axis logarithmic (the default), else linear?"""
+
     def watch_history(self) -> None:
+        self.redraw()
+
+    def watch_log_axis(self) -> None:
         self.redraw()
 
     def job(self) -> Callable[[], CurveDrawing] | None:
         width, height = self.size
         canvas = CurveCanvas(
-            width, height, PlotTheme.of(self.app), self.app.no_color, self.rich_style
+            width, height, PlotTheme.of(self.app), self.app.no_color, self.log_axis, self.rich_style
         )
         if too_small(width, height):
             return None
@@ -251,5 +306,7 @@ __all__ = [
     "draw",
     "draw_lines",
     "legend",
+    "linear_ticks",
     "thin",
+    "y_ticks",
 ]

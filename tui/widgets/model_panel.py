@@ -4,28 +4,49 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import RenderResult
+from textual.geometry import Size
+from textual.widget import Widget
 
 from micrograd.training import Config
 
 
-def describe(config: Config, num_params: int, split_sizes: tuple[int, int, int]) -> Table:
-    """What is being trained, and how, in a few lines."""
+def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) -> list[str]:
+    """What is being trained, and how: the model, the optimizer, its betas and eps, the
+    data, its split."""
     sizes = "→".join(str(s) for s in config.sizes)
     b1, b2 = config.betas
     train, val, test = split_sizes
+    return [
+        f"MLP {sizes} · {num_params} params",
+        f"AdamW lr {config.lr:g} · wd {config.weight_decay:g}",
+        f"β {b1:g}/{b2:g} · ε {config.eps:g}",
+        f"taichi n {config.n} · seed {config.seed}",
+        f"split {train}/{val}/{test}",
+    ]
+
+
+def describe(
+    config: Config, num_params: int, split_sizes: tuple[int, int, int], width: int = 0
+) -> Table:
+    """What is being trained, and how, in five lines; in three where width columns hold
+    two of them side by side (a wide side column: the loss curve gets the rows)."""
+    model, adamw, betas, data, split = lines(config, num_params, split_sizes)
+    pairs = [f"{model} · {data}", f"{adamw} · {betas}"]
     table = Table.grid()
     table.add_column(no_wrap=True, overflow="ellipsis")
-    table.add_row(f"MLP {sizes} · {num_params} params")
-    table.add_row(f"AdamW lr {config.lr:g} · wd {config.weight_decay:g}")
-    table.add_row(f"  β {b1:g}/{b2:g} · ε {config.eps:g}")
-    table.add_row(f"taichi n {config.n} · seed {config.seed}")
-    table.add_row(Text(f"  split {train}/{val}/{test}", style="dim"))
+    if width and max(len(pair) for pair in pairs) <= width:
+        rows = [*pairs, Text(split, style="dim")]
+    else:
+        rows = [model, adamw, f"  {betas}", data, Text(f"  {split}", style="dim")]
+    for row in rows:
+        table.add_row(row)
     return table
 
 
-class ModelPanel(Static):
-    """A fixed description of the run: it changes only with a new Config."""
+class ModelPanel(Widget):
+    """A fixed description of the run: it changes only with a new Config (its layout,
+    with the panel's width)."""
 
     def __init__(
         self,
@@ -36,7 +57,17 @@ class ModelPanel(Static):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(describe(config, num_params, split_sizes), id=id, classes=classes)
+        super().__init__(id=id, classes=classes)
+        self.described = (config, num_params, split_sizes)
+
+    def render(self) -> RenderResult:
+        return describe(*self.described, width=self.content_size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return describe(*self.described, width=width).row_count
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)
 
 
 __all__ = ["ModelPanel", "describe"]

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 
 from micrograd.data import Point
 from micrograd.training import argmax, forward_floats, softmax
-from tui.palette import LIMIT, cell_of, class_name
+from tui.palette import cell_centre, cell_of, class_name
 from tui.snapshots import Sample, Weights
 from tui.widgets.panel import LinePanel
 
@@ -58,14 +58,14 @@ def in_cell(points: Sequence[Point], x: float, y: float, width: float, height: f
 
 
 def next_centre(v: float, cells: int, step: float) -> float:
-    """The centre of the plot cell `cells` cells from v's (see cell_of); v itself if 0.
+    """The centre of the plot cell `cells` cells from v's (see cell_of); with 0, the
+    centre of v's own cell.
 
-    A centre, not v + step: from a point between two cells (0 in an even number of
-    columns) adding step would skip a cell."""
-    if not cells:
-        return v
+    A centre, not v + step: the probe evaluates the model where the boundary shades the
+    cell (palette.cell_centre), and from a point between two cells (0 in an even number
+    of columns) adding step would skip a cell."""
     cell, n = cell_of(v, step)
-    return round(-LIMIT + 2 * LIMIT * min(n, max(0, cell + cells)) / n, 10)
+    return cell_centre(min(n, max(0, cell + cells)), n)
 
 
 class ProbePanel(LinePanel, can_focus=True):
@@ -126,6 +126,10 @@ class ProbePanel(LinePanel, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
+        self.val_points: list[Point] = []
+        """The validation points, selectable while the plot draws them."""
+        self.drawn_points = "training"
+        """Which points the plot draws (BoundaryPlot.shown_points): only those select."""
         self.step = step
         """The cursor's move per key press, across."""
         self.step_y = step if step_y is None else step_y
@@ -154,6 +158,12 @@ class ProbePanel(LinePanel, can_focus=True):
 
     # ------------------------------------------------------------- actions
 
+    def fit(self, step: float, step_y: float) -> None:
+        """Move in steps of one plot cell of this size, the cursor on its cell's centre
+        (where the boundary shades the cell: the probe then reads what is drawn)."""
+        self.step, self.step_y = step, step_y
+        self.action_move(0, 0)
+
     def action_move(self, dx: int, dy: int) -> None:
         x, y = self.cursor
         self.cursor = (next_centre(x, dx, self.step), next_centre(y, dy, self.step_y))
@@ -164,12 +174,16 @@ class ProbePanel(LinePanel, can_focus=True):
 
     def action_select(self) -> None:
         """Select the data point under the cursor (drawn in its cell), else a probe
-        point there."""
+        point there. A point must be drawn to be selected: with the validation points
+        drawn, one becomes a probe point with its own class (it is not in the training
+        split); with none drawn, enter always makes a probe point."""
         x, y = self.cursor
-        i = in_cell(self.points, x, y, self.step, self.step_y)
+        drawn = self.points if self.drawn_points == "training" else self.val_points
+        i = None if self.drawn_points == "none" else in_cell(drawn, x, y, self.step, self.step_y)
         if i is not None:
-            (px, py), cls = self.points[i]
-            self.select(Sample((float(px), float(py)), cls, i))
+            (px, py), cls = drawn[i]
+            index = i if self.drawn_points == "training" else None
+            self.select(Sample((float(px), float(py)), cls, index))
         else:  # labelled as the model sees it there (0 1 2 change that)
             predicted = self.predicted()
             self.select(Sample((x, y), 0 if predicted is None else predicted))
