@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from micrograd.run import Record, record_history
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
+from tui.lean import lean_driver
 from tui.messages import SessionNews
 from tui.runtime import (
     DaemonThreads,
@@ -622,6 +623,7 @@ def run_app(
     sys.setswitchinterval(0.001)
     draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
     app = MicrogradApp(config, trainer=trainer, history=history, save_dir=save_dir)
+    app.driver_class = lean_driver(app.driver_class)  # send only the cells that changed
     try:
         status = app.run()
     finally:
