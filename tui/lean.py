@@ -153,14 +153,16 @@ class LeanEncoder:
         """The screen Textual means to show: (text, style) a cell, "" right of a wide one."""
         self.shown: list[list[tuple[str, Style] | None]] = []
         """The screen the terminal shows, as far as is known (None: unknown)."""
+        self.dirty: set[int] = set()
+        """Rows Textual wrote to since the last send."""
+        self.covered = bytearray()
+        """The cells the current write covers: a write that covers all is a repaint."""
+        self.at: tuple[int, int] | None = None  # the terminal's cursor (x, y), if known
         self.resize(width, height)
         self.x = self.y = 0  # Textual's cursor
         self.pen = DEFAULT  # Textual's current style
-        self.at: tuple[int, int] | None = None  # the terminal's cursor (x, y), if known
         self.ink: Style | None = None  # the terminal's current style, if known
         self.cursor_shown = True
-        self.dirty: set[int] = set()
-        self.covered = bytearray(width * height)
         self.carry = ""
         self._widths: dict[str, int] = {}
 
@@ -170,15 +172,17 @@ class LeanEncoder:
         self.target = [[BLANK] * width for _ in range(height)]
         self.shown = [[None] * width for _ in range(height)]
         self.covered = bytearray(width * height)
-        self.dirty = set(range(height))
+        self.dirty = set()
         self.at = None
 
-    def forget(self) -> None:
-        """The terminal's screen, cursor and style are no longer known."""
+    def forget(self, everything: bool = True) -> None:
+        """The terminal's screen (and with everything, its cursor and style) is no longer
+        known: what Textual draws next is sent whole. Nothing is sent until it draws (the
+        terminal may be showing the shell's screen again)."""
         self.shown = [[None] * self.width for _ in range(self.height)]
-        self.dirty = set(range(self.height))
-        self.at = None
-        self.ink = None
+        if everything:
+            self.at = None
+            self.ink = None
 
     # ------------------------------------------------------------------ reading
 
@@ -200,6 +204,8 @@ class LeanEncoder:
                 if c == "\r":
                     self.x = 0
                 elif c == "\n":
+                    if self.y == self.height - 1:
+                        self._scroll()
                     self.y = min(self.y + 1, self.height - 1)
                 elif c == "\b":
                     self.x = max(self.x - 1, 0)
@@ -208,9 +214,15 @@ class LeanEncoder:
             else:  # OSC (a title, the clipboard) or another escape
                 self._through(m.group(), out, harmless=kind == "osc")
         if b"\x00" not in self.covered:  # a full repaint: send it whole
-            self.forget()
+            self.forget(everything=False)
         self._send(out)
         return "".join(out)
+
+    def _scroll(self) -> None:
+        """A line feed on the bottom row: the screen scrolls up a line, sent as it is."""
+        self.target = [*self.target[1:], [BLANK] * self.width]
+        self.forget(everything=False)
+        self.dirty = set(range(self.height))
 
     def _csi(self, m: re.Match[str], out: list[str]) -> None:
         params, inter, final = m.group("params", "inter", "final")
@@ -239,7 +251,9 @@ class LeanEncoder:
             self.y = min(max(self.y, 0), self.height - 1)
             return
         seq = m.group()
-        if params[:1] == "?" and final in "hl" and not inter:
+        if not private and not inter and final in "JK" and params in ("", "0", "1", "2", "3"):
+            self._erase(final, int(params or 0), seq, out)
+        elif params[:1] == "?" and final in "hl" and not inter:
             modes = set(params[1:].split(";"))
             if modes & SCREEN_MODES:
                 self._send(out)
@@ -260,9 +274,36 @@ class LeanEncoder:
             harmless = (final == "p" and inter == "$") or final in "cu" or final == "q"
             self._through(seq, out, harmless=harmless)
 
-    def _through(self, seq: str, out: list[str], harmless: bool) -> None:
-        """Pass seq on after what is pending; an unknown one may have changed anything."""
+    def _erase(self, final: str, mode: int, seq: str, out: list[str]) -> None:
+        """Erase in display (J) or line (K), passed on: the cells become blanks of the
+        current background (as xterm erases) on both screens."""
         self._send(out)
+        self._move(self.x, self.y, out)
+        blank = (" ", Style(bg=self.pen.bg))
+        if self.ink != blank[1]:
+            out.append(sgr(self.ink, blank[1]))
+            self.ink = blank[1]
+        out.append(seq)
+        w, x, y = self.width, self.x, self.y
+        spans = []  # (row, start, end)
+        if final == "K":
+            spans.append((y, *((x, w), (0, x + 1), (0, w))[min(mode, 2)]))
+        elif mode == 0:
+            spans += [(y, x, w), *((r, 0, w) for r in range(y + 1, self.height))]
+        elif mode == 1:
+            spans += [*((r, 0, w) for r in range(y)), (y, 0, x + 1)]
+        else:
+            spans += [(r, 0, w) for r in range(self.height)]
+        for row, start, end in spans:
+            self.target[row][start:end] = [blank] * (end - start)
+            self.shown[row][start:end] = [blank] * (end - start)
+
+    def _through(self, seq: str, out: list[str], harmless: bool) -> None:
+        """Pass seq on after what is pending; an unknown one may have changed anything
+        (and may act where the cursor is: it is put where Textual's is)."""
+        self._send(out)
+        if not harmless:
+            self._move(self.x, self.y, out)
         out.append(seq)
         if not harmless:
             self.forget()
