@@ -18,6 +18,7 @@ suspend, or when a shell wrote over the screen) reaches the terminal whole.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import NamedTuple
@@ -428,7 +429,9 @@ def lean_driver(driver_class: type) -> type:
     """The driver to run under in place of driver_class: LeanDriver for Textual's Linux
     terminal driver; any other (the web driver of --serve, one chosen by TEXTUAL_DRIVER)
     as it is."""
-    return LeanDriver if driver_class is LinuxDriver else driver_class
+    if os.environ.get("TEXTUAL_DRIVER") or driver_class is not LinuxDriver:
+        return driver_class
+    return LeanDriver
 
 
 __all__ = ["DEFAULT", "LeanDriver", "LeanEncoder", "Style", "apply_sgr", "lean_driver", "sgr"]

@@ -167,7 +167,7 @@ def test_a_sequence_split_between_writes_is_kept_until_it_is_whole():
     assert e.feed("1mx") == "\x1b[2;3H\x1b[31mx"
 
 
-def test_lean_driver_replaces_only_textuals_terminal_driver():
+def test_lean_driver_replaces_only_textuals_terminal_driver(monkeypatch):
     from textual.drivers.linux_driver import LinuxDriver
     from textual.drivers.web_driver import WebDriver
 
@@ -175,6 +175,8 @@ def test_lean_driver_replaces_only_textuals_terminal_driver():
 
     assert lean_driver(LinuxDriver) is LeanDriver
     assert lean_driver(WebDriver) is WebDriver
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.linux_driver:LinuxDriver")
+    assert lean_driver(LinuxDriver) is LinuxDriver  # a driver chosen is kept
 
 
 GRAPHEMES = ["a", "b", " ", "─", "│", "⣿", "é", "日", "本"]
