@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from typing import NamedTuple
+from typing import IO, Any, NamedTuple
 
 from rich.cells import cell_len
 from textual.drivers.linux_driver import LinuxDriver
@@ -404,25 +403,49 @@ class LeanEncoder:
         self.at = (x, y) if x < self.width else None  # past the edge: a pending wrap
 
 
-class LeanDriver(LinuxDriver):
-    """Textual's Linux driver, writing through a LeanEncoder."""
+class Resize(NamedTuple):
+    """The size the frames after it are drawn at (queued in order with them)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    width: int
+    height: int
+
+
+class LeanFile:
+    """The terminal's stream as Textual's writer thread writes to it: each write goes
+    through a LeanEncoder first, on that thread, so the event loop does not wait for it."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self._file = file
+        self.encoder: LeanEncoder | None = None
+
+    def write(self, data: str | Resize) -> int:
+        if isinstance(data, Resize):
+            if self.encoder is None:
+                self.encoder = LeanEncoder(*data)
+            elif data != (self.encoder.width, self.encoder.height):
+                self.encoder.resize(*data)
+            return 0
+        out = data if self.encoder is None else self.encoder.feed(data)
+        return self._file.write(out) if out else 0
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, ...: the stream's own
+        return getattr(self._file, name)
+
+
+class LeanDriver(LinuxDriver):
+    """Textual's Linux driver, writing through a LeanEncoder in its writer thread."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._encoder: LeanEncoder | None = None
-        self._lock = threading.Lock()
+        self._file = LeanFile(self._file)
+        self._drawn_at: Resize | None = None
 
     def write(self, data: str) -> None:
-        with self._lock:
-            width, height = self._app.size
-            encoder = self._encoder
-            if encoder is None:
-                encoder = self._encoder = LeanEncoder(width, height)
-            elif (width, height) != (encoder.width, encoder.height):
-                encoder.resize(width, height)
-            data = encoder.feed(data)
-        if data:
-            super().write(data)
+        size = Resize(*self._app.size)
+        if size != self._drawn_at:
+            self._drawn_at = size
+            super().write(size)  # type: ignore[arg-type]  # LeanFile takes it
+        super().write(data)
 
 
 def lean_driver(driver_class: type) -> type:
@@ -434,4 +457,13 @@ def lean_driver(driver_class: type) -> type:
     return LeanDriver
 
 
-__all__ = ["DEFAULT", "LeanDriver", "LeanEncoder", "Style", "apply_sgr", "lean_driver", "sgr"]
+__all__ = [
+    "DEFAULT",
+    "LeanDriver",
+    "LeanEncoder",
+    "LeanFile",
+    "Style",
+    "apply_sgr",
+    "lean_driver",
+    "sgr",
+]

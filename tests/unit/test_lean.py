@@ -219,3 +219,19 @@ def test_a_terminal_shows_the_same_screen_with_and_without_the_encoder(seed):
         lean.feed(e.feed(frame))
         assert lean.cells() == plain.cells(), (i, frame)
         assert lean.cursor() == plain.cursor(), (i, frame)
+
+
+def test_the_writer_threads_stream_encodes_at_the_size_queued_before_each_frame():
+    import io
+
+    from tui.lean import LeanFile, Resize
+
+    terminal = io.StringIO()
+    stream = LeanFile(terminal)
+    stream.write(Resize(10, 2))
+    stream.write(HIDE + "\x1b[1;1Hab")
+    stream.write("\x1b[1;1Hab")  # nothing new
+    stream.write(Resize(12, 3))
+    stream.write("\x1b[1;1Hab")  # a new size: the terminal's screen is not known
+    assert terminal.getvalue() == HIDE + "\x1b[H\x1b[mab" + " " * 8 + "\x1b[Hab" + " " * 10
+    assert stream.fileno == terminal.fileno  # the rest is the stream's own
