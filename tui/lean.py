@@ -163,6 +163,9 @@ class LeanEncoder:
         self.pen = DEFAULT  # Textual's current style
         self.ink: Style | None = None  # the terminal's current style, if known
         self.cursor_shown = True
+        self.drawing = True
+        """Has Textual drawn since it last switched screens? Until it has, its cursor
+        position means nothing on the screen now shown (the shell's, after leaving)."""
         self.carry = ""
         self._widths: dict[str, int] = {}
 
@@ -259,16 +262,18 @@ class LeanEncoder:
                 self._send(out)
                 out.append(seq)
                 self.forget()
+                self.drawing = False
                 return
             if "25" in modes:
                 self.cursor_shown = final == "h"
-                if self.cursor_shown:
+                if self.cursor_shown and self.drawing:
                     self._send(out)
                     self._move(self.x, self.y, out)
             self._through(seq, out, harmless=True)
         elif final == "n" and not inter:  # a status or cursor query: its answer is true
             self._send(out)
-            self._move(self.x, self.y, out)
+            if self.drawing:
+                self._move(self.x, self.y, out)
             out.append(seq)
         else:  # DECRQM, device attributes, the kitty keyboard: no change to the screen
             harmless = (final == "p" and inter == "$") or final in "cu" or final == "q"
@@ -340,6 +345,7 @@ class LeanEncoder:
         if x < w and row[x][0] == "":  # the left half of a wide character went
             row[x] = (" ", row[x][1])
         self.covered[y * w + start : y * w + x] = b"\x01" * (x - start)
+        self.drawing = True
         self.x = min(x, w - 1)
         self.dirty.add(y)
 
@@ -384,7 +390,7 @@ class LeanEncoder:
                 self._run(y, start, end, out)
                 x = end
         self.dirty = set()
-        if self.cursor_shown:
+        if self.cursor_shown and self.drawing:
             self._move(self.x, self.y, out)
 
     def _run(self, y: int, start: int, end: int, out: list[str]) -> None:

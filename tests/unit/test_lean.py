@@ -128,6 +128,12 @@ def test_modes_pass_through_and_a_shown_cursor_is_put_where_textual_put_it():
     assert e.feed("\x1b[?25h") == "\x1b[2;4H\x1b[?25h"
 
 
+def test_leaving_the_screen_leaves_the_shells_cursor_where_it_was():
+    e = encoder()
+    e.feed("\x1b[?1049h\x1b[3;4Hab")
+    assert e.feed("\x1b[?1049l\x1b[?25h") == "\x1b[?1049l\x1b[?25h"  # no move: not ours
+
+
 def test_a_frame_over_the_whole_screen_is_sent_whole_as_a_repaint_asks():
     e = encoder(3, 2)
     frame = "\x1b[1;1Habc\x1b[2;1Hdef"
