@@ -425,7 +425,10 @@ def run_in_terminal(make_app: Callable[[], Any]) -> int:
     # event loop in sooner after each of its waits, so keys and frames stay prompt.
     sys.setswitchinterval(0.001)
     draw_in_ascii_if_needed(sys.__stderr__)  # Textual draws on stderr
+    from tui.lean import lean_driver  # Textual's driver: the headless run never needs it
+
     app = make_app()
+    app.driver_class = lean_driver(app.driver_class)  # send only the cells that changed
     try:
         status = app.run()
     finally:
