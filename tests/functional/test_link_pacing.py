@@ -104,7 +104,7 @@ def test_a_terminal_holding_back_its_answer_gets_at_most_one_more_plot_frame() -
         while boundary_frames(bytes(term.output[mark:])) < 3:
             assert time.monotonic() < deadline, "no plot frames after the answers"
             time.sleep(0.05)
-        os.write(term.master, b"q")
+        os.write(term.master, b"qq")  # q asks once: steps are unsaved
         assert term.proc.wait(timeout=10) == 0
     finally:
         term.close()
@@ -121,7 +121,7 @@ def test_a_terminal_that_never_answers_gets_plot_frames_at_the_slow_rate() -> No
         frames = boundary_frames(bytes(term.output[mark:]))
         # one frame per answer limit, not one per PLOT_INTERVAL (0.3 s: about 20 here)
         assert 2 <= frames <= seconds / FIRST_ANSWER_LIMIT + 2
-        os.write(term.master, b"q")
+        os.write(term.master, b"qq")  # q asks once: steps are unsaved
         assert term.proc.wait(timeout=10) == 0
     finally:
         term.close()
