@@ -55,13 +55,9 @@ from tui.session import (
 )
 from tui.snapshots import Sample, Snapshot
 from tui.views import OpenViews
-from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
-
-PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points"}
-"""Actions that act on the main screen only (the view screens use these keys)."""
 
 
 class MicrogradApp(App[int]):
@@ -82,21 +78,10 @@ class MicrogradApp(App[int]):
         Binding("g", "graph", "Graph"),
         Binding("p", "params", "Params"),
         Binding("c", "gradcheck", "Check"),
-        Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
-        Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
-        Binding("t", "points", "Points", show=False),  # the plot's title says which
-        Binding("left,h", "probe(-1, 0)", "Probe", show=False),
-        Binding("right,l", "probe(1, 0)", "Probe", show=False),
-        Binding("up,k", "probe(0, 1)", "Probe", show=False),
-        Binding("down,j", "probe(0, -1)", "Probe", show=False),
-        Binding("enter", "select", "Select", show=False),
-        Binding("0", "label(0)", "Label 0", show=False),
-        Binding("1", "label(1)", "Label 1", show=False),
-        Binding("2", "label(2)", "Label 2", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
-    """The whole keyboard: nothing needs a mouse."""
+    """The keys of every screen (the main screen's own: MainScreen.BINDINGS)."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = HORIZONTAL_BREAKPOINTS
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = VERTICAL_BREAKPOINTS
@@ -313,44 +298,17 @@ class MicrogradApp(App[int]):
         """Autograd against central differences, at most once a second while training."""
         self.views.open("gradcheck")
 
-    def action_cycle_panel(self) -> None:
-        """Short terminals: show the next of the probe, class and model panels."""
-        self.main.next_slot()
-
     @property
     def slot(self) -> str:
         """Which of the probe, class and model panels the side column shows (short ones)."""
         return self.main.slot
 
-    def action_points(self) -> None:
-        """Draw the training points, the validation points, or none over the boundary."""
-        self.show_message(*wording.points_shown(self.main.cycle_points()))
-
-    def action_loss_axis(self) -> None:
-        """The loss curve's y axis: log or linear."""
-        self.main.toggle_loss_axis()
-
-    def action_probe(self, dx: int, dy: int) -> None:
-        """Move the probe's crosshair one plot cell."""
-        self.main.fit_probe().action_move(dx, dy)
-
-    def action_select(self) -> None:
-        """Select the data point under the crosshair, else a probe point there."""
-        self.main.fit_probe().action_select()
-
-    def action_label(self, target: int) -> None:
-        self.query_one(ProbePanel).action_label(target)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The probe's keys and v act on the main screen only; the views open from the
-        main screen or from another view, not from the help. While the terminal is too
-        small for the main screen (it asks to be enlarged) only quitting works: a key
-        there would change what cannot be seen."""
-        main = self.main
-        if self.screen is main and main.too_small:
+        """The views open from the main screen or from another view, not from the help.
+        While the terminal is too small for the main screen (it asks to be enlarged) only
+        quitting works: a key there would change what cannot be seen."""
+        if self.screen is self.main and self.main.too_small:
             return action in ("quit", "leave")
-        if action in PROBE_ACTIONS:
-            return self.screen is main
         if action in ("graph", "params", "gradcheck"):
             return not isinstance(self.screen, HelpScreen)
         return True
@@ -492,10 +450,6 @@ class MicrogradApp(App[int]):
     def plots_drawn(self) -> bool:
         """Do the plots show the latest snapshot (see MainScreen.plots_drawn)?"""
         return self.main.plots_drawn
-
-    @on(ProbePanel.Moved)
-    def on_probe_moved(self, message: ProbePanel.Moved) -> None:
-        self.query_one(BoundaryPlot).cursor = message.cursor
 
     @on(ProbePanel.Selected)
     def on_probe_selected(self, message: ProbePanel.Selected) -> None:

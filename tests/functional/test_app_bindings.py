@@ -14,6 +14,7 @@ from tui.app import MicrogradApp
 from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
 from tui.screens.params import ParamTableScreen
 from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
@@ -153,8 +154,9 @@ EFFECTS: dict[str, Check] = {
 
 
 def bound_keys() -> list[str]:
+    """The app's keys and its main screen's (a screen's bindings work while it shows)."""
     keys = []
-    for binding in MicrogradApp.BINDINGS:
+    for binding in [*MicrogradApp.BINDINGS, *MainScreen.BINDINGS]:
         assert isinstance(binding, Binding)
         keys += [k.strip() for k in binding.key.split(",")]
     return keys
