@@ -40,11 +40,14 @@ from tui.screens.main import (
 from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
+    RATE_LADDER,
+    SPEEDS,
     WORKER_NICE,
     CheckProgress,
     FirstNumbers,
     Mode,
     Progress,
+    Retuned,
     RunSaved,
     TrainingDiverged,
     TrainingSession,
@@ -52,12 +55,15 @@ from tui.session import (
     View,
     ViewSnapshots,
     one_line,
+    rate_rung,
 )
 from tui.snapshots import Sample, Snapshot
 from tui.views import OpenViews
 from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
+
+RATE_ENDS = RATE_LADDER[0], RATE_LADDER[-1]
 
 
 class MicrogradApp(App[int]):
@@ -219,23 +225,52 @@ class MicrogradApp(App[int]):
         """Train if paused, pause if training."""
         if self.state != "running" and self.at_last_step():
             return
-        if self.state == "running":
+        if self.state == "stepping":  # a burst under way: space cancels it
+            self.session.cancel_steps()
+        elif self.state == "running":
             self.pause()
         else:
             self.play()
 
-    def action_step(self) -> None:
-        """Exactly one optimizer update; pauses first if training."""
+    def action_step(self, count: int = 1) -> None:
+        """Exactly one optimizer update (s), or a burst of count (S, C); pauses first if
+        training."""
         if self.at_last_step():
             return
         if self.state == "running":
             self.pause()
-        if not self.session.request_step():  # the queue is full
+        if count > 1 and not self.session.request_steps(count):
+            self.bell()
+            self.show_message(*wording.burst_refused(self.session.pending_steps))
+            return
+        if count == 1 and not self.session.request_step():  # the queue is full
             self.bell()
             self.show_message(*self.hint())  # says so until the next burst
             return
         self.state = "stepping"
         self.run_trainer("step", self.session.generation)
+
+    def action_rate(self, rungs: int) -> None:
+        """+ and -: the learning rate a rung up or down the 1-2-5 ladder, from the next step."""
+        lr = rate_rung(self.session.config.lr, rungs)
+        if lr is None:
+            self.bell()
+            self.show_message(*wording.rate_bound(self.session.config.lr, *RATE_ENDS))
+        else:
+            self.retune(lr=lr)
+
+    def retune(self, **changes: float) -> None:
+        """New settings that need no reset, from the next step on: said and shown at once."""
+        self.config = self.session.request_retune(**changes)
+        self.main.show_config(self.config)
+        self.show_message(*wording.retuned(self.config, self.step_count + 1))
+
+    def action_speed(self) -> None:
+        """x: the next speed setting (1, 5, 20 steps/s, or as fast as it goes)."""
+        speed = SPEEDS[(SPEEDS.index(self.session.speed) + 1) % len(SPEEDS)]
+        self.session.set_speed(speed)
+        self.main.show_speed(speed)
+        self.show_message(*wording.speed(speed))
 
     def at_last_step(self) -> bool:
         """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
@@ -407,6 +442,7 @@ class MicrogradApp(App[int]):
             ViewSnapshots: self.views.show,
             CheckProgress: self.views.show_check_progress,
             FirstNumbers: self.on_first_numbers,
+            Retuned: self.on_retuned,
         }
         handlers[type(news)](news)
 
@@ -414,12 +450,18 @@ class MicrogradApp(App[int]):
         if message.generation != self.session.generation:
             return  # from before a reset
         self.step_count = self.session.show_records(message.records).step
+        self.main.show_marks(self.session.marks)
         self.snapshot = message.snapshot
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*self.hint())
+
+    def on_retuned(self, message: Retuned) -> None:
+        if message.generation == self.session.generation:
+            self.session.marks.append(message.step)
+            self.main.show_marks(self.session.marks)
 
     def on_run_saved(self, message: RunSaved) -> None:
         if message.path is None:

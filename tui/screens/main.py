@@ -134,8 +134,14 @@ class MainScreen(Screen):
         Binding("0", "label(0)", "Label 0", show=False),
         Binding("1", "label(1)", "Label 1", show=False),
         Binding("2", "label(2)", "Label 2", show=False),
+        Binding("plus,equals_sign", "app.rate(1)", "lr up", show=False, key_display="+"),
+        Binding("minus", "app.rate(-1)", "lr down", show=False, key_display="-"),
+        Binding("x", "app.speed", "Speed", show=False),  # the training panel says which
+        Binding("S", "app.step(10)", "10 steps", show=False),
+        Binding("C", "app.step(100)", "100 steps", show=False),
     ]
-    """The keys of this screen only: the views keep their own arrows, enter and digits."""
+    """The keys of this screen only: the views keep their own arrows, enter and digits
+    (the live keys' actions are the app's: they reach the session)."""
 
     def __init__(
         self,
@@ -316,6 +322,20 @@ class MainScreen(Screen):
         """Training stopped: the plots catch up with the last snapshot; no speed."""
         self.show_plots(weights, history)
         self.query_one(MetricsPanel).steps_per_sec = None
+
+    def show_config(self, config: Config) -> None:
+        """New settings (a live key's): the model panel shows them."""
+        panel = self.query_one(ModelPanel)
+        panel.described = (config, *panel.described[1:])
+        panel.refresh(layout=True)
+
+    def show_speed(self, setting: float | None) -> None:
+        """The speed setting, in the training panel."""
+        self.query_one(MetricsPanel).speed_setting = setting
+
+    def show_marks(self, steps: list[int]) -> None:
+        """The steps after which settings changed, marked on the loss curve."""
+        self.query_one(LossCurve).marks = tuple(steps)
 
     def show_classes(self, counts: ClassSnapshot) -> None:
         """The validation's class counts, in the class view."""
