@@ -29,6 +29,7 @@ from tui.runtime import (
     lower_priority,
     run_in_terminal,
 )
+from tui.screens.experiment import ExperimentScreen, live_only
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
     HORIZONTAL_BREAKPOINTS,
@@ -146,6 +147,8 @@ class MicrogradApp(App[int]):
         """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
         self._reset_asked = False
         """Has r just offered step 0 or the loaded step (the next r resets)?"""
+        self._news: tuple[str, ...] = ()
+        """What the paused message line says until the next key, in place of the hint."""
 
     # ------------------------------------------------------------- layout
 
@@ -203,6 +206,7 @@ class MicrogradApp(App[int]):
             self.session.key_arrived()
             self._quit_asked &= event.key == "q"
             self._reset_asked &= event.key == "r"
+            self._news = ()
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
@@ -264,6 +268,39 @@ class MicrogradApp(App[int]):
         self.config = self.session.request_retune(**changes)
         self.main.show_config(self.config)
         self.show_message(*wording.retuned(self.config, self.step_count + 1))
+
+    def action_experiment(self) -> None:
+        """e: the experiment screen; what it applies comes back to experiment_done."""
+        self.push_screen(ExperimentScreen(self.session.config), self.experiment_done)
+
+    def experiment_done(self, config: Config | None) -> None:
+        """Apply the experiment screen's Config: live settings from the next step on, the
+        rest as a new run at step 0."""
+        if config is not None:  # once the experiment screen is gone
+            self.call_after_refresh(self.apply_experiment, config)
+
+    async def apply_experiment(self, config: Config) -> None:
+        if live_only(self.session.config, config):
+            self.retune(lr=config.lr, weight_decay=config.weight_decay)
+            return
+        if self.state == "running":
+            self.pause()
+        trainer = Trainer(config)
+        generation, counts = self.session.request_new_run(trainer)
+        self.trainer, self.config, self.snapshot = trainer, config, Snapshot.of(trainer)
+        self.param_names = [name for name, _ in trainer.model.named_parameters()]
+        (x0, y0), label0 = trainer.train_split[0]
+        self.session.sample = Sample((float(x0), float(y0)), label0, 0)
+        self.state, self.step_count = "paused", 0
+
+        def mounted() -> None:
+            self.main_mounted()
+            self.main.show_speed(self.session.speed)
+            self._news = wording.new_run(config)
+            self.show_message(*self._news)
+
+        await self.main.show_run(trainer, self.snapshot.weights, counts, mounted)
+        self.run_trainer("reset", generation)
 
     def action_speed(self) -> None:
         """x: the next speed setting (1, 5, 20 steps/s, or as fast as it goes)."""
@@ -344,6 +381,8 @@ class MicrogradApp(App[int]):
         quitting works: a key there would change what cannot be seen."""
         if self.screen is self.main and self.main.too_small:
             return action in ("quit", "leave")
+        if isinstance(self.screen, ExperimentScreen):  # its keys type: only ctrl+q, ctrl+c
+            return action == "quit"
         if action in ("graph", "params", "gradcheck"):
             return not isinstance(self.screen, HelpScreen)
         return True
@@ -456,7 +495,7 @@ class MicrogradApp(App[int]):
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
-            self.show_message(*self.hint())
+            self.show_message(*(self._news or self.hint()))
 
     def on_retuned(self, message: Retuned) -> None:
         if message.generation == self.session.generation:

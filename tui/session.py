@@ -334,6 +334,8 @@ class TrainingSession:
         """Clear from a key's arrival until the app has drawn its answer: meanwhile the
         worker waits at its polls (at most KEY_WAIT each), so the answer comes first."""
         self.ui_free.set()
+        self.new_trainer: Trainer | None = None
+        """A new run's trainer (the experiment screen's), swapped in by the next holder."""
         self.retune_pending: Config | None = None
         """The settings a live key asked for, applied by the worker before its next step."""
         self.pace = StepPace()
@@ -477,6 +479,18 @@ class TrainingSession:
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
+
+    def request_new_run(self, trainer: Trainer) -> tuple[int, ClassSnapshot]:
+        """Ask for a new run of trainer (a new Config) at step 0, in place of this one: the
+        next worker to hold the trainer swaps it in. Shows its step 0 now; returns the new
+        generation and its class counts (trainer is read here, before any worker has it)."""
+        generation = self.request_reset()
+        with self.pending_lock:
+            self.retune_pending = None
+        self.new_trainer = trainer
+        self.shown = record_history([initial_record(trainer)], self.shown.limit)
+        self.marks = []
+        return generation, ClassSnapshot.of(trainer)
 
     def unsaved_steps(self) -> int:
         """How many steps no run file holds (quitting would lose them)."""
@@ -624,7 +638,12 @@ class TrainingSession:
                 self.reset_requested.clear()
                 generation = self.generation
                 loaded = self.loaded if self.reset_to_loaded else None
-                if loaded is None:
+                if self.new_trainer is not None:  # a new run: the old one is let go
+                    trainer, self.new_trainer = self.new_trainer, None
+                    self.current_run = Run(trainer, [], self.current_run.limit)
+                    self.loaded = None
+                    records = [initial_record(trainer)]
+                elif loaded is None:
                     records = [self.current_run.reset()]
                 else:
                     loaded.restore(trainer)

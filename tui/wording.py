@@ -207,6 +207,18 @@ def retuned(config: Config, step: int) -> Wordings:
     )
 
 
+def new_run(config: Config) -> Wordings:
+    """The experiment screen started a new run of config."""
+    data = getattr(config, "dataset", "taichi")
+    hidden = ",".join(map(str, config.hidden)) or "none"
+    return (
+        f"New run: dataset {data}, n {config.n}, hidden {hidden}, seed {config.seed}, lr "
+        f"{rate(config.lr)}: step 0.",
+        f"New run: dataset {data}, hidden {hidden}: step 0.",
+        "New run: step 0.",
+    )
+
+
 def rate_bound(lr: float, low: float, high: float) -> Wordings:
     """+ or - at the end of the rate ladder."""
     return (

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
+from tui.screens.experiment import ExperimentScreen
 from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
@@ -176,6 +177,7 @@ EFFECTS: dict[str, Check] = {
     "x": cycles_the_speed,
     "S": takes_steps(10),
     "C": takes_steps(100),
+    "e": opens(ExperimentScreen),
     "ctrl+q": quits,
     "ctrl+c": quits,
 }

@@ -27,6 +27,7 @@ KEYS = [
     ("+ -", "learning rate up/down a 1-2-5 ladder, next step on"),
     ("x", "speed: 1, 5, 20 steps/s or as fast as it goes"),
     ("S C", "take 10 or 100 steps (space or r cancels them)"),
+    ("e", "experiment: every setting, checked as typed; ^s applies"),
     ("g", "one sample's loss graph (m compact, / search)"),
     ("", "  there: n N next/previous match, e E open/shut"),
     ("", "  > re-roots at the cursor, < or esc back up"),

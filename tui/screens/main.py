@@ -139,6 +139,7 @@ class MainScreen(Screen):
         Binding("x", "app.speed", "Speed", show=False),  # the training panel says which
         Binding("S", "app.step(10)", "10 steps", show=False),
         Binding("C", "app.step(100)", "100 steps", show=False),
+        Binding("e", "app.experiment", "Experiment", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -207,6 +208,20 @@ class MainScreen(Screen):
             on_resized,
             val_points=trainer.val_split,
         )
+
+    async def show_run(
+        self, trainer: Trainer, weights: Weights, counts: ClassSnapshot, on_mounted: Callable
+    ) -> None:
+        """A new run (the experiment screen's): its data and model in newly made widgets,
+        then on_mounted, as for the first run."""
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        self.config, self.points, self.val_points = trainer.config, splits[0], splits[1]
+        self.split_sizes = (len(splits[0]), len(splits[1]), len(splits[2]))
+        self.num_params = len(trainer.optimizer.params)
+        self.weights, self.class_counts, self.on_mounted = weights, counts, on_mounted
+        self._plots, self._running_due, self._probe_fitted = (weights, []), None, None
+        await self.recompose()
+        self.on_mount()
 
     def compose(self) -> ComposeResult:
         # Textual sets the breakpoint classes on the first resize, after the first layout:
