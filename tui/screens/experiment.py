@@ -136,14 +136,17 @@ class ExperimentScreen(ModalScreen[Config | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "apply", "Apply", key_display="^s"),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("left", "cycle(-1)", "Choice", show=False),
-        Binding("right", "cycle(1)", "Choice", show=False),
-        Binding("enter", "enter", "Edit", show=False),
     ]
-    """Arrows move and cycle, enter edits (and ends an edit), typing edits, ^s or a (not
-    editing) applies, r (not editing) draws a new seed, escape cancels."""
+    """^s applies, escape cancels; the arrows, enter and typing are on_key's (in the order
+    typed: a key typed ahead is taken after the characters before it)."""
+
+    MOVES: ClassVar[dict[str, tuple[str, int]]] = {
+        "up": ("move", -1),
+        "down": ("move", 1),
+        "left": ("cycle", -1),
+        "right": ("cycle", 1),
+    }
+    """Arrows move between rows and cycle a choice row's value; enter edits."""
 
     def __init__(self, config: Config, seeds: random.Random | None = None) -> None:
         super().__init__()
@@ -236,6 +239,15 @@ class ExperimentScreen(ModalScreen[Config | None]):
         """Typing edits the row (the first character replaces its text); r and a act
         when no row is being edited."""
         char = event.character or ""
+        if event.key in self.MOVES:
+            action, step = self.MOVES[event.key]
+            event.stop()
+            getattr(self, f"action_{action}")(step)
+            return
+        if event.key == "enter":
+            event.stop()
+            self.action_enter()
+            return
         if not self.editing and char == "r":
             self.texts["seed"] = str(self.seeds.randrange(1, 2**31))
         elif not self.editing and char == "a":
