@@ -29,6 +29,7 @@ from tui.runtime import (
     lower_priority,
     run_in_terminal,
 )
+from tui.screens.experiment import ExperimentScreen, live_only
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
     HORIZONTAL_BREAKPOINTS,
@@ -40,11 +41,14 @@ from tui.screens.main import (
 from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
+    RATE_LADDER,
+    SPEEDS,
     WORKER_NICE,
     CheckProgress,
     FirstNumbers,
     Mode,
     Progress,
+    Retuned,
     RunSaved,
     TrainingDiverged,
     TrainingSession,
@@ -52,16 +56,15 @@ from tui.session import (
     View,
     ViewSnapshots,
     one_line,
+    rate_rung,
 )
 from tui.snapshots import Sample, Snapshot
 from tui.views import OpenViews
-from tui.widgets.boundary import BoundaryPlot
 from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
 
-PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points"}
-"""Actions that act on the main screen only (the view screens use these keys)."""
+RATE_ENDS = RATE_LADDER[0], RATE_LADDER[-1]
 
 
 class MicrogradApp(App[int]):
@@ -82,21 +85,10 @@ class MicrogradApp(App[int]):
         Binding("g", "graph", "Graph"),
         Binding("p", "params", "Params"),
         Binding("c", "gradcheck", "Check"),
-        Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
-        Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
-        Binding("t", "points", "Points", show=False),  # the plot's title says which
-        Binding("left,h", "probe(-1, 0)", "Probe", show=False),
-        Binding("right,l", "probe(1, 0)", "Probe", show=False),
-        Binding("up,k", "probe(0, 1)", "Probe", show=False),
-        Binding("down,j", "probe(0, -1)", "Probe", show=False),
-        Binding("enter", "select", "Select", show=False),
-        Binding("0", "label(0)", "Label 0", show=False),
-        Binding("1", "label(1)", "Label 1", show=False),
-        Binding("2", "label(2)", "Label 2", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
-    """The whole keyboard: nothing needs a mouse."""
+    """The keys of every screen (the main screen's own: MainScreen.BINDINGS)."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = HORIZONTAL_BREAKPOINTS
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = VERTICAL_BREAKPOINTS
@@ -155,6 +147,8 @@ class MicrogradApp(App[int]):
         """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
         self._reset_asked = False
         """Has r just offered step 0 or the loaded step (the next r resets)?"""
+        self._news: tuple[str, ...] = ()
+        """What the paused message line says until the next key, in place of the hint."""
 
     # ------------------------------------------------------------- layout
 
@@ -212,6 +206,7 @@ class MicrogradApp(App[int]):
             self.session.key_arrived()
             self._quit_asked &= event.key == "q"
             self._reset_asked &= event.key == "r"
+            self._news = ()
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
@@ -234,23 +229,85 @@ class MicrogradApp(App[int]):
         """Train if paused, pause if training."""
         if self.state != "running" and self.at_last_step():
             return
-        if self.state == "running":
+        if self.state == "stepping":  # a burst under way: space cancels it
+            self.session.cancel_steps()
+        elif self.state == "running":
             self.pause()
         else:
             self.play()
 
-    def action_step(self) -> None:
-        """Exactly one optimizer update; pauses first if training."""
+    def action_step(self, count: int = 1) -> None:
+        """Exactly one optimizer update (s), or a burst of count (S, C); pauses first if
+        training."""
         if self.at_last_step():
             return
         if self.state == "running":
             self.pause()
-        if not self.session.request_step():  # the queue is full
+        if count > 1 and not self.session.request_steps(count):
+            self.bell()
+            self.show_message(*wording.burst_refused(self.session.pending_steps))
+            return
+        if count == 1 and not self.session.request_step():  # the queue is full
             self.bell()
             self.show_message(*self.hint())  # says so until the next burst
             return
         self.state = "stepping"
         self.run_trainer("step", self.session.generation)
+
+    def action_rate(self, rungs: int) -> None:
+        """+ and -: the learning rate a rung up or down the 1-2-5 ladder, from the next step."""
+        lr = rate_rung(self.session.config.lr, rungs)
+        if lr is None:
+            self.bell()
+            self.show_message(*wording.rate_bound(self.session.config.lr, *RATE_ENDS))
+        else:
+            self.retune(lr=lr)
+
+    def retune(self, **changes: float) -> None:
+        """New settings that need no reset, from the next step on: said and shown at once."""
+        self.config = self.session.request_retune(**changes)
+        self.main.show_config(self.config)
+        self.show_message(*wording.retuned(self.config, self.step_count + 1))
+
+    def action_experiment(self) -> None:
+        """e: the experiment screen; what it applies comes back to experiment_done."""
+        self.push_screen(ExperimentScreen(self.session.config), self.experiment_done)
+
+    def experiment_done(self, config: Config | None) -> None:
+        """Apply the experiment screen's Config: live settings from the next step on, the
+        rest as a new run at step 0."""
+        if config is not None:  # once the experiment screen is gone
+            self.call_after_refresh(self.apply_experiment, config)
+
+    async def apply_experiment(self, config: Config) -> None:
+        if live_only(self.session.config, config):
+            self.retune(lr=config.lr, weight_decay=config.weight_decay)
+            return
+        if self.state == "running":
+            self.pause()
+        trainer = Trainer(config)
+        generation, counts = self.session.request_new_run(trainer)
+        self.trainer, self.config, self.snapshot = trainer, config, Snapshot.of(trainer)
+        self.param_names = [name for name, _ in trainer.model.named_parameters()]
+        (x0, y0), label0 = trainer.train_split[0]
+        self.session.sample = Sample((float(x0), float(y0)), label0, 0)
+        self.state, self.step_count = "paused", 0
+
+        def mounted() -> None:
+            self.main_mounted()
+            self.main.show_speed(self.session.speed)
+            self._news = wording.new_run(config)
+            self.show_message(*self._news)
+
+        await self.main.show_run(trainer, self.snapshot.weights, counts, mounted)
+        self.run_trainer("reset", generation)
+
+    def action_speed(self) -> None:
+        """x: the next speed setting (1, 5, 20 steps/s, or as fast as it goes)."""
+        speed = SPEEDS[(SPEEDS.index(self.session.speed) + 1) % len(SPEEDS)]
+        self.session.set_speed(speed)
+        self.main.show_speed(speed)
+        self.show_message(*wording.speed(speed))
 
     def at_last_step(self) -> bool:
         """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
@@ -313,44 +370,19 @@ class MicrogradApp(App[int]):
         """Autograd against central differences, at most once a second while training."""
         self.views.open("gradcheck")
 
-    def action_cycle_panel(self) -> None:
-        """Short terminals: show the next of the probe, class and model panels."""
-        self.main.next_slot()
-
     @property
     def slot(self) -> str:
         """Which of the probe, class and model panels the side column shows (short ones)."""
         return self.main.slot
 
-    def action_points(self) -> None:
-        """Draw the training points, the validation points, or none over the boundary."""
-        self.show_message(*wording.points_shown(self.main.cycle_points()))
-
-    def action_loss_axis(self) -> None:
-        """The loss curve's y axis: log or linear."""
-        self.main.toggle_loss_axis()
-
-    def action_probe(self, dx: int, dy: int) -> None:
-        """Move the probe's crosshair one plot cell."""
-        self.main.fit_probe().action_move(dx, dy)
-
-    def action_select(self) -> None:
-        """Select the data point under the crosshair, else a probe point there."""
-        self.main.fit_probe().action_select()
-
-    def action_label(self, target: int) -> None:
-        self.query_one(ProbePanel).action_label(target)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The probe's keys and v act on the main screen only; the views open from the
-        main screen or from another view, not from the help. While the terminal is too
-        small for the main screen (it asks to be enlarged) only quitting works: a key
-        there would change what cannot be seen."""
-        main = self.main
-        if self.screen is main and main.too_small:
+        """The views open from the main screen or from another view, not from the help.
+        While the terminal is too small for the main screen (it asks to be enlarged) only
+        quitting works: a key there would change what cannot be seen."""
+        if self.screen is self.main and self.main.too_small:
             return action in ("quit", "leave")
-        if action in PROBE_ACTIONS:
-            return self.screen is main
+        if isinstance(self.screen, ExperimentScreen):  # its keys type: only ctrl+q, ctrl+c
+            return action == "quit"
         if action in ("graph", "params", "gradcheck"):
             return not isinstance(self.screen, HelpScreen)
         return True
@@ -449,6 +481,7 @@ class MicrogradApp(App[int]):
             ViewSnapshots: self.views.show,
             CheckProgress: self.views.show_check_progress,
             FirstNumbers: self.on_first_numbers,
+            Retuned: self.on_retuned,
         }
         handlers[type(news)](news)
 
@@ -456,12 +489,18 @@ class MicrogradApp(App[int]):
         if message.generation != self.session.generation:
             return  # from before a reset
         self.step_count = self.session.show_records(message.records).step
+        self.main.show_marks(self.session.marks)
         self.snapshot = message.snapshot
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
-            self.show_message(*self.hint())
+            self.show_message(*(self._news or self.hint()))
+
+    def on_retuned(self, message: Retuned) -> None:
+        if message.generation == self.session.generation:
+            self.session.marks.append(message.step)
+            self.main.show_marks(self.session.marks)
 
     def on_run_saved(self, message: RunSaved) -> None:
         if message.path is None:
@@ -492,10 +531,6 @@ class MicrogradApp(App[int]):
     def plots_drawn(self) -> bool:
         """Do the plots show the latest snapshot (see MainScreen.plots_drawn)?"""
         return self.main.plots_drawn
-
-    @on(ProbePanel.Moved)
-    def on_probe_moved(self, message: ProbePanel.Moved) -> None:
-        self.query_one(BoundaryPlot).cursor = message.cursor
 
     @on(ProbePanel.Selected)
     def on_probe_selected(self, message: ProbePanel.Selected) -> None:

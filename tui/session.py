@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from micrograd.run import Record, Run, initial_record, record_history
 from micrograd.runs import LAST_STEP, MAX_HISTORY, History
-from micrograd.training import Diverged, Trainer, param_count
+from micrograd.training import Config, Diverged, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
     GradCheckSnapshot,
@@ -63,6 +63,16 @@ MAX_PENDING_STEPS = 32
 """Single-step presses queued beyond this are dropped (with a bell and a message), so
 holding `s` never runs away; tapping at ten a second loses none."""
 
+MAX_BURST_STEPS = 200
+"""A burst (10 or 100 steps at one key) is refused while this many steps or more wait."""
+
+SPEEDS: tuple[float | None, ...] = (None, 1.0, 5.0, 20.0)
+"""The speed settings, in steps per second, that the speed key cycles (None: as fast as
+the worker goes, the default)."""
+
+PACE_POLL = 0.05
+"""Most seconds the worker sleeps at once while pacing, so a pause or a key is seen."""
+
 PROGRESS_INTERVAL = 0.2
 """Seconds between the gradient check's progress reports while its view waits."""
 
@@ -95,6 +105,52 @@ def one_line(error: BaseException | None) -> str:
     """An exception as one line for the message line: its type, then what it says."""
     text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+RATE_LADDER = tuple(float(f"{m}e{k}") for k in range(-5, 2) for m in (1, 2, 5))
+"""The learning rates + and - step through: 1, 2 and 5 times each power of ten, 1e-5 to 50."""
+
+
+def rate_rung(lr: float, rungs: int) -> float | None:
+    """The learning rate rungs steps up (or down, rungs < 0) RATE_LADDER from lr, which
+    need not be on it (0.03 goes up to 0.05, down to 0.02); None past the ladder's ends."""
+    if rungs > 0:
+        above = [r for r in RATE_LADDER if r > lr * (1 + 1e-9)]
+        return above[rungs - 1] if len(above) >= rungs else None
+    below = [r for r in RATE_LADDER if r < lr * (1 - 1e-9)]
+    return below[rungs] if len(below) >= -rungs else None
+
+
+class StepPace:
+    """When the next step may start, at a set speed: steps start 1/speed s apart, on a
+    schedule that never catches up more than one step after a slow one (no burst).
+
+    clock is injectable so the schedule is tested without waiting."""
+
+    def __init__(self, speed: float | None = None, clock: Callable[[], float] = time.monotonic):
+        self.speed = speed
+        """Steps per second, or None: no wait."""
+        self.clock = clock
+        self.due: float | None = None
+        """When the next step may start (None: at once)."""
+
+    def wait(self) -> float:
+        """Seconds until the next step may start (0: now)."""
+        if self.speed is None or self.due is None:
+            return 0.0
+        return max(0.0, self.due - self.clock())
+
+    def started(self) -> None:
+        """A step starts now: the next is due 1/speed s after this one was due."""
+        if self.speed is None:
+            return
+        now, interval = self.clock(), 1.0 / self.speed
+        late = self.due is None or now - self.due >= interval
+        self.due = (now if late else self.due) + interval  # type: ignore[operator]
+
+    def restart(self) -> None:
+        """The next step starts at once (after a pause, or a new speed)."""
+        self.due = None
 
 
 # --------------------------------------------------------------------- news
@@ -159,6 +215,16 @@ class TrainingDiverged:
 
 
 @dataclass(frozen=True)
+class Retuned:
+    """The worker applied a new learning rate or weight decay: the steps after step use
+    config (the loss curve marks step)."""
+
+    generation: int
+    step: int
+    config: Config
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
 
@@ -208,6 +274,7 @@ News = (
     | TrainingDiverged
     | TrainingStopped
     | RunSaved
+    | Retuned
 )
 
 
@@ -267,6 +334,16 @@ class TrainingSession:
         """Clear from a key's arrival until the app has drawn its answer: meanwhile the
         worker waits at its polls (at most KEY_WAIT each), so the answer comes first."""
         self.ui_free.set()
+        self.new_trainer: Trainer | None = None
+        """A new run's trainer (the experiment screen's), swapped in by the next holder."""
+        self.retune_pending: Config | None = None
+        """The settings a live key asked for, applied by the worker before its next step."""
+        self.pace = StepPace()
+        """The speed setting and the schedule of the worker's steps (the worker's side)."""
+        self.speed: float | None = None
+        """The speed asked for (steps per second; None: as fast as it goes)."""
+        self.marks: list[int] = []
+        """The steps after which settings changed, since the last reset (event loop)."""
         self.open_views: frozenset[View] = frozenset()
         """Views the worker computes snapshots for: replaced whole, never mutated, so the
         worker reads a consistent set without a lock."""
@@ -317,10 +394,11 @@ class TrainingSession:
         return classes
 
     def show_records(self, records: list[Record]) -> Record:
-        """Add a Progress's records to the shown ones (step 0's: after a reset, anew);
-        returns the newest."""
+        """Add a Progress's records to the shown ones (step 0's: after a reset, anew, and
+        no marks); returns the newest."""
         if records and records[0].step == 0:
             self.shown = record_history(limit=self.shown.limit)
+            self.marks = [m for m in self.marks if m < records[-1].step]
         self.shown.extend(records)
         return self.shown[-1]
 
@@ -352,6 +430,39 @@ class TrainingSession:
             self.pending_steps += 1
         return True
 
+    def request_steps(self, count: int) -> bool:
+        """Queue count steps as one burst (S, C); False if MAX_BURST_STEPS already wait."""
+        with self.pending_lock:
+            if self.pending_steps >= MAX_BURST_STEPS:
+                return False
+            self.dropped_steps = 0
+            self.pending_steps += count
+        return True
+
+    def cancel_steps(self) -> None:
+        """Drop the queued steps (space while a burst runs): the step under way finishes."""
+        with self.pending_lock:
+            self.pending_steps = 0
+            self.dropped_steps = 0
+
+    @property
+    def config(self) -> Config:
+        """The run's settings as the keys last asked for them (the worker may not have
+        applied a retune yet)."""
+        return self.retune_pending or self.trainer.config
+
+    def request_retune(self, **changes: float) -> Config:
+        """Ask for a new lr or weight_decay from the next step on (no reset); returns the
+        config that will apply. Raises ConfigError, asking nothing, for a bad value."""
+        config = replace(self.config, **changes)  # validated: ConfigError
+        with self.pending_lock:
+            self.retune_pending = config
+        return config
+
+    def set_speed(self, speed: float | None) -> None:
+        """Steps per second from now on (None: as fast as the worker goes)."""
+        self.speed = speed
+
     def steps_done(self) -> bool:
         """Has the worker taken every queued step?"""
         with self.pending_lock:
@@ -368,6 +479,18 @@ class TrainingSession:
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
+
+    def request_new_run(self, trainer: Trainer) -> tuple[int, ClassSnapshot]:
+        """Ask for a new run of trainer (a new Config) at step 0, in place of this one: the
+        next worker to hold the trainer swaps it in. Shows its step 0 now; returns the new
+        generation and its class counts (trainer is read here, before any worker has it)."""
+        generation = self.request_reset()
+        with self.pending_lock:
+            self.retune_pending = None
+        self.new_trainer = trainer
+        self.shown = record_history([initial_record(trainer)], self.shown.limit)
+        self.marks = []
+        return generation, ClassSnapshot.of(trainer)
 
     def unsaved_steps(self) -> int:
         """How many steps no run file holds (quitting would lose them)."""
@@ -424,8 +547,11 @@ class TrainingSession:
             started = time.monotonic()
             last_post = -math.inf  # the first step is posted at once
             steps_since_post = 0
+            self.pace.restart()
             try:
                 while not should_stop():
+                    if self.wait_for_pace(should_stop):
+                        break
                     if mode == "step":
                         with self.pending_lock:
                             if self.pending_steps <= 0:
@@ -434,6 +560,8 @@ class TrainingSession:
                         with self.pending_lock:
                             self.pending_steps = 0
                         break
+                    self.apply_retune(trainer, generation)
+                    self.pace.started()
                     record = self.current_run.step(should_stop)
                     if record is None:
                         break
@@ -475,18 +603,47 @@ class TrainingSession:
                     )
                 self.post(TrainingStopped(generation))
 
+    def wait_for_pace(self, should_stop: Callable[[], bool]) -> bool:
+        """Wait until the speed setting lets the next step start; True if should_stop()
+        turned true meanwhile."""
+        pace = self.pace
+        if pace.speed != self.speed:  # a new setting: from now on
+            pace.speed = self.speed
+            pace.restart()
+        while (wait := pace.wait()) > 0:
+            time.sleep(min(wait, PACE_POLL))
+            if should_stop():
+                return True
+        return False
+
+    def apply_retune(self, trainer: Trainer, generation: int) -> None:
+        """Apply the settings a live key asked for (worker side, between two steps), and
+        say from which step they apply."""
+        with self.pending_lock:
+            config, self.retune_pending = self.retune_pending, None
+        if config is None or config == trainer.config:
+            return
+        trainer.retune(lr=config.lr, weight_decay=config.weight_decay)
+        self.post(Retuned(generation, trainer.step_count, trainer.config))
+
     @contextmanager
     def holding_trainer(self) -> Iterator[Trainer]:
         """Hold the trainer (worker threads only), first doing a reset `r` asked for:
         a reset is never lost to a worker cancelled before it began."""
         with self.trainer_lock:
             trainer = self.trainer
+            self.apply_retune(trainer, self.generation)  # a `w`, an `r` keep the new settings
             if self.reset_requested.is_set():
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
                 generation = self.generation
                 loaded = self.loaded if self.reset_to_loaded else None
-                if loaded is None:
+                if self.new_trainer is not None:  # a new run: the old one is let go
+                    trainer, self.new_trainer = self.new_trainer, None
+                    self.current_run = Run(trainer, [], self.current_run.limit)
+                    self.loaded = None
+                    records = [initial_record(trainer)]
+                elif loaded is None:
                     records = [self.current_run.reset()]
                 else:
                     loaded.restore(trainer)
@@ -619,10 +776,15 @@ __all__ = [
     "MAX_PENDING_STEPS",
     "News",
     "Progress",
+    "Retuned",
     "RunSaved",
+    "RATE_LADDER",
+    "SPEEDS",
+    "StepPace",
     "TrainingDiverged",
     "TrainingSession",
     "TrainingStopped",
     "ViewSnapshots",
     "WORKER_NICE",
+    "rate_rung",
 ]

@@ -197,6 +197,54 @@ def diverged_line(step: int, what: str, config: Config, given: bool) -> str:
     return f"{said} Try a lower learning rate (now {lr}): --lr {to_try}{default}."
 
 
+def retuned(config: Config, step: int) -> Wordings:
+    """A live key's new learning rate or weight decay, and the step it first applies to."""
+    lr, wd = rate(config.lr), rate(config.weight_decay)
+    return (
+        f"Learning rate {lr}, weight decay {wd} from step {step} on (+ - change the rate).",
+        f"lr {lr}, wd {wd} from step {step} on.",
+        f"lr {lr} from step {step}.",
+    )
+
+
+def new_run(config: Config) -> Wordings:
+    """The experiment screen started a new run of config."""
+    data = getattr(config, "dataset", "taichi")
+    hidden = ",".join(map(str, config.hidden)) or "none"
+    return (
+        f"New run: dataset {data}, n {config.n}, hidden {hidden}, seed {config.seed}, lr "
+        f"{rate(config.lr)}: step 0.",
+        f"New run: dataset {data}, hidden {hidden}: step 0.",
+        "New run: step 0.",
+    )
+
+
+def rate_bound(lr: float, low: float, high: float) -> Wordings:
+    """+ or - at the end of the rate ladder."""
+    return (
+        f"The learning rate {rate(lr)} is at the end of the ladder ({rate(low)} to "
+        f"{rate(high)}; the experiment screen e takes any).",
+        f"lr {rate(lr)}: the ladder runs {rate(low)} to {rate(high)}.",
+    )
+
+
+def speed(setting: float | None) -> Wordings:
+    """The speed key's new setting."""
+    if setting is None:
+        return ("Speed: as fast as it goes (x: 1 step/s).", "Speed: max.")
+    return (
+        f"Speed: at most {setting:g} steps/s (x cycles 1, 5, 20, max).",
+        f"Speed: {setting:g}/s.",
+    )
+
+
+def burst_refused(waiting: int) -> Wordings:
+    return (
+        f"{waiting} steps wait already: space or r cancels them.",
+        f"{waiting} steps wait (space cancels).",
+    )
+
+
 def selected(sample: Sample) -> Wordings:
     """Said on the message line too: at 60x20 the probe panel, which shows it, is hidden."""
     (x, y), k = sample.point, sample.target

@@ -11,9 +11,11 @@ from textual.pilot import Pilot
 from micrograd.training import Config
 from tests.pilot_helpers import SIZE, idle, step, wait_until
 from tui.app import MicrogradApp
+from tui.screens.experiment import ExperimentScreen
 from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
 from tui.screens.params import ParamTableScreen
 from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
@@ -116,6 +118,28 @@ async def cycles_the_points(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await wait_until(pilot, lambda: plot.shown_points == "validation")
 
 
+def retunes_the_rate(expected: float) -> Check:
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        await pilot.press(key)
+        await step(pilot, app)
+        assert app.trainer.config.lr == app.trainer.optimizer.lr == expected
+
+    return check
+
+
+async def cycles_the_speed(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    assert app.session.speed == 1.0
+
+
+def takes_steps(count: int) -> Check:
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        await pilot.press(key)
+        await wait_until(pilot, lambda: app.step_count == count and idle(app), timeout=60)
+
+    return check
+
+
 async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: app._exit)
@@ -147,14 +171,22 @@ EFFECTS: dict[str, Check] = {
     "0": labels(0),
     "1": labels(1),
     "2": labels(2),
+    "plus": retunes_the_rate(0.2),
+    "equals_sign": retunes_the_rate(0.2),
+    "minus": retunes_the_rate(0.05),
+    "x": cycles_the_speed,
+    "S": takes_steps(10),
+    "C": takes_steps(100),
+    "e": opens(ExperimentScreen),
     "ctrl+q": quits,
     "ctrl+c": quits,
 }
 
 
 def bound_keys() -> list[str]:
+    """The app's keys and its main screen's (a screen's bindings work while it shows)."""
     keys = []
-    for binding in MicrogradApp.BINDINGS:
+    for binding in [*MicrogradApp.BINDINGS, *MainScreen.BINDINGS]:
         assert isinstance(binding, Binding)
         keys += [k.strip() for k in binding.key.split(",")]
     return keys

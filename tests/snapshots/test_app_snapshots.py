@@ -50,6 +50,17 @@ def test_help_screen(snap_compare) -> None:
     assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
 
 
+def test_experiment_screen(snap_compare) -> None:
+    """e at 80x24: one row a setting, the cursor on the learning rate, a bad value's reason."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("e", "down", "down", "down", "0")
+        await pilot.pause(0.1)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
 def test_diverged(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await steps(pilot, 1)

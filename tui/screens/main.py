@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -121,6 +122,28 @@ class MainScreen(Screen):
     the screen is still to be laid out for it.
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
+        Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
+        Binding("t", "points", "Points", show=False),  # the plot's title says which
+        Binding("left,h", "probe(-1, 0)", "Probe", show=False),
+        Binding("right,l", "probe(1, 0)", "Probe", show=False),
+        Binding("up,k", "probe(0, 1)", "Probe", show=False),
+        Binding("down,j", "probe(0, -1)", "Probe", show=False),
+        Binding("enter", "select", "Select", show=False),
+        Binding("0", "label(0)", "Label 0", show=False),
+        Binding("1", "label(1)", "Label 1", show=False),
+        Binding("2", "label(2)", "Label 2", show=False),
+        Binding("plus,equals_sign", "app.rate(1)", "lr up", show=False, key_display="+"),
+        Binding("minus", "app.rate(-1)", "lr down", show=False, key_display="-"),
+        Binding("x", "app.speed", "Speed", show=False),  # the training panel says which
+        Binding("S", "app.step(10)", "10 steps", show=False),
+        Binding("C", "app.step(100)", "100 steps", show=False),
+        Binding("e", "app.experiment", "Experiment", show=False),
+    ]
+    """The keys of this screen only: the views keep their own arrows, enter and digits
+    (the live keys' actions are the app's: they reach the session)."""
+
     def __init__(
         self,
         config: Config,
@@ -186,6 +209,20 @@ class MainScreen(Screen):
             val_points=trainer.val_split,
         )
 
+    async def show_run(
+        self, trainer: Trainer, weights: Weights, counts: ClassSnapshot, on_mounted: Callable
+    ) -> None:
+        """A new run (the experiment screen's): its data and model in newly made widgets,
+        then on_mounted, as for the first run."""
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        self.config, self.points, self.val_points = trainer.config, splits[0], splits[1]
+        self.split_sizes = (len(splits[0]), len(splits[1]), len(splits[2]))
+        self.num_params = len(trainer.optimizer.params)
+        self.weights, self.class_counts, self.on_mounted = weights, counts, on_mounted
+        self._plots, self._running_due, self._probe_fitted = (weights, []), None, None
+        await self.recompose()
+        self.on_mount()
+
     def compose(self) -> ComposeResult:
         # Textual sets the breakpoint classes on the first resize, after the first layout:
         # that layout (the first frame) would be the wrong one, e.g. at 80x24 every side
@@ -222,6 +259,39 @@ class MainScreen(Screen):
         self.query_one("#loss").border_subtitle = loss_legend(self.app.no_color)
         self.show_slot()
         self.on_mounted()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the terminal is too small for this screen (it asks to be enlarged) its
+        keys do nothing: they would change what cannot be seen."""
+        return not self.too_small
+
+    def action_cycle_panel(self) -> None:
+        """Short terminals: show the next of the probe, class and model panels."""
+        self.next_slot()
+
+    def action_points(self) -> None:
+        """Draw the training points, the validation points, or none over the boundary."""
+        self.show_message(*wording.points_shown(self.cycle_points()))
+
+    def action_loss_axis(self) -> None:
+        """The loss curve's y axis: log or linear."""
+        self.toggle_loss_axis()
+
+    def action_probe(self, dx: int, dy: int) -> None:
+        """Move the probe's crosshair one plot cell."""
+        self.fit_probe().action_move(dx, dy)
+
+    def action_select(self) -> None:
+        """Select the data point under the crosshair, else a probe point there."""
+        self.fit_probe().action_select()
+
+    def action_label(self, target: int) -> None:
+        """What if the selected point were of class target (a probe point)?"""
+        self.query_one(ProbePanel).action_label(target)
+
+    @on(ProbePanel.Moved)
+    def on_probe_moved(self, message: ProbePanel.Moved) -> None:
+        self.query_one(BoundaryPlot).cursor = message.cursor
 
     def show_start(self, state: RunState, history: list[Record]) -> None:
         """The run as it starts: its state and its records so far (the probe shows no
@@ -267,6 +337,20 @@ class MainScreen(Screen):
         """Training stopped: the plots catch up with the last snapshot; no speed."""
         self.show_plots(weights, history)
         self.query_one(MetricsPanel).steps_per_sec = None
+
+    def show_config(self, config: Config) -> None:
+        """New settings (a live key's): the model panel shows them."""
+        panel = self.query_one(ModelPanel)
+        panel.described = (config, *panel.described[1:])
+        panel.refresh(layout=True)
+
+    def show_speed(self, setting: float | None) -> None:
+        """The speed setting, in the training panel."""
+        self.query_one(MetricsPanel).speed_setting = setting
+
+    def show_marks(self, steps: list[int]) -> None:
+        """The steps after which settings changed, marked on the loss curve."""
+        self.query_one(LossCurve).marks = tuple(steps)
 
     def show_classes(self, counts: ClassSnapshot) -> None:
         """The validation's class counts, in the class view."""

@@ -23,6 +23,9 @@ HISTORY_LIMIT = 4_000
 older ones thinned to the loudest per stride, strides far finer than the curve's buckets
 (it draws at most two points a column)."""
 
+MARK_COLOR = 8
+"""Plotext colour code of the marks where settings changed: ANSI bright black (grey)."""
+
 MIN_SIZE = (16, 5)
 """Below this many columns x rows the panel says so instead of drawing a curve."""
 
@@ -161,6 +164,8 @@ class CurveCanvas:
     """A log axis (the loss falls by decades); else a linear one."""
     base: Style
     """The widget's own style: its colours around and under the curve."""
+    marks: tuple[int, ...] = ()
+    """Steps after which settings changed: a vertical line each, under the curves."""
 
 
 def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
@@ -204,6 +209,9 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
                 ends = (10.0 ** logs_of[0], 10.0 ** logs_of[-1])
                 labels[0], labels[-1] = (f"{v:.4g}".rjust(LABEL_WIDTH) for v in ends)
             plt.yticks(ys, labels)
+            for mark in canvas.marks:  # first: the curves are drawn over them
+                if 0 < mark < last:
+                    plt.vline(mark, "default" if canvas.no_color else MARK_COLOR)
             # validation first, training over it: where the two coincide (most of a run
             # at 80x24) the training curve, the one the steps minimise, stays in sight;
             # validation shows where it parts from it
@@ -263,7 +271,13 @@ class LossCurve(ThreadDrawnPlot):
     log_axis: reactive[bool] = reactive(True, repaint=False)
     """Is the loss axis logarithmic (the default), else linear?"""
 
+    marks: reactive[tuple[int, ...]] = reactive((), repaint=False)
+    """Steps after which settings changed (a live key, the experiment screen), marked."""
+
     def watch_history(self) -> None:
+        self.redraw()
+
+    def watch_marks(self) -> None:
         self.redraw()
 
     def watch_log_axis(self) -> None:
@@ -272,7 +286,13 @@ class LossCurve(ThreadDrawnPlot):
     def job(self) -> Callable[[], CurveDrawing] | None:
         width, height = self.size
         canvas = CurveCanvas(
-            width, height, PlotTheme.of(self.app), self.app.no_color, self.log_axis, self.rich_style
+            width,
+            height,
+            PlotTheme.of(self.app),
+            self.app.no_color,
+            self.log_axis,
+            self.rich_style,
+            self.marks,
         )
         if too_small(width, height):
             return None

@@ -48,6 +48,12 @@ class MetricsPanel(LinePanel):
     steps_per_sec: reactive[float | None] = reactive(None, repaint=False)
     """Measured speed while running; None when paused (so still frames are reproducible)."""
 
+    speed_setting: reactive[float | None] = reactive(None, repaint=False)
+    """The most steps a second the learner allows (x); None: as fast as it goes."""
+
+    def watch_speed_setting(self) -> None:
+        self.repaint_changes()
+
     def watch_state(self) -> None:
         self.repaint_changes()
 
@@ -74,6 +80,8 @@ class MetricsPanel(LinePanel):
         text.append("\nval    ", "dim").append(f"{loss_text(r.val_loss)}  {r.val_acc:>6.1%}")
         speed = "     —" if self.steps_per_sec is None else f"{self.steps_per_sec:>6.0f}"
         text.append("\nspeed  ", "dim").append(speed).append("  steps/s", "dim")
+        if self.speed_setting is not None:  # the limit x set (none said: as fast as it goes)
+            text.append(f" ≤{self.speed_setting:g}")
         return text
 
 
