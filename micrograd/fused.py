@@ -1,7 +1,8 @@
 """FusedGraph: a split's mean loss and its gradients, computed a layer at a time.
 
 The same arithmetic as the tutorial's graph of Values, fused: per sample, each hidden
-neuron is tanh(w·x + b), each output neuron w·x + b, then the softmax negative
+neuron is act(w·x + b) (tanh, relu, sigmoid or none), each output neuron w·x + b, over the
+point's input features, then the softmax negative
 log-likelihood of the logits and their mean. forward() computes one neuron for every
 sample of the batch before the next neuron, each sum in the textbook graph's order, so
 the losses match it bit for bit. backward() applies the chain rule to the same columns in
@@ -17,7 +18,8 @@ from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import add, mul, sub
 
-from micrograd.data import Point
+from micrograd.data import Point, featurize
+from micrograd.engine import ACTIVATION_FUNCTIONS
 from micrograd.nn import MLP
 
 StopCheck = Callable[[], bool] | None
@@ -33,13 +35,21 @@ def affine(w: Sequence[float], b: float, rows: Sequence[Sequence[float]]) -> lis
 class FusedGraph:
     """The mean loss of model over split, forward() then backward(), a layer at a time."""
 
-    def __init__(self, model: MLP, split: Sequence[Point]) -> None:
+    def __init__(
+        self, model: MLP, split: Sequence[Point], features: Sequence[str] = ("x", "y")
+    ) -> None:
         layers = model.layers
-        if len(layers[0].neurons[0].w) != 2 or len(layers) < 2:
-            raise ValueError("FusedGraph: the model must be MLP(2, [hidden..., classes])")
+        if len(layers[0].neurons[0].w) != len(features):
+            raise ValueError(
+                f"FusedGraph: the model reads {len(layers[0].neurons[0].w)} inputs, "
+                f"not the {len(features)} features {list(features)}"
+            )
+        if not split:
+            raise ValueError("FusedGraph: the split has no points")
         self.model = model
         self.split = split
-        self.points = [(float(x[0]), float(x[1])) for x, _ in split]
+        self.features = tuple(features)
+        self.points = [tuple(featurize(features, x)) for x, _ in split]  # each sample's inputs
         self.point_columns = list(zip(*self.points))  # x0 of every sample, x1 of every sample
         self.targets = [y for _, y in split]
         # the samples of each class, where d(nll)/d(logit) has its -1
@@ -67,12 +77,13 @@ class FusedGraph:
                 if should_stop is not None and should_stop():
                     return None
                 w, b = [wi.data for wi in neuron.w], neuron.b.data
-                if rows is self.points:  # the first layer (tanh): x is the point (x0, x1)
+                act = neuron.activation
+                if rows is self.points and len(w) == 2 and act == "tanh":  # the tutorial's
                     w0, w1 = w
                     h = [tanh(b + w0 * x0 + w1 * x1) for x0, x1 in rows]  # the textbook's order
                 else:
                     a = affine(w, b, rows)
-                    h = list(map(tanh, a)) if neuron.nonlin else a
+                    h = a if act == "linear" else list(map(ACTIVATION_FUNCTIONS[act], a))
                 out.append(h)
             acts.append(out)
             rows = list(zip(*out))
@@ -118,8 +129,7 @@ class FusedGraph:
             for neuron, grad, h in zip(layers[li].neurons, grads, self._acts[li]):
                 if should_stop is not None and should_stop():
                     return False
-                # the gradient at the pre-activation a: d tanh(a)/da = 1 - tanh(a)^2
-                da = [gi * (1 - hi * hi) for gi, hi in zip(grad, h)] if neuron.nonlin else grad
+                da = pre_activation_grad(neuron.activation, grad, h)
                 # each parameter is a child of this neuron's node at every sample
                 neuron.b.grad += sum(da)  # d/db = 1
                 for wi, x in zip(neuron.w, inputs):
@@ -133,3 +143,15 @@ class FusedGraph:
             if input_grads is not None:
                 grads = input_grads
         return True
+
+
+def pre_activation_grad(activation: str, grad: list[float], h: list[float]) -> list[float]:
+    """The gradient at a neuron's pre-activation a from the gradient at its output
+    h = act(a), each sample's local derivative written from h as the Value op has it."""
+    if activation == "tanh":  # d tanh(a)/da = 1 - tanh(a)^2
+        return [gi * (1 - hi * hi) for gi, hi in zip(grad, h)]
+    if activation == "sigmoid":  # d sigmoid(a)/da = sigmoid(a) (1 - sigmoid(a))
+        return [gi * (hi * (1 - hi)) for gi, hi in zip(grad, h)]
+    if activation == "relu":  # d relu(a)/da = 1 if a > 0 else 0
+        return [gi * float(hi > 0) for gi, hi in zip(grad, h)]
+    return grad  # linear: d a/da = 1
