@@ -385,3 +385,33 @@ def test_momentum_with_weight_decay_by_hand():
     p.grad = 1.0
     opt.step()  # v = 1 + 0.25 x 2 = 1.5, p = 2 - 0.15
     assert opt.m == [1.5] and close(p.data, 1.85)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+@pytest.mark.parametrize("hidden", [(), (6, 5)])
+def test_numpy_columns_train_bit_for_bit_as_the_lists(monkeypatch, activation, hidden):
+    """A batch of NUMPY_FROM samples or more runs on numpy arrays: the same floats as
+    the list path, every loss, weight and optimizer state."""
+    import micrograd.fused
+
+    config = Config(
+        dataset="spiral", n=400, hidden=hidden, activation=activation, features=("x", "y", "sinx")
+    )
+    columns, lists = Trainer(config), Trainer(config)
+    for _ in range(4):
+        monkeypatch.setattr(micrograd.fused, "NUMPY_FROM", 256)
+        a = columns.step()
+        monkeypatch.setattr(micrograd.fused, "NUMPY_FROM", 10**9)
+        b = lists.step()
+        assert a == b
+    assert [p.data for p in columns.parameters] == [p.data for p in lists.parameters]
+    assert columns.optimizer.v == lists.optimizer.v
+
+
+def test_numpy_columns_match_the_textbook_graph():
+    config = Config(dataset="blobs", n=330, hidden=(5,), activation="sigmoid")
+    fast, textbook = Trainer(config), Trainer(config, fast=False)
+    assert len(fast.train_split) >= 256
+    f_loss, f_grads = grads_and_loss(fast, fast.train_split)
+    t_loss, t_grads = grads_and_loss(textbook, textbook.train_split)
+    assert close(f_loss, t_loss) and all(close(f, t) for f, t in zip(f_grads, t_grads))
