@@ -14,6 +14,9 @@ from operator import add
 from typing import TYPE_CHECKING, Any
 
 from micrograd.config import (  # noqa: F401 (re-exported: the names callers know)
+    ACTIVATIONS,
+    DATASETS,
+    FEATURES,
     MAX_LAYERS,
     MAX_N,
     MAX_NEURON_POINTS,
@@ -22,6 +25,7 @@ from micrograd.config import (  # noqa: F401 (re-exported: the names callers kno
     MAX_WIDTH,
     MIN_N,
     NUM_CLASSES,
+    OPTIMIZERS,
     Config,
     param_count,
     size_problem,
@@ -708,6 +712,10 @@ def predict_grid(
 
 
 __all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "FEATURES",
+    "OPTIMIZERS",
     "MAX_LAYERS",
     "MAX_N",
     "MAX_NEURON_POINTS",
