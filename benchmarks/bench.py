@@ -366,6 +366,49 @@ def print_startup(runs: int) -> None:
 # ------------------------------------------------------------------ main
 
 
+PLAYGROUND = Config(dataset="spiral", n=500, hidden=(16, 16))
+"""Issue 18's playground case: a spiral of 400 training points, hidden 16,16."""
+
+PLAYGROUND_TARGET = 60.0
+"""Steps/s the playground case must reach in the app on 2 cores."""
+
+
+def steps_per_second(config: Config, seconds: float, numpy_from: int | None = None) -> float:
+    """Run.step (a step and its validation, as the app's session takes them) per second,
+    over about seconds; numpy_from overrides where the fused path goes numpy."""
+    import micrograd.fused
+    from micrograd.run import Run
+
+    saved = micrograd.fused.NUMPY_FROM
+    if numpy_from is not None:
+        micrograd.fused.NUMPY_FROM = numpy_from
+    try:
+        run = Run(Trainer(config), history=None)
+        run.step()
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            run.step()
+            count += 1
+        return count / (time.perf_counter() - start)
+    finally:
+        micrograd.fused.NUMPY_FROM = saved
+
+
+def print_playground(seconds: float) -> None:
+    """The playground case beside the tutorial's run, both as the app's session steps."""
+    print()
+    print(f"Steps/s of Run.step (the app's session's step and validation), ~{seconds:g} s each:")
+    tutorial = steps_per_second(Config(), seconds)
+    numpy = steps_per_second(PLAYGROUND, seconds)
+    lists = steps_per_second(PLAYGROUND, seconds, numpy_from=10**9)
+    print(f"  tutorial (taichi n 100, 8)       {tutorial:7.0f}")
+    print(
+        f"  spiral n 500, 16,16 (numpy)      {numpy:7.0f}   target {PLAYGROUND_TARGET:g} in "
+        f"the app: {verdict(numpy, PLAYGROUND_TARGET)}"
+    )
+    print(f"  spiral n 500, 16,16 (lists only) {lists:7.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats (about a minute)")
@@ -392,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     print_steps(all_times)
     print_grid(200 if args.quick else 1000)
     print_startup(3 if args.quick else 7)
+    print_playground(2.0 if args.quick else 5.0)
 
     if args.app:
         import app_latency

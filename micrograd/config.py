@@ -15,7 +15,28 @@ MAX_N = 20_000
 the textbook engine's step of even the default model takes seconds."""
 
 NUM_CLASSES = 3
-"""The taichi dataset's classes: the model's outputs."""
+"""The taichi dataset's classes: the default model's outputs."""
+
+DATASETS = ("taichi", "spiral", "blobs", "moons", "circles", "xor")
+"""The datasets a run can train on (micrograd.data generates each); taichi is the tutorial's."""
+
+DATASET_CLASSES = {"taichi": 3, "spiral": 3, "blobs": 3, "moons": 2, "circles": 2, "xor": 2}
+"""Each dataset's number of classes: the model's outputs."""
+
+FEATURES = ("x", "y", "x2", "y2", "xy", "sinx", "siny")
+"""The input features a model may read of a point (x, y): x, y, x², y², xy, sin x, sin y."""
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+"""The hidden neurons' nonlinearity; tanh is the tutorial's, linear is none."""
+
+OPTIMIZERS = ("adamw", "sgd", "momentum")
+"""AdamW (the tutorial's), plain SGD, and SGD with momentum (its mu is betas[0])."""
+
+MAX_NOISE = 0.5
+"""The most noise (the standard deviation of each coordinate's jitter) a dataset may have."""
+
+MIN_SPLIT, MAX_SPLIT = 0.1, 0.9
+"""The bounds on the training fraction; validation and test share the rest."""
 
 MAX_WIDTH = 1024
 """The most neurons a hidden layer may have."""
@@ -67,10 +88,21 @@ class Config:
     betas: tuple[float, float] = (0.9, 0.95)
     eps: float = 1e-8
     weight_decay: float = 1e-4
+    dataset: str = "taichi"
+    noise: float = 0.0
+    features: tuple[str, ...] = ("x", "y")
+    activation: str = "tanh"
+    optimizer: str = "adamw"
+    batch_size: int | None = None
+    """Points per step, drawn with the seeded RNG; None: the whole training split."""
+    split: float = 0.8
+    """The training fraction of the n points; validation and test take half the rest each."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(self.hidden))
         object.__setattr__(self, "betas", tuple(self.betas))
+        if isinstance(self.features, (list, tuple)):
+            object.__setattr__(self, "features", tuple(self.features))
         problem = self.problem()
         if problem:
             raise ConfigError(*problem)
@@ -92,15 +124,45 @@ class Config:
             return "seed", f"must be an integer from 1 to 2**64 - 1, got {self.seed!r}"
         if not integer(self.n) or not MIN_N <= self.n <= MAX_N:
             return "n", f"must be an integer from {MIN_N} to {MAX_N}, got {self.n!r}"
-        if not self.hidden or any(not integer(h) or not 1 <= h <= MAX_WIDTH for h in self.hidden):
+        if not isinstance(self.dataset, str) or self.dataset not in DATASETS:
+            return "dataset", f"must be one of {', '.join(DATASETS)}, got {self.dataset!r}"
+        if not finite(self.noise) or not 0 <= self.noise <= MAX_NOISE:
+            return "noise", f"must be a number from 0 to {MAX_NOISE:g}, got {self.noise!r}"
+        features = self.features
+        if (
+            not isinstance(features, tuple)
+            or not features
+            or any(not isinstance(f, str) or f not in FEATURES for f in features)
+            or len(set(features)) != len(features)
+        ):
+            return (
+                "features",
+                f"must be one or more of {', '.join(FEATURES)}, each once, got "
+                + (",".join(map(str, features)) if isinstance(features, tuple) else repr(features)),
+            )
+        if any(not integer(h) or not 1 <= h <= MAX_WIDTH for h in self.hidden):
             return (
                 "hidden",
-                f"must be layer sizes from 1 to {MAX_WIDTH}, got {list(self.hidden)!r}",
+                f"must be layer sizes from 1 to {MAX_WIDTH} (none: no hidden layer), "
+                f"got {list(self.hidden)!r}",
             )
-        if too_big := size_problem(MIN_N, self.hidden):  # too big whatever n
+        nin, classes = len(features), self.classes
+        if too_big := size_problem(MIN_N, self.hidden, nin, classes):  # too big whatever n
             return "hidden", too_big
-        if too_big := size_problem(self.n, self.hidden):
+        if too_big := size_problem(self.n, self.hidden, nin, classes):
             return "hidden,n", too_big
+        if not finite(self.split) or not MIN_SPLIT <= self.split <= MAX_SPLIT:
+            return (
+                "split",
+                f"must be a training fraction from {MIN_SPLIT:g} to {MAX_SPLIT:g}, "
+                f"got {self.split!r}",
+            )
+        if min(map(len, split_ranges(self.n, self.split))) < 1:
+            return (
+                "split,n",
+                f"{self.n} points split {self.split:g} leave a part empty; "
+                "use more points or a split nearer 0.8",
+            )
         if not finite(self.lr) or self.lr <= 0:
             return "lr", f"must be a finite number > 0, got {self.lr!r}"
         if len(self.betas) != 2 or not all(finite(b) and 0 <= b < 1 for b in self.betas):
@@ -112,6 +174,21 @@ class Config:
             )
         if not finite(self.weight_decay) or self.weight_decay < 0:
             return "weight_decay", f"must be a finite number >= 0, got {self.weight_decay!r}"
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            return (
+                "activation",
+                f"must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}",
+            )
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
+            return "optimizer", f"must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
+        if self.batch_size is not None and (
+            not integer(self.batch_size) or not 1 <= self.batch_size <= MAX_N
+        ):
+            return (
+                "batch_size",
+                f"must be an integer from 1 to {MAX_N} (or none: the whole training split), "
+                f"got {self.batch_size!r}",
+            )
         return None
 
     @property
@@ -122,23 +199,38 @@ class Config:
         return self.lr * self.weight_decay > 1 and self.weight_decay > self.lr
 
     @property
+    def classes(self) -> int:
+        """The dataset's number of classes: the model's outputs."""
+        return DATASET_CLASSES.get(self.dataset, NUM_CLASSES)
+
+    @property
     def sizes(self) -> list[int]:
-        """Layer sizes from input to logits, e.g. [2, 8, 3]."""
-        return [2, *self.hidden, NUM_CLASSES]
+        """Layer sizes from input features to logits, e.g. [2, 8, 3]."""
+        return [len(self.features), *self.hidden, self.classes]
 
 
-def param_count(hidden: Sequence[int]) -> int:
-    """The parameters of MLP(2, [*hidden, 3]): a weight per input and a bias per neuron."""
-    sizes = [2, *hidden, NUM_CLASSES]
-    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+def split_ranges(n: int, split: float = 0.8) -> tuple[range, range, range]:
+    """The indices of the training, validation and test parts of n points: the first
+    int(split n) train, up to int((1 + split) / 2 n) validate (80/10/10 at 0.8)."""
+    a, b = int(split * n), int((1 + split) / 2 * n)
+    return range(0, a), range(a, b), range(b, n)
 
 
-def size_problem(n: int, hidden: Sequence[int]) -> str | None:
+def param_count(hidden: Sequence[int], nin: int = 2, classes: int = NUM_CLASSES) -> int:
+    """The parameters of MLP(nin, [*hidden, classes]): a weight per input and a bias per
+    neuron."""
+    sizes = [nin, *hidden, classes]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+def size_problem(
+    n: int, hidden: Sequence[int], nin: int = 2, classes: int = NUM_CLASSES
+) -> str | None:
     """Why a model of these hidden sizes on n points is too big to train here, or None:
     the bounds on layers, parameters, parameters x points and neurons x points."""
     if len(hidden) > MAX_LAYERS:
         return f"at most {MAX_LAYERS} hidden layers, got {len(hidden)}"
-    params = param_count(hidden)
+    params = param_count(hidden, nin, classes)
     if params > MAX_PARAMS:
         return f"the model has {params:,} parameters, at most {MAX_PARAMS:,}; use fewer neurons"
     if params * n > MAX_PARAM_POINTS:
@@ -146,7 +238,7 @@ def size_problem(n: int, hidden: Sequence[int]) -> str | None:
             f"{params:,} parameters x {n:,} points is {params * n:,}, at most "
             f"{MAX_PARAM_POINTS:,} (a step would take too long); use fewer neurons or points"
         )
-    neurons = sum(hidden) + NUM_CLASSES
+    neurons = sum(hidden) + classes
     if neurons * n > MAX_NEURON_POINTS:
         return (
             f"{neurons:,} neurons x {n:,} points is {neurons * n:,}, at most "
@@ -157,6 +249,14 @@ def size_problem(n: int, hidden: Sequence[int]) -> str | None:
 
 
 __all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "DATASET_CLASSES",
+    "FEATURES",
+    "MAX_NOISE",
+    "MAX_SPLIT",
+    "MIN_SPLIT",
+    "OPTIMIZERS",
     "MAX_LAYERS",
     "MAX_N",
     "MAX_NEURON_POINTS",
@@ -169,4 +269,5 @@ __all__ = [
     "ConfigError",
     "param_count",
     "size_problem",
+    "split_ranges",
 ]

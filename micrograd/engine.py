@@ -74,6 +74,11 @@ class Value:
         # d/dx tanh(x) = 1 - tanh(x)^2
         return Value(t, (self,), "tanh", (1 - t**2,))
 
+    def sigmoid(self) -> Value:
+        s = sigmoid(self.data)
+        # d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
+        return Value(s, (self,), "sigmoid", (s * (1 - s),))
+
     def exp(self) -> Value:
         try:
             e = math.exp(self.data)
@@ -131,6 +136,28 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), computed so that e never overflows (e^x / (1 + e^x) below 0)."""
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1 + e)
+
+
+def relu(x: float) -> float:
+    """max(0, x), as Value.relu computes it."""
+    return 0 if x < 0 else x
+
+
+def linear(x: float) -> float:
+    """x itself: no nonlinearity."""
+    return x
+
+
+ACTIVATION_FUNCTIONS = {"tanh": math.tanh, "relu": relu, "sigmoid": sigmoid, "linear": linear}
+"""Each hidden activation on plain floats, the same numbers as its Value op."""
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -6,9 +6,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from micrograd.data import featurize
 from micrograd.engine import Value, topological_order
 from micrograd.losses import cross_entropy
-from micrograd.training import NUM_CLASSES, Trainer
+from micrograd.training import Trainer
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,13 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
     try:
         for p in trainer.model.parameters():
             p.grad = 0
-        inputs = [Value(float(x[0])), Value(float(x[1]))]
-        for i, v in enumerate(inputs):
-            names[id(v)] = f"x{i}"
+        features = trainer.config.features
+        inputs = [Value(f) for f in featurize(features, x)]
+        # the tutorial's inputs are x0, x1; other features go by their own names
+        labels = ["x0", "x1"] if features == ("x", "y") else list(features)
+        for v, label in zip(inputs, labels):
+            names[id(v)] = label
+        input_names = set(labels)
         loss = cross_entropy(trainer.model(inputs), target)
         loss.backward()
         order = topological_order(loss)
@@ -48,7 +53,7 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
         for i, v in enumerate(order):
             name = names.get(id(v))
             if name is not None:
-                kind = "input" if name.startswith("x") else "param"
+                kind = "input" if name in input_names else "param"
             elif not v._prev:
                 kind, name = "const", "const"
             else:
@@ -163,7 +168,8 @@ def gradient_check(
 
 def confusion_matrix(trainer: Trainer, split: list) -> list[list[int]]:
     """counts[true][predicted] over split."""
-    counts = [[0] * NUM_CLASSES for _ in range(NUM_CLASSES)]
+    k = trainer.config.classes
+    counts = [[0] * k for _ in range(k)]
     for x, y in split:
         counts[y][trainer.predict(x)] += 1
     return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from micrograd.config import ACTIVATIONS
 from micrograd.data import RNG
 from micrograd.engine import Number, Value
 
@@ -19,32 +20,47 @@ class Module:
         return []
 
 
-class Neuron(Module):
-    """act = b + sum_i w_i x_i, squashed by tanh unless it is an output neuron."""
+NAMES = {"tanh": "TanH", "relu": "ReLU", "sigmoid": "Sigmoid", "linear": "Linear"}
 
-    def __init__(self, nin: int, rng: RNG, nonlin: bool = True) -> None:
+
+class Neuron(Module):
+    """act = b + sum_i w_i x_i, then the activation (tanh, relu, sigmoid, or linear:
+    none) unless it is an output neuron."""
+
+    def __init__(self, nin: int, rng: RNG, nonlin: bool = True, activation: str = "tanh") -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"Neuron: unknown activation {activation!r}")
         self.w = [Value(rng.uniform(-1, 1) * nin**-0.5) for _ in range(nin)]
         self.b = Value(0)
         self.nonlin = nonlin
+        self.activation = activation if nonlin else "linear"
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         act = self.b  # b + w0 x0 + w1 x1 + ...: a * node and a + node per input
         for wi, xi in zip(self.w, x):
             act = act + wi * xi
-        return act.tanh() if self.nonlin else act
+        if self.activation == "tanh":
+            return act.tanh()
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "sigmoid":
+            return act.sigmoid()
+        return act
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
     def __repr__(self) -> str:
-        return f"{'TanH' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+        return f"{NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
     """nout neurons that all read the same inputs."""
 
-    def __init__(self, nin: int, nout: int, rng: RNG, nonlin: bool = True) -> None:
-        self.neurons = [Neuron(nin, rng, nonlin=nonlin) for _ in range(nout)]
+    def __init__(
+        self, nin: int, nout: int, rng: RNG, nonlin: bool = True, activation: str = "tanh"
+    ) -> None:
+        self.neurons = [Neuron(nin, rng, nonlin, activation) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
         return [n(x) for n in self.neurons]
@@ -57,15 +73,17 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of neurons: tanh hidden layers, a linear last layer (the logits)."""
+    """Layers of neurons: hidden layers of the activation (tanh, the tutorial's), a
+    linear last layer (the logits)."""
 
-    def __init__(self, nin: int, nouts: Sequence[int], rng: RNG) -> None:
+    def __init__(self, nin: int, nouts: Sequence[int], rng: RNG, activation: str = "tanh") -> None:
         if nin <= 0 or not nouts or any(n <= 0 for n in nouts):
             raise ValueError(f"MLP({nin}, {list(nouts)}): every size must be a positive integer")
         sz = [nin, *nouts]
         self.sizes = sz
+        self.activation = activation
         self.layers = [
-            Layer(sz[i], sz[i + 1], rng, nonlin=i != len(nouts) - 1) for i in range(len(nouts))
+            Layer(sz[i], sz[i + 1], rng, i != len(nouts) - 1, activation) for i in range(len(nouts))
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:

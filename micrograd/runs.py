@@ -2,18 +2,24 @@
 
 A run file is plain JSON (never pickle, nothing that can execute code)::
 
-    {"format": "micrograd-tui-run", "version": 1,
+    {"format": "micrograd-tui-run", "version": 2,
      "config": {"seed": 42, "n": 100, "hidden": [8], "lr": 0.1, "betas": [0.9, 0.95],
-                "eps": 1e-08, "weight_decay": 0.0001},
+                "eps": 1e-08, "weight_decay": 0.0001, "dataset": "taichi", "noise": 0.0,
+                "features": ["x", "y"], "activation": "tanh", "optimizer": "adamw",
+                "batch_size": null, "split": 0.8},
      "step": 100,
      "params": [...],                      # model.parameters() order, one float each
-     "optimizer": {"t": 100, "m": [...], "v": [...]},
+     "optimizer": {"t": 100, "m": [...], "v": [...]},   # momentum's velocity is m
+     "data": null,                         # or the edited training split, [[x, y, class], ...]
+     "batch": {"rng": ..., "order": [...], "pos": 0, "epoch": 100},
      "history": [{"step": 1, "train_loss": ..., "train_acc": ...}, ...]}
 
 Floats are written with repr, so they read back bit for bit and a loaded run continues
 with exactly the numbers the uninterrupted run would have produced. The dataset and the
-model's shape are rebuilt from the config; the weights and AdamW's state come from the
-file. A history holds at most MAX_HISTORY records: saving thins the older ones (History).
+model's shape are rebuilt from the config (the training split from "data" if it was
+edited); the weights, the optimizer's state and the minibatch RNG's come from the file.
+Version 1 files (taichi, x and y, tanh, AdamW, full batches: no "data" or "batch") load
+as they were. A history holds at most MAX_HISTORY records: saving thins the older ones (History).
 save_run() writes atomically: a crash mid-save leaves the old file as it was, and the
 next save into that folder removes the temporary file it left. save_new_run() never
 replaces another file. load_run() checks everything and reports any problem as one
@@ -34,11 +40,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from micrograd.config import Config, ConfigError
+from micrograd.config import MAX_N, MAX_WIDTH, Config, ConfigError, split_ranges
 from micrograd.training import Trainer
 
 FORMAT = "micrograd-tui-run"
-VERSION = 1
+VERSION = 2
+V1_CONFIG = {
+    "dataset": "taichi",
+    "noise": 0.0,
+    "features": ["x", "y"],
+    "activation": "tanh",
+    "optimizer": "adamw",
+    "batch_size": None,
+    "split": 0.8,
+}
+"""What a version 1 file's run had, before these were settings."""
 MAX_RUN_BYTES = 100 * 1024 * 1024
 """The largest run file we read, and so write: a model of about 1.5M parameters (each
 weight and its two moments take ~66 bytes; 1024,1024 is 1.06M) and the longest history
@@ -65,8 +81,10 @@ T = TypeVar("T")
 
 _REQUIRED_METRICS = ("train_loss", "train_acc")
 _METRIC_PAIRS = (("val_loss", "val_acc"), ("val_acc", "val_loss"))
-_CONFIG_KEYS = ("seed", "n", "hidden", "lr", "betas", "eps", "weight_decay")
-_TOP_KEYS = ("format", "version", "config", "step", "params", "optimizer", "history")
+_CONFIG_KEYS_V1 = ("seed", "n", "hidden", "lr", "betas", "eps", "weight_decay")
+_CONFIG_KEYS = (*_CONFIG_KEYS_V1, *V1_CONFIG)
+_TOP_KEYS_V1 = ("format", "version", "config", "step", "params", "optimizer", "history")
+_TOP_KEYS = (*_TOP_KEYS_V1, "data", "batch")
 
 
 def _dict_step(record: Record) -> int:
@@ -210,10 +228,28 @@ def run_to_json(trainer: Trainer, history: list[Record]) -> dict[str, Any]:
             "betas": list(cfg.betas),
             "eps": cfg.eps,
             "weight_decay": cfg.weight_decay,
+            "dataset": cfg.dataset,
+            "noise": cfg.noise,
+            "features": list(cfg.features),
+            "activation": cfg.activation,
+            "optimizer": cfg.optimizer,
+            "batch_size": cfg.batch_size,
+            "split": cfg.split,
         },
         "step": trainer.step_count,
         "params": [float(p.data) for p in trainer.model.parameters()],
         "optimizer": {"t": opt.t, "m": [float(x) for x in opt.m], "v": [float(x) for x in opt.v]},
+        "data": (
+            [[float(x), float(y), c] for (x, y), c in trainer.train_split]
+            if trainer.edited
+            else None
+        ),
+        "batch": {
+            "rng": trainer.batch_rng.state,
+            "order": list(trainer.batch_order),
+            "pos": trainer.batch_pos,
+            "epoch": trainer.epoch_count,
+        },
         # a metric may be inf (a loss whose probability underflowed): see json_number
         "history": [{k: json_number(v) for k, v in record.items()} for record in history],
     }
@@ -537,11 +573,11 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
             f"was saved by a newer micrograd-tui (format version {version}; "
             f"this one reads version {VERSION}); please upgrade"
         )
-    if version < VERSION:
+    if version < 1:
         raise RunFileError(f"has an unknown format version {version}")
-    _exact_keys(doc, _TOP_KEYS, "the run")
+    _exact_keys(doc, _TOP_KEYS if version >= 2 else _TOP_KEYS_V1, "the run")
 
-    config = _config(doc["config"])
+    config = _config(doc["config"], version)
     step = _counter(doc["step"], '"step"')
     count = sum((nin + 1) * nout for nin, nout in zip(config.sizes, config.sizes[1:]))
     params = _floats(doc["params"], '"params"', count, _param_shape(config))
@@ -556,6 +592,8 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
         if x < 0:
             raise RunFileError(f'"optimizer.v"[{i}] is a second moment and must be >= 0, got {x!r}')
     history = _history(doc["history"], step)
+    data = _data(doc["data"], config) if version >= 2 else None
+    batch = _batch(doc["batch"], config, step, data) if version >= 2 else None
 
     trainer = Trainer(config, fast=fast)
     for p, x in zip(trainer.model.parameters(), params):
@@ -564,13 +602,82 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
     trainer.optimizer.m = m
     trainer.optimizer.v = v
     trainer.step_count = step
+    if data is not None:
+        trainer.train_split = data
+        trainer.edited = True
+    if batch is None:  # a version 1 run: full batches, a step an epoch
+        trainer.epoch_count = step
+    else:
+        trainer.batch_rng.state, trainer.batch_order, trainer.batch_pos, trainer.epoch_count = batch
     return trainer, history
 
 
-def _config(obj: Any) -> Config:
+def _data(obj: Any, config: Config) -> list[tuple[list[float], int]] | None:
+    """The edited training split: [x, y, class] each, in the plot's square."""
+    if obj is None:
+        return None
+    if not isinstance(obj, list) or len(obj) > MAX_N:
+        raise RunFileError(
+            f'"data" must be null or a list of at most {MAX_N} points, got {_kind(obj)}'
+        )
+    points = []
+    for i, p in enumerate(obj):
+        where = f'"data"[{i}]'
+        if not isinstance(p, list) or len(p) != 3:
+            raise RunFileError(f"{where} must be a list [x, y, class], got {_kind(p)}")
+        x, y = (_number(c, where) for c in p[:2])
+        if not (abs(x) <= 2 and abs(y) <= 2):
+            raise RunFileError(f"{where} must lie in [-2, 2]², got ({x!r}, {y!r})")
+        if not _is_int(p[2]) or not 0 <= p[2] < config.classes:
+            raise RunFileError(
+                f"{where} has class {_kind(p[2])}; {config.dataset} has classes 0 to "
+                f"{config.classes - 1}"
+            )
+        points.append(([x, y], p[2]))
+    return points
+
+
+def _batch(
+    obj: Any, config: Config, step: int, data: list[Any] | None
+) -> tuple[int, list[int], int, int]:
+    """The minibatch state: the RNG's, this epoch's order of training indices, the
+    position in it and the epochs completed."""
+    if not isinstance(obj, dict):
+        raise RunFileError(f'"batch" must be an object, got {_kind(obj)}')
+    _exact_keys(obj, ("rng", "order", "pos", "epoch"), '"batch"')
+    state = obj["rng"]
+    if not _is_int(state) or not 0 < state < 2**64:
+        raise RunFileError(
+            f'"batch.rng" must be an integer from 1 to 2**64 - 1, got {_kind(state)}'
+        )
+    epoch = _counter(obj["epoch"], '"batch.epoch"')
+    size = len(data) if data is not None else len(split_ranges(config.n, config.split)[0])
+    order = obj["order"]
+    if (
+        not isinstance(order, list)
+        or sorted(order) != list(range(len(order)))
+        or (order and len(order) != size)
+    ):
+        raise RunFileError(
+            f'"batch.order" must be empty or an order of the {size} training points, got '
+            f"{_kind(order)}"
+        )
+    pos = obj["pos"]
+    if not _is_int(pos) or not 0 <= pos <= len(order):
+        raise RunFileError(
+            f'"batch.pos" must be an integer from 0 to {len(order)}, got {_kind(pos)}'
+        )
+    return state, order, pos, epoch
+
+
+def _config(obj: Any, version: int = VERSION) -> Config:
     if not isinstance(obj, dict):
         raise RunFileError(f'"config" must be an object, got {_kind(obj)}')
-    _exact_keys(obj, _CONFIG_KEYS, '"config"')
+    _exact_keys(obj, _CONFIG_KEYS if version >= 2 else _CONFIG_KEYS_V1, '"config"')
+    if version < 2:
+        if obj["hidden"] == []:  # version 1 models have a hidden layer
+            raise RunFileError(f'"config.hidden" must be layer sizes from 1 to {MAX_WIDTH}, got []')
+        obj = {**obj, **V1_CONFIG}
     for key in ("seed", "n"):
         if not _is_int(obj[key]):
             raise RunFileError(f'"config.{key}" must be an integer, got {_kind(obj[key])}')
@@ -585,6 +692,16 @@ def _config(obj: Any) -> Config:
         raise RunFileError(f'"config.betas" must be a list of two numbers, got {_kind(betas)}')
     for i, b in enumerate(betas):
         _number(b, f'"config.betas"[{i}]')
+    for key in ("noise", "split"):
+        _number(obj[key], f'"config.{key}"')
+    features = obj["features"]
+    if not isinstance(features, list):
+        raise RunFileError(f'"config.features" must be a list of names, got {_kind(features)}')
+    batch_size = obj["batch_size"]
+    if batch_size is not None and not _is_int(batch_size):
+        raise RunFileError(
+            f'"config.batch_size" must be null or an integer, got {_kind(batch_size)}'
+        )
     try:
         config = Config(
             seed=seed,
@@ -594,6 +711,13 @@ def _config(obj: Any) -> Config:
             betas=(betas[0], betas[1]),
             eps=obj["eps"],
             weight_decay=obj["weight_decay"],
+            dataset=obj["dataset"],
+            noise=obj["noise"],
+            features=tuple(features),
+            activation=obj["activation"],
+            optimizer=obj["optimizer"],
+            batch_size=batch_size,
+            split=obj["split"],
         )
     except ConfigError as e:
         fields = e.names(lambda field: '"config.' + field + '"')
@@ -602,7 +726,7 @@ def _config(obj: Any) -> Config:
 
 
 def _param_shape(config: Config) -> str:
-    return f"for MLP(2, {[*config.hidden, config.sizes[-1]]})"
+    return f"for MLP({config.sizes[0]}, {config.sizes[1:]})"
 
 
 def _floats(obj: Any, where: str, count: int, why: str) -> list[float]:

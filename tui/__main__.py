@@ -130,9 +130,8 @@ def check_step_room(trainer: Trainer, steps: int) -> None:
 
 
 def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
-    """The run in --load, with --lr / --weight-decay applied if given; exits 2 if bad."""
-    import dataclasses
-
+    """The run in --load, with --lr / --weight-decay / --batch-size applied if given;
+    exits 2 if bad."""
     from micrograd.runs import RunFileError, load_run
     from tui.cli import EXIT_USAGE, TUNABLE, fail
 
@@ -142,9 +141,7 @@ def load(args: argparse.Namespace) -> tuple[Trainer, list[Record]]:
         fail(f"argument --load: {e}", EXIT_USAGE)
     changes = {key: getattr(args, key) for key in TUNABLE if key in args.explicit}
     if changes:
-        trainer.config = dataclasses.replace(trainer.config, **changes)
-        trainer.optimizer.lr = trainer.config.lr
-        trainer.optimizer.weight_decay = trainer.config.weight_decay
+        trainer.retune(**changes)
     return trainer, history
 
 

@@ -13,13 +13,20 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from micrograd.config import (
+    ACTIVATIONS,
+    DATASETS,
+    FEATURES,
     MAX_LAYERS,
     MAX_N,
     MAX_NEURON_POINTS,
+    MAX_NOISE,
     MAX_PARAM_POINTS,
     MAX_PARAMS,
+    MAX_SPLIT,
     MAX_WIDTH,
     MIN_N,
+    MIN_SPLIT,
+    OPTIMIZERS,
     Config,
     ConfigError,
 )
@@ -76,6 +83,8 @@ def session_count(text: str) -> int:
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
+    if text.strip() == "0":  # no hidden layer: a linear model of the features
+        return ()
     parts = text.split(",")
     try:
         sizes = tuple(int(p) for p in parts)
@@ -84,6 +93,19 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
             f"expected a comma list of layer sizes such as 8 or 16,16, got {text!r}"
         ) from None
     return sizes
+
+
+def feature_names(text: str) -> tuple[str, ...]:
+    """A comma list of features as given; Config says what is wrong with it."""
+    return tuple(part.strip() for part in text.split(","))
+
+
+def batch_size(text: str) -> int | str:
+    """A number of points per step, or "full" (the whole training split: None in the
+    Config, once parse_args has seen it was given)."""
+    if text.strip() == "full":
+        return "full"
+    return whole_number(text, 'a number of points or "full"')
 
 
 def build_parser() -> ArgumentParser:
@@ -118,17 +140,50 @@ def build_parser() -> ArgumentParser:
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
-        help=f"hidden layer sizes, e.g. 8 or 16,16 (default 8): at most {MAX_LAYERS} layers of "
+        help=f"hidden layer sizes, e.g. 8 or 16,16, or 0 for none (default 8): at most "
+        f"{MAX_LAYERS} layers of "
         f"1 to {MAX_WIDTH} neurons and {MAX_PARAMS:,} parameters; with --n at most "
         f"{MAX_PARAM_POINTS // 10**6} million parameters x points and "
         f"{MAX_NEURON_POINTS // 10**6} million neurons x points (what trains here in a few "
         "GB; 6 layers of 32 fit --n 20000)",
     )
-    p.add_argument("--lr", type=finite_float, help="AdamW learning rate (default 0.1)")
+    p.add_argument("--dataset", help=f"the data: {', '.join(DATASETS)} (default taichi)")
+    p.add_argument(
+        "--noise",
+        type=finite_float,
+        help=f"the data's noise, the sd of each coordinate's jitter, 0 to {MAX_NOISE:g} "
+        "(default 0)",
+    )
+    p.add_argument(
+        "--split",
+        type=finite_float,
+        help=f"the training fraction of --n, {MIN_SPLIT:g} to {MAX_SPLIT:g}; validation and "
+        "test share the rest (default 0.8)",
+    )
+    p.add_argument(
+        "--features",
+        type=feature_names,
+        help=f"the model's inputs, a comma list of {','.join(FEATURES)} (default x,y)",
+    )
+    p.add_argument(
+        "--activation",
+        help=f"the hidden neurons' nonlinearity: {', '.join(ACTIVATIONS)} (default tanh)",
+    )
+    p.add_argument(
+        "--optimizer",
+        help=f"the update rule: {', '.join(OPTIMIZERS)} (SGD with momentum 0.9) (default adamw)",
+    )
+    p.add_argument("--lr", type=finite_float, help="learning rate (default 0.1)")
     p.add_argument(
         "--weight-decay",
         type=finite_float,
-        help="AdamW weight decay (default 1e-4)",
+        help="weight decay (default 1e-4)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=batch_size,
+        help="points per step, drawn with the seeded RNG, an epoch a pass over the training "
+        'split; or "full" (the default): every training point each step',
     )
     p.add_argument(
         "--eval-every",
@@ -163,10 +218,20 @@ def build_parser() -> ArgumentParser:
     return p
 
 
-RUN_FIXED = ("seed", "n", "hidden")
+RUN_FIXED = (
+    "seed",
+    "n",
+    "hidden",
+    "dataset",
+    "noise",
+    "split",
+    "features",
+    "activation",
+    "optimizer",
+)
 """Flags a saved run fixes: they conflict with --load."""
 
-TUNABLE = ("lr", "weight_decay")
+TUNABLE = ("lr", "weight_decay", "batch_size")
 """Flags that, with --load, replace the saved run's value."""
 
 HEADLESS_ONLY = {"steps": 100, "eval_every": 10}
@@ -182,6 +247,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
     args = parser.parse_args(argv)
     # which run-defining flags were given: None means "not on the command line"
     args.explicit = {k for k in (*RUN_FIXED, *TUNABLE) if getattr(args, k) is not None}
+    if args.batch_size == "full":
+        args.batch_size = None
     defaults = Config()
     for key in (*RUN_FIXED, *TUNABLE):
         if key not in args.explicit:
@@ -200,13 +267,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, C
         parser.error(f"argument --eval-every: must be at least 1, got {args.eval_every}")
     check_files(parser, args)
     try:
-        config = Config(
-            seed=args.seed,
-            n=args.n,
-            hidden=args.hidden,
-            lr=args.lr,
-            weight_decay=args.weight_decay,
-        )
+        config = Config(**{key: getattr(args, key) for key in (*RUN_FIXED, *TUNABLE)})
     except ConfigError as e:
         plural = "s" if "," in e.field else ""
         parser.error(
@@ -237,7 +298,7 @@ def check_files(parser: ArgumentParser, args: argparse.Namespace) -> None:
             if key in args.explicit:
                 parser.error(
                     f"argument --{key}: not allowed with --load (the saved run fixes "
-                    "--seed, --n and --hidden)"
+                    "--seed, --n, --hidden and the data, features, activation and optimizer)"
                 )
     for flag in ("save", "log"):
         target = getattr(args, flag)

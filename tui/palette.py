@@ -83,8 +83,9 @@ def class_name(k: int) -> Text:
     return Text(f"{glyph} {k}", style=CLASS_COLORS[k % len(CLASS_COLORS)])
 
 
-def legend(no_color: bool = False, width: int | None = None) -> Text:
-    """One line that names the glyphs: what a learner needs to read the plot without colour.
+def legend(no_color: bool = False, width: int | None = None, classes: int = 3) -> Text:
+    """One line that names the glyphs of the dataset's classes (3, or 2): what a learner
+    needs to read the plot without colour.
 
     Within width cells if given: narrower than the whole legend, it drops the class
     numbers and the spaces around each swatch (the glyphs and shades still tell the
@@ -92,8 +93,8 @@ def legend(no_color: bool = False, width: int | None = None) -> Text:
     """
     regions = MONO_REGION_MARKERS if no_color else REGION_MARKERS
     colors = [""] * 3 if no_color else list(CLASS_COLORS)
-    marks = [(POINT_MARKERS[k], f"bold {colors[k]}") for k in range(3)]
-    swatches = [(regions[k] * 2, colors[k]) for k in range(3)]
+    marks = [(POINT_MARKERS[k], f"bold {colors[k]}") for k in range(classes)]
+    swatches = [(regions[k] * 2, colors[k]) for k in range(classes)]
     # as the plot draws a wrong point: its glyph in its class colour, reversed
     wrong = (POINT_MARKERS[0], Style(bold=True, color=colors[0] or None) + WRONG_STYLE)
     whole = Text()  # " o ██ 0  x ██ 1  + ██ 2  o wrong "

@@ -154,7 +154,7 @@ BAD_ARGS = [
     ["--lr", "abc"],
     ["--steps", "-1"],
     ["--steps", "1.5"],
-    ["--hidden", "0"],
+    ["--hidden", "0,8"],  # 0 alone is no hidden layer; a layer of 0 neurons is not
     ["--hidden", "8,,8"],
     ["--hidden", "abc"],
     ["--hidden", ""],
@@ -162,6 +162,23 @@ BAD_ARGS = [
     ["--seed", "-3"],
     ["--eval-every", "0"],
     ["--bogus"],
+    ["--dataset", "mnist"],
+    ["--dataset", ""],
+    ["--noise", "-0.1"],
+    ["--noise", "0.6"],
+    ["--noise", "nan"],
+    ["--features", "x,z"],
+    ["--features", "x,x"],
+    ["--features", ""],
+    ["--activation", "gelu"],
+    ["--optimizer", "adam"],
+    ["--batch-size", "0"],
+    ["--batch-size", "-4"],
+    ["--batch-size", "1.5"],
+    ["--batch-size", "20001"],
+    ["--split", "0.05"],
+    ["--split", "1"],
+    ["--split", "0.1", "--n", "6"],  # 0 training points
 ]
 
 

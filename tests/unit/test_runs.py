@@ -100,8 +100,11 @@ def test_save_then_load_restores_every_number(tmp_path, steps):
 def test_the_file_is_the_documented_format(saved):
     doc = json.loads(saved.read_text())
     assert doc["format"] == FORMAT == "micrograd-tui-run"
-    assert doc["version"] == VERSION == 1
-    assert set(doc) == {"format", "version", "config", "step", "params", "optimizer", "history"}
+    assert doc["version"] == VERSION == 2
+    assert set(doc) == {
+        *("format", "version", "config", "step", "params", "optimizer", "history"),
+        *("data", "batch"),
+    }
     assert doc["config"] == {
         "seed": 42,
         "n": 100,
@@ -110,7 +113,16 @@ def test_the_file_is_the_documented_format(saved):
         "betas": [0.9, 0.95],
         "eps": 1e-8,
         "weight_decay": 1e-4,
+        "dataset": "taichi",
+        "noise": 0.0,
+        "features": ["x", "y"],
+        "activation": "tanh",
+        "optimizer": "adamw",
+        "batch_size": None,
+        "split": 0.8,
     }
+    assert doc["data"] is None  # not edited: rebuilt from the config
+    assert doc["batch"]["epoch"] == 3 and doc["batch"]["order"] == []
     assert doc["step"] == 3 and doc["optimizer"]["t"] == 3
     assert len(doc["params"]) == len(doc["optimizer"]["m"]) == len(doc["optimizer"]["v"]) == 51
     assert [h["step"] for h in doc["history"]] == [1, 2, 3]
@@ -362,7 +374,44 @@ def test_someone_elses_json(saved):
 
 
 def test_a_newer_version(saved):
-    rejects(rewrite(saved, lambda d: d.update(version=2)), "newer", "version 2", "upgrade")
+    rejects(rewrite(saved, lambda d: d.update(version=3)), "newer", "version 3", "upgrade")
+
+
+def as_version_1(doc: dict) -> None:
+    """A run file as version 1 wrote it: no data, batch or playground settings."""
+    doc["version"] = 1
+    del doc["data"], doc["batch"]
+    for key in ("dataset", "noise", "features", "activation", "optimizer", "batch_size", "split"):
+        del doc["config"][key]
+
+
+def test_a_version_1_file_loads_and_resumes_exactly(saved):
+    """Files of the format before the playground settings are the tutorial's setup:
+    they load and continue as the uninterrupted run."""
+    loaded, history = load_run(rewrite(saved, as_version_1))
+    assert loaded.config == Config()
+    assert loaded.step_count == loaded.epoch_count == 3
+    uninterrupted = Trainer()
+    train(uninterrupted, 3)
+    assert state(loaded) == state(uninterrupted)
+    assert [loaded.step().train_loss for _ in range(2)] == [
+        uninterrupted.step().train_loss for _ in range(2)
+    ]
+
+
+def test_a_version_1_file_has_a_hidden_layer(saved):
+    """No hidden layer is a setting of version 2: a version 1 file without one is damaged."""
+    rejects(
+        rewrite(saved, lambda d: (as_version_1(d), d["config"].update(hidden=[]))),
+        '"config.hidden" must be layer sizes from 1 to 1024',
+    )
+
+
+def test_a_version_1_file_with_version_2_keys_is_refused(saved):
+    rejects(
+        rewrite(saved, lambda d: (as_version_1(d), d.update(data=None))),
+        "unexpected key 'data'",
+    )
 
 
 @pytest.mark.parametrize("version", [0, -1])
@@ -421,7 +470,6 @@ def test_wrong_types_at_the_top(saved, key, value, words):
         ("n", 10_000_000, ['"config.n" must be an integer from 6 to 20000']),
         ("hidden", 8, ['"config.hidden" must be a list of integers']),
         ("hidden", [8.0], ['"config.hidden" must be a list of integers']),
-        ("hidden", [], ['"config.hidden" must be layer sizes from 1 to 1024']),
         ("hidden", [0], ['"config.hidden" must be layer sizes from 1 to 1024']),
         ("lr", "0.1", ['"config.lr" must be a number']),
         ("lr", False, ['"config.lr" must be a number']),

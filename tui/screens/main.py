@@ -416,7 +416,8 @@ class MainScreen(Screen):
         side = self.query_one("#side").styles.width
         side_width = int(side.value) if side is not None else 0
         # a frame's subtitle has its two corners and a line and a space on either side
-        return legend(self.app.no_color, width=self.app.size.width - side_width - 6)
+        width = self.app.size.width - side_width - 6
+        return legend(self.app.no_color, width=width, classes=self.config.classes)
 
     def show_plots(self, weights: Weights, history: list[Record], now: bool = True) -> None:
         """Have the plots and the probe show weights and history after the next frame

@@ -17,13 +17,22 @@ def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) ->
     sizes = "→".join(str(s) for s in config.sizes)
     b1, b2 = config.betas
     train, val, test = split_sizes
+    # the tutorial's settings go unsaid: what differs from it is named
+    activation = "" if config.activation == "tanh" else f" {config.activation}"
+    features = "" if config.features == ("x", "y") else f" · in {','.join(config.features)}"
+    optimizer = OPTIMIZER_NAMES[config.optimizer]
+    batch = "" if config.batch_size is None else f" · batch {config.batch_size}"
+    noise = f" · noise {config.noise:g}" if config.noise else ""
     return [
-        f"MLP {sizes} · {num_params} params",
-        f"AdamW lr {config.lr:g} · wd {config.weight_decay:g}",
+        f"MLP {sizes}{activation} · {num_params} params{features}",
+        f"{optimizer} lr {config.lr:g} · wd {config.weight_decay:g}{batch}",
         f"β {b1:g}/{b2:g} · ε {config.eps:g}",
-        f"taichi n {config.n} · seed {config.seed}",
+        f"{config.dataset} n {config.n}{noise} · seed {config.seed}",
         f"split {train}/{val}/{test}",
     ]
+
+
+OPTIMIZER_NAMES = {"adamw": "AdamW", "sgd": "SGD", "momentum": "Momentum"}
 
 
 def describe(

@@ -191,7 +191,8 @@ class ProbePanel(LinePanel, can_focus=True):
     def action_label(self, target: int) -> None:
         """Give the selected point this label: a data point becomes a probe point, and
         a probe point given back a data point's own class there becomes that point."""
-        if not 0 <= target < NUM_CLASSES:
+        classes = NUM_CLASSES if self.weights is None else len(self.weights[-1][1])
+        if not 0 <= target < classes:
             return
         s = self.sample
         if s is not None and s.target == target:
