@@ -338,16 +338,6 @@ class Trainer:
         correct = sum(argmax(lg) == y for lg, (_, y) in zip(logits, split))
         return StepResult(k, loss, correct / len(split))
 
-    def retune(self, lr: float | None = None, weight_decay: float | None = None) -> Config:
-        """Change the learning rate or the weight decay (None keeps it) from the next
-        step on, without a reset: the weights, the optimizer's moments and the step stay.
-        Returns the new config; raises ConfigError, changing nothing, for a bad value."""
-        changes = {"lr": lr, "weight_decay": weight_decay}
-        config = replace(self.config, **{k: v for k, v in changes.items() if v is not None})
-        self.config = config
-        self.optimizer.lr, self.optimizer.weight_decay = config.lr, config.weight_decay
-        return config
-
     def outputs_overflow(self) -> bool:
         """Could the weights make an output of the model (a logit, a probability, a loss)
         non-finite somewhere in [-2, 2]²?

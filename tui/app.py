@@ -263,7 +263,7 @@ class MicrogradApp(App[int]):
         else:
             self.retune(lr=lr)
 
-    def retune(self, **changes: float) -> None:
+    def retune(self, **changes: float | None) -> None:
         """New settings that need no reset, from the next step on: said and shown at once."""
         self.config = self.session.request_retune(**changes)
         self.main.show_config(self.config)
@@ -281,7 +281,9 @@ class MicrogradApp(App[int]):
 
     async def apply_experiment(self, config: Config) -> None:
         if live_only(self.session.config, config):
-            self.retune(lr=config.lr, weight_decay=config.weight_decay)
+            self.retune(
+                lr=config.lr, weight_decay=config.weight_decay, batch_size=config.batch_size
+            )
             return
         if self.state == "running":
             self.pause()

@@ -451,9 +451,9 @@ class TrainingSession:
         applied a retune yet)."""
         return self.retune_pending or self.trainer.config
 
-    def request_retune(self, **changes: float) -> Config:
-        """Ask for a new lr or weight_decay from the next step on (no reset); returns the
-        config that will apply. Raises ConfigError, asking nothing, for a bad value."""
+    def request_retune(self, **changes: float | None) -> Config:
+        """Ask for a new lr, weight_decay or batch_size from the next step on (no reset);
+        returns the config that will apply. Raises ConfigError, asking nothing, for a bad value."""
         config = replace(self.config, **changes)  # validated: ConfigError
         with self.pending_lock:
             self.retune_pending = config
@@ -623,7 +623,7 @@ class TrainingSession:
             config, self.retune_pending = self.retune_pending, None
         if config is None or config == trainer.config:
             return
-        trainer.retune(lr=config.lr, weight_decay=config.weight_decay)
+        trainer.retune(lr=config.lr, weight_decay=config.weight_decay, batch_size=config.batch_size)
         self.post(Retuned(generation, trainer.step_count, trainer.config))
 
     @contextmanager

@@ -8,7 +8,7 @@ import random
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
-from tui.screens.experiment import ExperimentScreen
+from tui.screens.experiment import ExperimentScreen, fields_of
 from tui.screens.main import MainScreen
 from tui.widgets.model_panel import ModelPanel
 
@@ -88,7 +88,9 @@ async def test_a_reset_kind_change_starts_a_new_run_at_step_0_with_the_new_confi
         await settle(pilot)
         await step(pilot, app)
         await open_at(pilot, app, "hidden")
-        await pilot.press("4", ",", "4", "enter", "down", "1", "enter")  # lr 1
+        rows = [f.name for f in fields_of(Config())]
+        to_lr = ["down"] * (rows.index("lr") - rows.index("hidden"))
+        await pilot.press("4", ",", "4", "enter", *to_lr, "1", "enter")  # lr 1
         await pilot.pause(0.05)
         assert "new run at step 0" in problem(app)
         await pilot.press("ctrl+s")
@@ -118,3 +120,28 @@ async def test_r_draws_a_new_seed_and_escape_cancels_it():
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.pause(0.1)
         assert app.trainer.config == Config() and app.step_count == 0
+
+
+async def test_the_playground_settings_start_a_new_run_of_them():
+    """A dataset, its split and an activation chosen on the screen: a new run at step 0
+    whose first step is a Trainer of that Config's first step."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_at(pilot, app, "dataset")
+        await pilot.press("right")  # taichi -> spiral
+        rows = [f.name for f in fields_of(Config())]
+        await pilot.press(*["down"] * (rows.index("split") - rows.index("dataset")))
+        await pilot.press("ctrl+u", *"0.6", "enter")
+        await pilot.press(*["down"] * (rows.index("activation") - rows.index("split")))
+        await pilot.press("right")  # tanh -> relu
+        await pilot.press("ctrl+s")
+        new = Config(dataset="spiral", split=0.6, activation="relu")
+        await wait_until(pilot, lambda: app.session.trainer.config == new and idle(app))
+        assert app.step_count == 0
+        assert len(app.trainer.train_split) == 60
+        await step(pilot, app)
+        weights = [p.data for p in app.trainer.parameters]
+    plain = Trainer(new)
+    plain.step()
+    assert weights == [p.data for p in plain.parameters]

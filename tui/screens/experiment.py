@@ -39,7 +39,8 @@ FIELDS = (
     Field("dataset", "dataset", "choice", "←→ the points' shape", choices=(
         "taichi", "spiral", "blobs", "moons", "circles", "xor")),
     Field("noise", "noise", "number", "0 to 0.5: how far points stray"),
-    Field("n", "points", "int", "how many, split 80/10/10"),
+    Field("n", "points", "int", "how many: train, validation, test"),
+    Field("split", "train share", "number", "0.1 to 0.9; the rest: half val, half test"),
     Field("seed", "seed", "int", "the data and the first weights (r: new)"),
     Field("features", "features", "list", "x,y,x2,y2,xy,sinx,siny"),
     Field("hidden", "hidden", "list", "layer sizes, e.g. 8 or 16,16"),
