@@ -20,6 +20,7 @@ from micrograd.run import Record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
 from tui.messages import SessionNews
+from tui.playground import Playground
 from tui.runtime import (
     DaemonThreads,
     TerminalGuard,
@@ -29,7 +30,7 @@ from tui.runtime import (
     lower_priority,
     run_in_terminal,
 )
-from tui.screens.experiment import ExperimentScreen, live_only
+from tui.screens.experiment import ExperimentScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import (
     HORIZONTAL_BREAKPOINTS,
@@ -41,8 +42,6 @@ from tui.screens.main import (
 from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
-    RATE_LADDER,
-    SPEEDS,
     WORKER_NICE,
     CheckProgress,
     FirstNumbers,
@@ -56,15 +55,12 @@ from tui.session import (
     View,
     ViewSnapshots,
     one_line,
-    rate_rung,
 )
 from tui.snapshots import Sample, Snapshot
 from tui.views import OpenViews
 from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
-
-RATE_ENDS = RATE_LADDER[0], RATE_LADDER[-1]
 
 
 class MicrogradApp(App[int]):
@@ -143,11 +139,13 @@ class MicrogradApp(App[int]):
             self, self.session, self.run_views, lambda counts: self.main.show_classes(counts)
         )
         """Which inside views are open, and their screens."""
+        self.playground = Playground(self)
+        """The learning rate's ladder, the speed, the experiment screen's settings."""
         self._quit_asked = False
         """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
         self._reset_asked = False
         """Has r just offered step 0 or the loaded step (the next r resets)?"""
-        self._news: tuple[str, ...] = ()
+        self.news: tuple[str, ...] = ()
         """What the paused message line says until the next key, in place of the hint."""
 
     # ------------------------------------------------------------- layout
@@ -206,7 +204,7 @@ class MicrogradApp(App[int]):
             self.session.key_arrived()
             self._quit_asked &= event.key == "q"
             self._reset_asked &= event.key == "r"
-            self._news = ()
+            self.news = ()
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
         await super().on_event(event)
@@ -253,63 +251,6 @@ class MicrogradApp(App[int]):
             return
         self.state = "stepping"
         self.run_trainer("step", self.session.generation)
-
-    def action_rate(self, rungs: int) -> None:
-        """+ and -: the learning rate a rung up or down the 1-2-5 ladder, from the next step."""
-        lr = rate_rung(self.session.config.lr, rungs)
-        if lr is None:
-            self.bell()
-            self.show_message(*wording.rate_bound(self.session.config.lr, *RATE_ENDS))
-        else:
-            self.retune(lr=lr)
-
-    def retune(self, **changes: float | None) -> None:
-        """New settings that need no reset, from the next step on: said and shown at once."""
-        self.config = self.session.request_retune(**changes)
-        self.main.show_config(self.config)
-        self.show_message(*wording.retuned(self.config, self.step_count + 1))
-
-    def action_experiment(self) -> None:
-        """e: the experiment screen; what it applies comes back to experiment_done."""
-        self.push_screen(ExperimentScreen(self.session.config), self.experiment_done)
-
-    def experiment_done(self, config: Config | None) -> None:
-        """Apply the experiment screen's Config: live settings from the next step on, the
-        rest as a new run at step 0."""
-        if config is not None:  # once the experiment screen is gone
-            self.call_after_refresh(self.apply_experiment, config)
-
-    async def apply_experiment(self, config: Config) -> None:
-        if live_only(self.session.config, config):
-            self.retune(
-                lr=config.lr, weight_decay=config.weight_decay, batch_size=config.batch_size
-            )
-            return
-        if self.state == "running":
-            self.pause()
-        trainer = Trainer(config)
-        generation, counts = self.session.request_new_run(trainer)
-        self.trainer, self.config, self.snapshot = trainer, config, Snapshot.of(trainer)
-        self.param_names = [name for name, _ in trainer.model.named_parameters()]
-        (x0, y0), label0 = trainer.train_split[0]
-        self.session.sample = Sample((float(x0), float(y0)), label0, 0)
-        self.state, self.step_count = "paused", 0
-
-        def mounted() -> None:
-            self.main_mounted()
-            self.main.show_speed(self.session.speed)
-            self._news = wording.new_run(config)
-            self.show_message(*self._news)
-
-        await self.main.show_run(trainer, self.snapshot.weights, counts, mounted)
-        self.run_trainer("reset", generation)
-
-    def action_speed(self) -> None:
-        """x: the next speed setting (1, 5, 20 steps/s, or as fast as it goes)."""
-        speed = SPEEDS[(SPEEDS.index(self.session.speed) + 1) % len(SPEEDS)]
-        self.session.set_speed(speed)
-        self.main.show_speed(speed)
-        self.show_message(*wording.speed(speed))
 
     def at_last_step(self) -> bool:
         """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
@@ -497,7 +438,7 @@ class MicrogradApp(App[int]):
         speed = message.steps_per_sec if running else None
         self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
-            self.show_message(*(self._news or self.hint()))
+            self.show_message(*(self.news or self.hint()))
 
     def on_retuned(self, message: Retuned) -> None:
         if message.generation == self.session.generation:

@@ -134,12 +134,12 @@ class MainScreen(Screen):
         Binding("0", "label(0)", "Label 0", show=False),
         Binding("1", "label(1)", "Label 1", show=False),
         Binding("2", "label(2)", "Label 2", show=False),
-        Binding("plus,equals_sign", "app.rate(1)", "lr up", show=False, key_display="+"),
-        Binding("minus", "app.rate(-1)", "lr down", show=False, key_display="-"),
-        Binding("x", "app.speed", "Speed", show=False),  # the training panel says which
+        Binding("plus,equals_sign", "rate(1)", "lr up", show=False, key_display="+"),
+        Binding("minus", "rate(-1)", "lr down", show=False, key_display="-"),
+        Binding("x", "speed", "Speed", show=False),  # the training panel says which
         Binding("S", "app.step(10)", "10 steps", show=False),
         Binding("C", "app.step(100)", "100 steps", show=False),
-        Binding("e", "app.experiment", "Experiment", show=False),
+        Binding("e", "experiment", "Experiment", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -288,6 +288,18 @@ class MainScreen(Screen):
     def action_label(self, target: int) -> None:
         """What if the selected point were of class target (a probe point)?"""
         self.query_one(ProbePanel).action_label(target)
+
+    def action_rate(self, rungs: int) -> None:
+        """+ and -: the learning rate a rung up or down (the app's Playground)."""
+        self.app.playground.rate(rungs)  # type: ignore[attr-defined]
+
+    def action_speed(self) -> None:
+        """x: the next speed setting."""
+        self.app.playground.speed()  # type: ignore[attr-defined]
+
+    def action_experiment(self) -> None:
+        """e: the experiment screen."""
+        self.app.playground.experiment()  # type: ignore[attr-defined]
 
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:
