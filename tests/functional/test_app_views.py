@@ -603,17 +603,21 @@ async def test_a_search_typed_in_one_burst_goes_to_the_search_not_the_keys(tmp_p
         screen = app.screen
         assert isinstance(screen, GraphScreen)
         await wait_until(pilot, lambda: screen.snapshot is not None)
+        await settle(pilot)  # the tree built from it
 
         def burst(*keys: str) -> None:  # as the driver posts what one read brought
             for key in keys:
                 char = {"slash": "/", "enter": "\r"}.get(key, key)
                 app.post_message(events.Key(key, char))
 
-        burst("slash", *"layer0.neuron2.w", "enter")
-        await wait_until(pilot, lambda: not screen.query_one("#graph-search").display)
+        typed = "layer0.neuron2.w"
+        burst("slash", *typed, "enter")
+        search = screen.query_one("#graph-search")
+        await wait_until(  # the whole burst handled: typed in, and the search ended
+            pilot, lambda: screen.search_text == typed and not search.display
+        )
         await settle(pilot)
         assert app.step_count == 3  # r did not reset
         assert list(tmp_path.iterdir()) == []  # w did not save
-        assert screen.search_text == "layer0.neuron2.w"
         assert len(screen.matches()) == 2  # w0, w1
         assert screen.tree.cursor_node in screen.matches()  # enter jumped to one
