@@ -7,6 +7,7 @@ import math
 import time
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 
 from micrograd.introspect import confusion_matrix, sample_graph
@@ -589,3 +590,34 @@ async def test_a_view_opened_as_the_last_queued_step_ends_still_gets_its_numbers
         await pilot.press("g")
         await wait_until(pilot, lambda: isinstance(app.screen, GraphScreen))
         await wait_until(pilot, lambda: app.screen.snapshot is not None)
+
+
+async def test_a_search_typed_in_one_burst_goes_to_the_search_not_the_keys(tmp_path) -> None:
+    """Keys that reach the app in one read (typed fast, pasted, or bunched by a slow ssh
+    link) after `/` are the query: `w` and `r` in it neither save nor reset the run."""
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await step(pilot, app)
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        await settle(pilot)  # the tree built from it
+
+        def burst(*keys: str) -> None:  # as the driver posts what one read brought
+            for key in keys:
+                char = {"slash": "/", "enter": "\r"}.get(key, key)
+                app.post_message(events.Key(key, char))
+
+        typed = "layer0.neuron2.w"
+        burst("slash", *typed, "enter")
+        search = screen.query_one("#graph-search")
+        await wait_until(  # the whole burst handled: typed in, and the search ended
+            pilot, lambda: screen.search_text == typed and not search.display
+        )
+        await settle(pilot)
+        assert app.step_count == 3  # r did not reset
+        assert list(tmp_path.iterdir()) == []  # w did not save
+        assert len(screen.matches()) == 2  # w0, w1
+        assert screen.tree.cursor_node in screen.matches()  # enter jumped to one

@@ -223,7 +223,9 @@ class GraphScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,g,q", "close", "Close"),
         Binding("m", "toggle_compact", "Compact"),
-        Binding("slash", "search", "Search", key_display="/"),
+        # priority: run as the app takes the key from the terminal, so the keys after it
+        # in the same read already go to the search (see action_search)
+        Binding("slash", "search", "Search", key_display="/", priority=True),
         Binding("greater_than_sign", "reroot", "Root", key_display=">"),
         Binding("less_than_sign,backspace", "unroot", "Up", key_display="<"),
         Binding("f", "toggle_flat", "Flat"),
@@ -523,11 +525,19 @@ class GraphScreen(Screen[None]):
         tree.move_cursor(node)
         tree.call_after_refresh(tree.scroll_to_node, node, animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` opens the search, except typed in it (a priority binding sees every key)."""
+        return action != "search" or self.focused is not self.query_one("#graph-search")
+
     def action_search(self) -> None:
+        """Open the search and focus it now. The keys that came in the same read as `/`
+        (typed fast, pasted, or bunched by an ssh link) are the query: `/` is a priority
+        binding and the focus moves at once (`Widget.focus()` would wait for the queue),
+        so they go to the search, not to the view's keys (`r` resets, `w` saves)."""
         search = self.query_one("#graph-search", Input)
         search.display = True
         search.value = self.search_text
-        search.focus()
+        self.set_focus(search)
 
     @on(Input.Changed, "#graph-search")
     def _on_search_changed(self, event: Input.Changed) -> None:
@@ -539,8 +549,9 @@ class GraphScreen(Screen[None]):
         self.action_next_match(1)
 
     def _close_search(self) -> None:
+        """Hide the search and give the keys back to the tree at once (as action_search)."""
         self.query_one("#graph-search", Input).display = False
-        self.tree.focus()
+        self.set_focus(self.tree)
 
     def action_next_match(self, direction: int = 1) -> None:
         """Move to the next (or previous) match after the cursor, wrapping around."""
