@@ -34,7 +34,7 @@ def ordinal(k: int) -> str:
 def graph_nodes(root: Value, names: Mapping[int, str] | None = None) -> list[GraphNode]:
     """root's graph as plain nodes in topological order (root last), after root.backward()
     or before it (the grads are whatever the Values hold). names maps id(Value) to a name
-    for leaves (a leaf without one is a "const"); an op node is named op#index."""
+    (a leaf without one is a "const", an op node without one is named op#index)."""
     names = names or {}
     order = topological_order(root)
     index = {id(v): i for i, v in enumerate(order)}
@@ -42,7 +42,7 @@ def graph_nodes(root: Value, names: Mapping[int, str] | None = None) -> list[Gra
     for i, v in enumerate(order):
         name = names.get(id(v))
         if v._prev:
-            kind, name = "op", f"{v._op}#{i}"
+            kind, name = "op", name or f"{v._op}#{i}"
         elif name is not None:
             kind = "param"
         else:
