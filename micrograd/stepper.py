@@ -25,6 +25,11 @@ def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def base(text: str) -> str:
+    """A number as the base of a power: (-0.5)², not -0.5², which reads as -(0.5²)."""
+    return f"({text})" if text.startswith("-") else text
+
+
 def ordinal(k: int) -> str:
     """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
@@ -112,11 +117,11 @@ def local_numbers(op: str, xs: Sequence[float], out: float, position: int, local
         return fmt(xs[1 - position])
     if op.startswith("**"):
         n = exponent(op)
-        return f"({fmt(n)} × {fmt(xs[0])}^{fmt(n - 1)})"
+        return f"({fmt(n)} × {base(fmt(xs[0]))}^{fmt(n - 1)})"
     if op == "ReLU":
         return f"({fmt(xs[0])} > 0: {fmt(local)})"
     if op == "tanh":
-        return f"(1 - {fmt(out)}²)"
+        return f"(1 - {base(fmt(out))}²)"
     if op == "exp":
         return fmt(out)
     if op == "log":
@@ -391,13 +396,14 @@ class UpdatePlan:
         return [
             f"g  = mean gradient over the batch = {f(u.g)}   (this sample's alone: {sample})",
             f"m  = β1·m + (1-β1)·g = {f(b1)} × {f(u.m_old)} + {f(1 - b1)} × {f(u.g)} = {f(u.m)}",
-            f"v  = β2·v + (1-β2)·g² = {f(b2)} × {f(u.v_old)} + {f(1 - b2)} × {f(u.g)}² = {f(u.v)}",
+            f"v  = β2·v + (1-β2)·g² = {f(b2)} × {f(u.v_old)} + {f(1 - b2)} × {base(f(u.g))}²"
+            f" = {f(u.v)}",
             f"m̂  = m / (1 - β1^t) = {f(u.m)} / (1 - {f(b1)}^{t}) = {f(u.m_hat)}",
             f"v̂  = v / (1 - β2^t) = {f(u.v)} / (1 - {f(b2)}^{t}) = {f(u.v_hat)}",
             f"decay = wd·p = {f(self.weight_decay)} × {f(u.value)} = {f(u.decay)}",
             f"update = lr·(m̂/(√v̂ + eps) + decay) = {f(self.lr)} × ({f(u.adaptive)}"
             f" + {f(u.decay)}) = {f(u.update)}",
-            f"new p = p - update = {f(u.value)} - {f(u.update)} = {f(u.new)}",
+            f"new p = p - update = {f(u.value)} - {base(f(u.update))} = {f(u.new)}",
         ]
 
 

@@ -129,6 +129,13 @@ def test_statuses_forward_then_backward():
     assert walk.step(-1) is False and walk.current is None
 
 
+def test_a_negative_base_is_in_parentheses():
+    t = (Value(-0.5)).tanh()
+    walk = walk_of(t)
+    walk.to_end()
+    assert f"(1 - ({t.data:.4g})²)" in walk.describe()
+
+
 @pytest.mark.parametrize(
     ("build", "position", "expected"),
     [
@@ -184,7 +191,9 @@ def test_the_update_in_words_by_hand():
     assert u.decay == 0.5 * p.data
     assert u.new == pytest.approx(p.data - 0.1 * (math.copysign(1, u.g) + 0.5 * p.data))
     lines = plan.lines(0)
-    assert lines[-1] == f"new p = p - update = {p.data:.4g} - {u.update:.4g} = {u.new:.4g}"
+    update = f"({u.update:.4g})" if u.update < 0 else f"{u.update:.4g}"
+    assert lines[-1] == f"new p = p - update = {p.data:.4g} - {update} = {u.new:.4g}"
+    assert f"× ({u.g:.4g})²" in lines[2] if u.g < 0 else f"× {u.g:.4g}²" in lines[2]
     assert "this sample's alone: —" in lines[0]
 
 
