@@ -60,7 +60,7 @@ from tui.widgets.loss_curve import HISTORY_LIMIT
 from tui.widgets.metrics import RunState
 from tui.widgets.probe import ProbePanel
 
-PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points"}
+PROBE_ACTIONS = {"probe", "select", "label", "cycle_panel", "loss_axis", "points", "expression"}
 """Actions that act on the main screen only (the view screens use these keys)."""
 
 
@@ -82,6 +82,7 @@ class MicrogradApp(App[int]):
         Binding("g", "graph", "Graph"),
         Binding("p", "params", "Params"),
         Binding("c", "gradcheck", "Check"),
+        Binding("x", "expression", "Expression"),
         Binding("v", "cycle_panel", "Panel", show=False),  # its panels say "v next"
         Binding("y", "loss_axis", "Log/linear", show=False),  # the loss frame says which
         Binding("t", "points", "Points", show=False),  # the plot's title says which
@@ -312,6 +313,12 @@ class MicrogradApp(App[int]):
     def action_gradcheck(self) -> None:
         """Autograd against central differences, at most once a second while training."""
         self.views.open("gradcheck")
+
+    def action_expression(self) -> None:
+        """An expression of the learner's own, walked forward and backward."""
+        from tui.screens.stepper import ExpressionScreen
+
+        self.push_screen(ExpressionScreen())
 
     def action_cycle_panel(self) -> None:
         """Short terminals: show the next of the probe, class and model panels."""

@@ -227,6 +227,7 @@ class GraphScreen(Screen[None]):
         Binding("greater_than_sign", "reroot", "Root", key_display=">"),
         Binding("less_than_sign,backspace", "unroot", "Up", key_display="<"),
         Binding("f", "toggle_flat", "Flat"),
+        Binding("b", "walk", "Walk"),
         Binding("n", "next_match", "Next", show=False),
         Binding("N", "next_match(-1)", "Previous", show=False),
         Binding("e", "expand_all", "Open all", show=False),
@@ -235,7 +236,8 @@ class GraphScreen(Screen[None]):
     ]
     """escape, q or g again closes (as in less and man), or goes back up a root; m
     compacts; / searches names, n/N step through matches; > shows the cursor's node as the
-    root, < goes back up; f shows sums flat or as the engine's staircase of binary +."""
+    root, < goes back up; f shows sums flat or as the engine's staircase of binary +; b
+    walks the graph's forward and backward a node at a time."""
 
     compact: reactive[bool] = reactive(False, init=False)
     """Short lines (no words, narrower values) and no detail pane; every operand stays."""
@@ -563,6 +565,20 @@ class GraphScreen(Screen[None]):
         self._show_status(at)
 
     # ------------------------------------------------------------- actions
+
+    def action_walk(self) -> None:
+        """Walk this graph's forward and backward one event a press (training pauses)."""
+        from tui.screens.stepper import StepperScreen
+
+        snap = self.snapshot
+        if snap is None or not snap.nodes:
+            self.app.bell()
+            return
+        if getattr(self.app, "state", None) == "running":
+            self.app.pause()  # type: ignore[attr-defined]
+        (x, y) = snap.point
+        title = f"({x:+.2f}, {y:+.2f}) class {snap.target} · step {snap.step}'s weights"
+        self.app.push_screen(StepperScreen(snap.nodes, title, (snap.point, snap.target)))
 
     def action_toggle_compact(self) -> None:
         self.compact = not self.compact
