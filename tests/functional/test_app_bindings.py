@@ -15,6 +15,7 @@ from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.params import ParamTableScreen
+from tui.screens.stepper import ExpressionScreen
 from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
 Check = Callable[[Pilot, MicrogradApp, str], Awaitable[None]]
@@ -132,6 +133,7 @@ EFFECTS: dict[str, Check] = {
     "g": opens(GraphScreen),
     "p": opens(ParamTableScreen),
     "c": opens(GradCheckScreen),
+    "x": opens(ExpressionScreen),
     "v": cycles_the_side_panel,
     "y": toggles_the_loss_axis,
     "t": cycles_the_points,
