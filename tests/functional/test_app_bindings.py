@@ -17,6 +17,7 @@ from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.params import ParamTableScreen
+from tui.screens.stepper import ExpressionScreen
 from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
 
 Check = Callable[[Pilot, MicrogradApp, str], Awaitable[None]]
@@ -156,6 +157,7 @@ EFFECTS: dict[str, Check] = {
     "g": opens(GraphScreen),
     "p": opens(ParamTableScreen),
     "c": opens(GradCheckScreen),
+    "X": opens(ExpressionScreen),
     "v": cycles_the_side_panel,
     "y": toggles_the_loss_axis,
     "t": cycles_the_points,

@@ -10,8 +10,9 @@ from micrograd.introspect import sample_graph
 from tests.pilot_helpers import settle, step, wait_until
 from tests.unit.test_introspect import count_nodes, hand_built_loss
 from tui.app import MicrogradApp
-from tui.screens.graph import Entry, GraphScreen, layout
+from tui.screens.graph import GraphScreen
 from tui.snapshots import GraphSnapshot
+from tui.widgets.graph_tree import Entry, layout
 from tui.widgets.numfmt import num
 
 SIZE = (80, 24)

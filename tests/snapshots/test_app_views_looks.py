@@ -35,3 +35,19 @@ def test_snapshot_graph_view_open(snap_compare) -> None:
         await pilot.pause(0.05)
 
     assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_backprop_walk(snap_compare) -> None:
+    """The walk at 80x24 early in the backward pass: done, current and not-reached nodes
+    (● » ○), the values known, the grads so far, and the event's arithmetic."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, MicrogradApp)
+        await step(pilot, app)
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.press("b", "f", "n", "n", "n")
+        await pilot.pause(0.05)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)

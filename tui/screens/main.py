@@ -140,6 +140,7 @@ class MainScreen(Screen):
         Binding("S", "app.step(10)", "10 steps", show=False),
         Binding("C", "app.step(100)", "100 steps", show=False),
         Binding("e", "experiment", "Experiment", show=False),
+        Binding("X", "expression", "Expression", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -300,6 +301,12 @@ class MainScreen(Screen):
     def action_experiment(self) -> None:
         """e: the experiment screen."""
         self.app.playground.experiment()  # type: ignore[attr-defined]
+
+    def action_expression(self) -> None:
+        """X: an expression of the learner's own, walked forward and backward."""
+        from tui.screens.stepper import ExpressionScreen
+
+        self.app.push_screen(ExpressionScreen())
 
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:
