@@ -132,6 +132,28 @@ def update_ratios(layers: Layers, update: Sequence[float]) -> tuple[float, ...]:
     return tuple(ratios)
 
 
+def zero_lines(layers: Layers, xs: Sequence[float], ys: Sequence[float]) -> np.ndarray | None:
+    """The cells of the grid xs × ys (rows ys, as given) that a first-layer neuron's zero
+    line w0 x + w1 y + b = 0 passes through: a cell whose sum is 0, or whose sum and the
+    sum of the cell right of it or below it have opposite signs. None unless the model
+    reads x, y: with other features the lines are curves in another space."""
+    import numpy as np
+
+    if tuple(layers.features) != ("x", "y") or len(layers) < 2:
+        return None
+    gx, gy = np.meshgrid(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+    rows, biases = layers[0]
+    found = np.zeros(gx.shape, dtype=bool)
+    for (w0, w1), b in zip(rows, biases):
+        sign = np.sign(w0 * gx + w1 * gy + b)
+        found |= sign == 0
+        across = sign[:, 1:] * sign[:, :-1] < 0
+        down = sign[1:, :] * sign[:-1, :] < 0
+        found[:, :-1] |= across
+        found[:-1, :] |= down
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Ratios:
     """One step's update-to-data ratios, log10 per layer (hidden layers, then the output)."""
@@ -206,4 +228,5 @@ __all__ = [
     "ratio_history",
     "saturated_share",
     "update_ratios",
+    "zero_lines",
 ]

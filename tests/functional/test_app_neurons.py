@@ -8,11 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from micrograd.health import hidden_activations, layer_health, map_points
+from micrograd.health import hidden_activations, layer_health, map_points, zero_lines
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
+from tui.palette import POINT_MARKERS, cell_centres
 from tui.screens.neurons import RAMP, NeuronsScreen
+from tui.widgets import BoundaryPlot
+from tui.widgets.boundary import ZERO_LINE_MARKER
 from tui.widgets.numfmt import num
 
 
@@ -177,3 +180,40 @@ async def test_no_color_draws_the_maps_with_the_glyph_ramp(monkeypatch) -> None:
         assert set(map_line) <= set(RAMP) and len(set(map_line)) > 1
         await pilot.press("enter")
         assert RAMP in body(screen)
+
+
+async def test_z_draws_the_first_layers_zero_lines_on_the_plot() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot = app.query_one(BoundaryPlot)
+        assert ZERO_LINE_MARKER not in {g for row in plot.drawing.cells[0] for g in row}
+        await pilot.press("z")
+        await wait_until(
+            pilot, lambda: any(ZERO_LINE_MARKER in row for row in plot.drawing.cells[0])
+        )
+        glyphs = plot.drawing.cells[0]
+        cols, rows = plot.drawing.size
+        expected = zero_lines(
+            Trainer(Config()).layers(), cell_centres(cols), cell_centres(rows)[::-1]
+        )
+        marked = [[g == ZERO_LINE_MARKER for g in row] for row in glyphs]
+        points = [[g in POINT_MARKERS for g in row] for row in glyphs]
+        for r in range(rows):
+            for c in range(cols):
+                assert marked[r][c] == (expected[r, c] and not points[r][c])
+        assert sum(map(sum, marked)) > 20  # 8 lines across the plot
+        await pilot.press("z")
+        await wait_until(
+            pilot, lambda: not any(ZERO_LINE_MARKER in row for row in plot.drawing.cells[0])
+        )
+
+
+async def test_z_says_the_zero_lines_need_features_x_and_y() -> None:
+    app = MicrogradApp(Config(features=("x", "y", "x2")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert "features than x, y" in str(app.query_one("#message").render())
+        assert not app.query_one(BoundaryPlot).zero_lines

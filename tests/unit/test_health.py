@@ -18,6 +18,7 @@ from micrograd.health import (
     ratio_history,
     saturated_share,
     update_ratios,
+    zero_lines,
 )
 from micrograd.run import Run
 from micrograd.training import Config, Layers, Trainer
@@ -121,3 +122,17 @@ def test_ratios_are_bounded_and_restart_after_a_reset() -> None:
     assert list(run.ratios) == []
     history = ratio_history((Ratios(s, (0.0,)) for s in range(1, 1000)), limit=20)
     assert len(history) <= 20 and history[0].step == 1 and history[-1].step == 999
+
+
+def test_zero_lines_by_hand() -> None:
+    # x - 0.5 = 0 crosses between x = 0 and x = 1: the x = 0 column of each row; the
+    # second neuron, y = 0, passes through the middle row's cells themselves
+    layers = Layers([([[1.0, 0.0], [0.0, 1.0]], [-0.5, 0.0]), ([[1.0, 1.0]], [0.0])])
+    found = zero_lines(layers, [-1.0, 0.0, 1.0], [1.0, 0.0, -1.0])
+    assert found.tolist() == [
+        [False, True, False],
+        [True, True, True],
+        [False, True, False],
+    ]
+    squared = Layers(list(layers), ("x2", "y"), "tanh")
+    assert zero_lines(squared, [0.0], [0.0]) is None

@@ -142,6 +142,7 @@ class MainScreen(Screen):
         Binding("e", "experiment", "Experiment", show=False),
         Binding("X", "expression", "Expression", show=False),
         Binding("n", "neurons", "Neurons", show=False),
+        Binding("z", "zero_lines", "Zero lines", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -306,6 +307,17 @@ class MainScreen(Screen):
     def action_neurons(self) -> None:
         """n: every hidden neuron's map and the network's health, live."""
         self.app.views.open("neurons")  # type: ignore[attr-defined]
+
+    def action_zero_lines(self) -> None:
+        """z: the first layer's zero lines over the plot, or not (a model reading x, y)."""
+        plot = self.query_one(BoundaryPlot)
+        if self.config.features != ("x", "y"):
+            self.show_message(*wording.ZERO_LINES_UNAVAILABLE)
+            return
+        plot.zero_lines = not plot.zero_lines
+        self.show_message(
+            *(wording.ZERO_LINES_SHOWN if plot.zero_lines else wording.ZERO_LINES_HIDDEN)
+        )
 
     def action_expression(self) -> None:
         """X: an expression of the learner's own, walked forward and backward."""
