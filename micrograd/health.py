@@ -44,9 +44,10 @@ def hidden_activations(layers: Layers, xy: np.ndarray) -> list[np.ndarray]:
     with np.errstate(over="ignore", invalid="ignore"):
         for rows, biases in layers[:-1]:
             b = np.asarray(biases, dtype=float)
-            act = numpy_activation(
-                layers.activation, act @ np.asarray(rows, float).reshape(len(b), -1).T + b
-            )
+            w = np.asarray(rows, dtype=float).reshape(len(b), -1)
+            # einsum, not @: a small matmul wakes BLAS's threads, which on a loaded
+            # machine take the cores the training thread needs
+            act = numpy_activation(layers.activation, np.einsum("kj,ij->ki", act, w) + b)
             outs.append(act)
     return outs
 
