@@ -217,3 +217,29 @@ async def test_z_says_the_zero_lines_need_features_x_and_y() -> None:
         await pilot.pause(0.2)
         assert "features than x, y" in str(app.query_one("#message").render())
         assert not app.query_one(BoundaryPlot).zero_lines
+
+
+async def test_six_layers_of_32_page_at_80x24_and_health_shows_a_window_of_layers() -> None:
+    config = Config(hidden=(32,) * 6)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert len(screen.neurons()) == 192 and screen.pages == 24
+        assert [m.shape for m in screen.snapshot.maps] == [(16, 32, 32)] * 6
+        expected = hidden_activations(Trainer(config).layers(), map_points())
+        for got, want in zip(screen.snapshot.maps, expected):
+            assert np.array_equal(got.reshape(-1, 32), want)
+        await pilot.press(*["pagedown"] * 23)
+        assert screen.page == 23 and "L5 n31" in body(screen)
+        await pilot.press("enter")  # a deeper neuron's inputs are the layer before's
+        text = body(screen)
+        assert "layer5.neuron" in text and "(L4 n0)" in text
+        await pilot.press("h")
+        text = body(screen)
+        assert "layers 2-5 of 6: ↑↓ others" in text  # 4 layers' 3 lines fit, and the plot
+        assert "layer5 " in text and "layer0 " not in text
+        await pilot.press("up", "up", "up", "up", "up")
+        assert screen.neurons()[screen.selected] == (0, 0)
+        text = body(screen)
+        assert "layer0 " in text and "layers 0-3 of 6" in text
+        assert len(text.split("\n")) <= SIZE[1] - 3

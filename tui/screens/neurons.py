@@ -347,7 +347,19 @@ class NeuronsScreen(Screen[None]):
                 f" · ln({classes}) = {math.log(classes):.4f} (a model that guesses evenly)"
             )
         )
-        for li, health in enumerate(snap.health):
+        height = self.app.size.height - 3
+        shown = range(len(snap.health))
+        if 1 + 3 * len(snap.health) + 6 > height:  # not all layers and a plot: a window
+            fit = max(1, (height - 7) // 3)
+            first = min(self.neurons()[self.selected][0], len(snap.health) - fit)
+            shown = range(max(0, first), max(0, first) + fit)
+            lines.append(
+                Text(
+                    f"layers {shown.start}-{shown.stop - 1} of {len(snap.health)}: ↑↓ others", "dim"
+                )
+            )
+        for li in shown:
+            health = snap.health[li]
             flags = [
                 f"n{ni} {flag(health, ni)}" for ni in range(len(health.dead)) if flag(health, ni)
             ]
@@ -360,7 +372,7 @@ class NeuronsScreen(Screen[None]):
             lines.append(line)
             lines.append(histogram_line("act", health.activations, no_color))
             lines.append(histogram_line("grad", health.gradients, no_color))
-        room = self.app.size.height - 3 - len(lines) - 1
+        room = height - len(lines) - 1
         if room >= 3:
             lines.append(Text("update / data per layer (log10; digit = layer, · = 1e-3)", "bold"))
             lines.extend(ratio_plot(snap.ratios, max(10, self.app.size.width - 7), min(room, 9)))
@@ -383,7 +395,14 @@ class NeuronsScreen(Screen[None]):
             self.selected = min(count - 1, max(0, self.selected + by))
 
     def action_select_row(self, by: int) -> None:
-        self.action_select(by * self.grid()[0])
+        """A row of tiles up or down; in the health, the next layer's first neuron."""
+        if not self.showing_health:
+            self.action_select(by * self.grid()[0])
+            return
+        neurons = self.neurons()
+        if neurons:
+            layer = min(max(0, neurons[self.selected][0] + by), neurons[-1][0])
+            self.selected = neurons.index((layer, 0))
 
     def action_page(self, by: int) -> None:
         self.action_select(by * self.per_page)
