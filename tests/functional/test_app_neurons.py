@@ -243,3 +243,12 @@ async def test_six_layers_of_32_page_at_80x24_and_health_shows_a_window_of_layer
         text = body(screen)
         assert "layer0 " in text and "layers 0-3 of 6" in text
         assert len(text.split("\n")) <= SIZE[1] - 3
+
+
+async def test_a_model_without_hidden_layers_says_so() -> None:
+    app = MicrogradApp(Config(hidden=()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert screen.neurons() == []
+        await pilot.press("right", "enter", "down")
+        assert "No hidden layer" in body(screen)

@@ -196,7 +196,11 @@ class NeuronsScreen(Screen[None]):
         self.show()
 
     def update_snapshot(self, snapshot: NeuronSnapshot) -> None:
+        """Show newer numbers; the selection stays (within a new run's neurons)."""
         self.snapshot = snapshot
+        self.set_reactive(
+            NeuronsScreen.selected, min(self.selected, max(0, len(self.neurons()) - 1))
+        )
         self.show()
 
     # ------------------------------------------------------------ what is where
@@ -249,7 +253,9 @@ class NeuronsScreen(Screen[None]):
             act = snap.layers.activation
             count = len(self.neurons())
             title.append(f" · step {snap.step} · {act} · {count} hidden")
-            if self.showing_health:
+            if not count:
+                body = Text("No hidden layer: the inputs go straight to the logits.")
+            elif self.showing_health:
                 title.append(" · health")
                 body = self.health_text(snap)
             elif self.enlarged:
