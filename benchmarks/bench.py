@@ -409,6 +409,48 @@ def print_playground(seconds: float) -> None:
     print(f"  spiral n 500, 16,16 (lists only) {lists:7.0f}")
 
 
+def session_steps_per_second(config: Config, seconds: float, views: frozenset) -> float:
+    """Steps/s of the app's training worker (TrainingSession.run, no Textual) with these
+    inside views open: their snapshots are made at the session's own cadence."""
+    import threading
+
+    from tui.session import TrainingSession
+    from tui.snapshots import Sample
+
+    trainer = Trainer(config)
+    (x, y), label = trainer.train_split[0]
+    session = TrainingSession(trainer, [], Sample((x, y), label, 0), lambda news: None)
+    session.open_views = views
+    session.play()
+    worker = threading.Thread(target=session.run, args=("train", 0, lambda: False))
+    start = time.perf_counter()
+    worker.start()
+    time.sleep(seconds)
+    session.pause()
+    worker.join()
+    return trainer.step_count / (time.perf_counter() - start)
+
+
+def print_views(seconds: float, rounds: int = 3) -> None:
+    """Steps/s with the neurons view open against closed, alternating, in one run (issue
+    21: the view may cost training at most 10%)."""
+    print()
+    print(
+        f"Steps/s of the training worker, neurons view closed vs open, {rounds} x ~{seconds:g} s:"
+    )
+    for name, config in (
+        ("tutorial (taichi n 100, 8)", Config()),
+        ("spiral n 500, 16,16", PLAYGROUND),
+        ("taichi n 1000, 6 x 32", Config(n=1000, hidden=(32,) * 6)),
+    ):
+        closed, opened = [], []
+        for _ in range(rounds):
+            closed.append(session_steps_per_second(config, seconds, frozenset()))
+            opened.append(session_steps_per_second(config, seconds, frozenset({"neurons"})))
+        c, o = statistics.median(closed), statistics.median(opened)
+        print(f"  {name:<30} closed {c:6.1f}  open {o:6.1f}  open/closed {o / c:5.1%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats (about a minute)")
@@ -420,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         help="dataset sizes, comma separated (default 100,1000)",
     )
     p.add_argument("--rounds", type=int, default=None, help="rounds per n (default: by cost)")
+    p.add_argument(
+        "--views-only", action="store_true", help="only the neurons view's cost to training"
+    )
     p.add_argument("--serve", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:  # a child of time_steps
@@ -429,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     print("micrograd-tui benchmark" + (" --quick" if args.quick else ""))
     for line in machine_lines():
         print(line)
+    if args.views_only:
+        print_views(2.0 if args.quick else 5.0)
+        return 0
     started = time.perf_counter()
 
     all_times = [time_steps(n, args.rounds, args.quick) for n in args.n]
@@ -436,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     print_grid(200 if args.quick else 1000)
     print_startup(3 if args.quick else 7)
     print_playground(2.0 if args.quick else 5.0)
+    print_views(2.0 if args.quick else 5.0)
 
     if args.app:
         import app_latency

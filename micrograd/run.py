@@ -11,6 +11,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from micrograd.health import Ratios, ratio_history, update_ratios
 from micrograd.runs import (
     MAX_HISTORY,
     History,
@@ -129,6 +130,9 @@ class Run:
         self.history: History[Record] | None = (
             None if history is None else record_history(history, limit)
         )
+        self.ratios = ratio_history()
+        """Each recorded step's update-to-data ratios per layer (bounded; none for the
+        steps a loaded run took before, whose updates are not saved)."""
 
     def step(
         self, should_stop: Callable[[], bool] | None = None, evaluate: bool = True
@@ -138,11 +142,23 @@ class Run:
         record = step_record(self.trainer, should_stop, evaluate)
         if record is not None and self.history is not None:
             self.history.append(record)
+            self.record_ratios(record.step)
         return record
+
+    def record_ratios(self, step: int) -> None:
+        """Keep the ratios of the step just taken; steps kept from at or past it belong
+        to a line the run has left (a reset, a rewind), so they go."""
+        update = self.trainer.last_update
+        if update is None:
+            return
+        if self.ratios and self.ratios[-1].step >= step:
+            self.ratios = ratio_history()
+        self.ratios.append(Ratios(step, update_ratios(self.trainer.layers(), update)))
 
     def reset(self) -> Record:
         """Back to step 0 with the same seed; no records. Returns step 0's record."""
         self.trainer.reset()
+        self.ratios = ratio_history()
         if self.history is not None:
             self.history = record_history(limit=self.limit)
         return initial_record(self.trainer)

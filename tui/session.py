@@ -26,6 +26,7 @@ from tui.snapshots import (
     ClassSnapshot,
     GradCheckSnapshot,
     GraphSnapshot,
+    NeuronSnapshot,
     ParamSnapshot,
     Sample,
     Snapshot,
@@ -33,7 +34,7 @@ from tui.snapshots import (
 
 Mode = Literal["train", "step", "reset"]
 
-View = Literal["graph", "params", "gradcheck", "classes"]
+View = Literal["graph", "params", "gradcheck", "classes", "neurons"]
 """The inside views the worker computes snapshots for, while they are open."""
 
 EAGER_START = 2_000_000
@@ -176,6 +177,7 @@ class ViewSnapshots:
     params: ParamSnapshot | None = None
     gradcheck: GradCheckSnapshot | None = None
     classes: ClassSnapshot | None = None
+    neurons: NeuronSnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -714,6 +716,9 @@ class TrainingSession:
             params = ParamSnapshot.of(trainer)
         if "classes" in views:
             classes = ClassSnapshot.of(trainer)
+        neurons = None
+        if "neurons" in views:
+            neurons = NeuronSnapshot.of(trainer, list(self.current_run.ratios))
         if "gradcheck" in views and (force or only or now >= self.gradcheck_due):
             estimate = 0.0
             if not (force or only):  # training: is there time for it between two steps?
@@ -728,7 +733,7 @@ class TrainingSession:
                 check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
                 check_seconds = time.monotonic() - started  # 0.1 s for n = 100, 0.8 for 1000
                 self.gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * check_seconds)
-        self.post(ViewSnapshots(generation, graph, params, check, classes))
+        self.post(ViewSnapshots(generation, graph, params, check, classes, neurons))
         return time.monotonic() - now - check_seconds
 
     def check_progress(self, generation: int) -> Callable[[int, int], None]:

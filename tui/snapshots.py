@@ -6,8 +6,18 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from micrograd.data import Point
+from micrograd.health import (
+    MAP_COLS,
+    MAP_ROWS,
+    LayerHealth,
+    Ratios,
+    hidden_activations,
+    layer_health,
+    map_points,
+)
 from micrograd.introspect import (
     GradCheck,
     GraphNode,
@@ -17,6 +27,9 @@ from micrograd.introspect import (
     sample_graph,
 )
 from micrograd.training import Layers, Trainer, forward_numpy
+
+if TYPE_CHECKING:  # numpy is imported where it computes: the app's first frame does without it
+    import numpy as np
 
 Weights = Layers
 """(rows of W, b) per layer, a row per neuron: what the boundary and the probe are computed
@@ -250,12 +263,38 @@ def checkable(c: GradCheck) -> bool:
     return math.isfinite(c.numeric)
 
 
+@dataclass(frozen=True, eq=False)
+class NeuronSnapshot:
+    """Every hidden neuron after a step: its map over the plot's square, its weights, and
+    the layers' health: what the worker hands the neurons view."""
+
+    step: int
+    layers: Layers
+    """The whole model's weights (hidden layers, then the output)."""
+    maps: tuple[np.ndarray, ...]
+    """Per hidden layer, its neurons' outputs at the map's cells: shape (MAP_ROWS,
+    MAP_COLS, width), top row first."""
+    health: tuple[LayerHealth, ...]
+    ratios: tuple[Ratios, ...]
+    """The update-to-data ratios of the steps recorded, oldest first."""
+
+    @classmethod
+    def of(cls, trainer: Trainer, ratios: Sequence[Ratios] = ()) -> NeuronSnapshot:
+        """Compute it from the trainer's weights (call it where the trainer lives)."""
+        layers = trainer.layers()
+        outs = hidden_activations(layers, map_points())
+        maps = tuple(o.reshape(MAP_ROWS, MAP_COLS, -1) for o in outs)
+        health = layer_health(layers, trainer.train_split, trainer.last_grads)
+        return cls(trainer.step_count, layers, maps, tuple(health), tuple(ratios))
+
+
 __all__ = [
     "Sample",
     "TOLERANCE",
     "ClassSnapshot",
     "GradCheckSnapshot",
     "GraphSnapshot",
+    "NeuronSnapshot",
     "ParamRow",
     "ParamSnapshot",
     "Snapshot",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the inside views load when one first opens: the first frame
 
 
 class OpenViews:
-    """The inside views (graph, parameters, gradient check, the class view) the worker
+    """The inside views (graph, parameters, gradient check, neurons, the class view) the worker
     computes snapshots for: opened and closed on the event loop, published to the session
     (session.open_views), and shown when the worker's ViewSnapshots arrive.
     """
@@ -58,6 +58,10 @@ class OpenViews:
             from tui.screens.params import ParamTableScreen
 
             return ParamTableScreen()
+        if view == "neurons":
+            from tui.screens.neurons import NeuronsScreen
+
+            return NeuronsScreen(self.step_zero_loss)
         from tui.screens.gradcheck import GradCheckScreen
 
         return GradCheckScreen()
@@ -81,6 +85,11 @@ class OpenViews:
             self.publish(self.session.open_views | {"classes"}, "classes")
         elif not shown and "classes" in self.session.open_views:
             self.publish(self.session.open_views - {"classes"})
+
+    def step_zero_loss(self) -> float | None:
+        """The training loss at step 0 as shown (None if the curve starts later)."""
+        shown = self.session.shown
+        return shown[0].train_loss if shown and shown[0].step == 0 else None
 
     def current_graph(self) -> GraphSnapshot | None:
         """The last graph if it is the selected sample's (a graph view opens on it)."""
@@ -111,6 +120,7 @@ class OpenViews:
             ("graph", graph),
             ("params", message.params),
             ("gradcheck", message.gradcheck),
+            ("neurons", message.neurons),
         ):
             screen = self.screens.get(view)
             if screen is not None and snapshot is not None:

@@ -260,3 +260,16 @@ def selected(sample: Sample) -> Wordings:
 
 def worker_failed(group: str, error: str) -> Wordings:
     return (f"The {group} worker failed: {error}",)
+
+
+ZERO_LINES_SHOWN: Wordings = (
+    "Zero lines: : marks where a first-layer neuron's w·x + b = 0 (z hides them).",
+    "Zero lines shown (z hides them).",
+)
+
+ZERO_LINES_HIDDEN: Wordings = ("Zero lines hidden (z shows them).",)
+
+ZERO_LINES_UNAVAILABLE: Wordings = (
+    "Zero lines need a model that reads x, y: with other features they are not lines.",
+    "No zero lines: the model reads other features than x, y.",
+)

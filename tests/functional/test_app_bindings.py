@@ -16,6 +16,7 @@ from tui.screens.gradcheck import GradCheckScreen
 from tui.screens.graph import GraphScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.screens.neurons import NeuronsScreen
 from tui.screens.params import ParamTableScreen
 from tui.screens.stepper import ExpressionScreen
 from tui.widgets import BoundaryPlot, LossCurve, ProbePanel
@@ -52,6 +53,14 @@ async def says_a_new_run_has_no_loaded_step(pilot: Pilot, app: MicrogradApp, key
     await pilot.press(key)
     await pilot.pause(0.1)
     assert app.step_count == 1 and "not loaded" in message(app)
+
+
+async def draws_zero_lines(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    """z: the first layer's zero lines over the plot (test_app_neurons checks the cells)."""
+    plot = app.query_one(BoundaryPlot)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: any(":" in row for row in plot.drawing.cells[0]))
+    assert plot.zero_lines and "Zero lines" in message(app)
 
 
 async def saves(pilot: Pilot, app: MicrogradApp, key: str) -> None:
@@ -158,6 +167,8 @@ EFFECTS: dict[str, Check] = {
     "p": opens(ParamTableScreen),
     "c": opens(GradCheckScreen),
     "X": opens(ExpressionScreen),
+    "n": opens(NeuronsScreen),
+    "z": draws_zero_lines,
     "v": cycles_the_side_panel,
     "y": toggles_the_loss_axis,
     "t": cycles_the_points,

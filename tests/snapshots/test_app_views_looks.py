@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from micrograd.training import Config
-from tests.pilot_helpers import SIZE, settle, step
+from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 
 
@@ -48,6 +48,36 @@ def test_snapshot_backprop_walk(snap_compare) -> None:
         await pilot.press("g")
         await settle(pilot)
         await pilot.press("b", "f", "n", "n", "n")
+        await pilot.pause(0.05)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+async def neurons_after_three_steps(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, MicrogradApp)
+    for _ in range(3):
+        await step(pilot, app)
+    await pilot.press("n")
+    await settle(pilot)
+    await wait_until(pilot, lambda: getattr(app.screen, "snapshot", None) is not None)
+    await pilot.pause(0.05)
+
+
+def test_snapshot_neurons_view(snap_compare) -> None:
+    """n at 80x24: the default run's 8 maps, their names and weights, the first selected."""
+    assert snap_compare(
+        MicrogradApp(Config()), terminal_size=SIZE, run_before=neurons_after_three_steps
+    )
+
+
+def test_snapshot_neurons_health(snap_compare) -> None:
+    """h in the neurons view: step-0 loss and ln 3, the layer's flags and histograms, the
+    update ratio per layer over three steps beside the 1e-3 guide."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await neurons_after_three_steps(pilot)
+        await pilot.press("h")
         await pilot.pause(0.05)
 
     assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)

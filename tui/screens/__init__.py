@@ -14,12 +14,14 @@ if TYPE_CHECKING:
     from tui.screens.gradcheck import GradCheckScreen
     from tui.screens.graph import GraphScreen
     from tui.screens.help import HelpScreen
+    from tui.screens.neurons import NeuronsScreen
     from tui.screens.params import ParamTableScreen
 
 MODULES = {
     "GradCheckScreen": "gradcheck",
     "GraphScreen": "graph",
     "HelpScreen": "help",
+    "NeuronsScreen": "neurons",
     "ParamTableScreen": "params",
 }
 """Which module of this package defines each name."""
@@ -28,4 +30,4 @@ MODULES = {
 __getattr__ = lazy_names(__name__, MODULES)
 
 
-__all__ = ["GradCheckScreen", "GraphScreen", "HelpScreen", "ParamTableScreen"]
+__all__ = ["GradCheckScreen", "GraphScreen", "HelpScreen", "NeuronsScreen", "ParamTableScreen"]

@@ -141,6 +141,8 @@ class MainScreen(Screen):
         Binding("C", "app.step(100)", "100 steps", show=False),
         Binding("e", "experiment", "Experiment", show=False),
         Binding("X", "expression", "Expression", show=False),
+        Binding("n", "neurons", "Neurons", show=False),
+        Binding("z", "zero_lines", "Zero lines", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -301,6 +303,21 @@ class MainScreen(Screen):
     def action_experiment(self) -> None:
         """e: the experiment screen."""
         self.app.playground.experiment()  # type: ignore[attr-defined]
+
+    def action_neurons(self) -> None:
+        """n: every hidden neuron's map and the network's health, live."""
+        self.app.views.open("neurons")  # type: ignore[attr-defined]
+
+    def action_zero_lines(self) -> None:
+        """z: the first layer's zero lines over the plot, or not (a model reading x, y)."""
+        plot = self.query_one(BoundaryPlot)
+        if self.config.features != ("x", "y"):
+            self.show_message(*wording.ZERO_LINES_UNAVAILABLE)
+            return
+        plot.zero_lines = not plot.zero_lines
+        self.show_message(
+            *(wording.ZERO_LINES_SHOWN if plot.zero_lines else wording.ZERO_LINES_HIDDEN)
+        )
 
     def action_expression(self) -> None:
         """X: an expression of the learner's own, walked forward and backward."""

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from micrograd.data import Point
+from micrograd.health import zero_lines
 from micrograd.training import forward_numpy, predict_grid
 from tui.palette import (
     CIRCLE_MARKER,
@@ -309,8 +310,36 @@ def cells_line(
     return Strip.join([line.crop(0, left), cells, line.crop(right, line.cell_length)])
 
 
-def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints | None) -> Drawing | None:
-    """The whole plot for this canvas (None if it is too small to draw in); any thread.
+ZERO_LINE_MARKER = ":"
+"""A cell a first-layer neuron's zero line passes through (under the points)."""
+
+ZERO_LINE_STYLE = Style(color="bright_white", bold=True)
+
+
+def draw_zero_lines(weights: Weights | None, cells: Cells, no_color: bool) -> None:
+    """Mark the cells the first layer's zero lines pass through, points left as they are."""
+    glyphs, styles = cells
+    if weights is None or not glyphs:
+        return
+    rows, cols = len(glyphs), len(glyphs[0])
+    found = zero_lines(weights, cell_centres(cols), cell_centres(rows)[::-1])
+    if found is None:
+        return
+    style = Style(bold=True) if no_color else ZERO_LINE_STYLE
+    for r, c in zip(*found.nonzero()):
+        if glyphs[r][c] not in POINT_MARKERS:
+            glyphs[r][c] = ZERO_LINE_MARKER
+            styles[r][c] = style
+
+
+def draw(
+    canvas: Canvas,
+    weights: Weights | None,
+    points: PlotPoints | None,
+    zero_lines: bool = False,
+) -> Drawing | None:
+    """The whole plot for this canvas (None if it is too small to draw in); any thread;
+    zero_lines: with the first layer's zero lines over the classes.
 
     Segments straight from the grid skip Text-to-strip conversion; the event loop only
     swaps the lines in.
@@ -331,6 +360,8 @@ def draw(canvas: Canvas, weights: Weights | None, points: PlotPoints | None) -> 
     if cols > 1 and rows > 1:
         classes = class_grid(weights, cols, rows)
         cells = base_cells(weights, points, cols, rows, canvas.no_color, classes)
+        if zero_lines:
+            draw_zero_lines(weights, cells, canvas.no_color)
         under = axes_lines[r0].crop(left, left + 1)
         background = Style(bgcolor=next(iter(under)).style.bgcolor) if len(under) else None
         chained: dict[int, Style] = {}  # the few distinct cell styles, chained once
@@ -371,6 +402,9 @@ class BoundaryPlot(ThreadDrawnPlot):
     """Which points are drawn over the cells: at n >= 1000 the training points fill
     every cell at 80x24 and hide the boundary; the validation split is a tenth of n."""
 
+    zero_lines: reactive[bool] = reactive(False, repaint=False)
+    """Are the first layer's zero lines drawn (for a model that reads x, y)?"""
+
     class Sized(Message):
         """The plot's cells are another size than before (its first drawing, a resize)."""
 
@@ -409,10 +443,13 @@ class BoundaryPlot(ThreadDrawnPlot):
         )
         if canvas.width < MIN_SIZE[0] or canvas.height < MIN_SIZE[1]:
             return None
-        weights, shown = self.weights, self.shown_points
-        return lambda: draw(canvas, weights, self.plot_points(shown))
+        weights, shown, lines = self.weights, self.shown_points, self.zero_lines
+        return lambda: draw(canvas, weights, self.plot_points(shown), lines)
 
     def watch_shown_points(self) -> None:
+        self.redraw()
+
+    def watch_zero_lines(self) -> None:
         self.redraw()
 
     def plot_points(self, shown: PointsShown = "training") -> PlotPoints | None:

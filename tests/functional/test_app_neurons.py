@@ -1,0 +1,254 @@
+"""The neurons view in the real app at 80x24: every hidden neuron's map, live, its flags,
+histograms and update ratios against the library's numbers for the same seed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from micrograd.health import hidden_activations, layer_health, map_points, zero_lines
+from micrograd.training import Config, Trainer
+from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tui.app import MicrogradApp
+from tui.palette import POINT_MARKERS, cell_centres
+from tui.screens.neurons import RAMP, NeuronsScreen
+from tui.widgets import BoundaryPlot
+from tui.widgets.boundary import ZERO_LINE_MARKER
+from tui.widgets.numfmt import num
+
+
+def trained(config: Config, steps: int) -> Trainer:
+    trainer = Trainer(config)
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+def maps_of(trainer: Trainer) -> np.ndarray:
+    return hidden_activations(trainer.layers(), map_points())[0]
+
+
+async def open_neurons(pilot, app: MicrogradApp, step: int = 0) -> NeuronsScreen:
+    await settle(pilot)
+    await pilot.press("n")
+    screen = app.screen
+    assert isinstance(screen, NeuronsScreen)
+    await wait_until(pilot, lambda: screen.snapshot is not None and screen.snapshot.step == step)
+    return screen
+
+
+def body(screen: NeuronsScreen) -> str:
+    return str(screen.query_one("#neurons-body").render())
+
+
+async def test_n_shows_the_default_runs_8_maps_and_they_follow_the_steps() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        snap = screen.snapshot
+        assert screen.neurons() == [(0, i) for i in range(8)]
+        assert screen.per_page == 8 and screen.pages == 1
+        start = maps_of(Trainer(Config()))
+        assert np.array_equal(snap.maps[0].reshape(-1, 8), start)
+        text = body(screen)
+        assert all(f"L0 n{i}" in text for i in range(8))
+        rows, biases = Trainer(Config()).layers()[0]
+        for row, bias in zip(rows, biases):  # under each map: "+0.2 -0.9 b+0.0"
+            assert f"{row[0]:+.1f} {row[1]:+.1f} b{bias:+.1f}" in text
+        assert "step 0" in str(screen.query_one("#neurons-title").render())
+        await step(pilot, app)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 2)
+        after = screen.snapshot.maps[0].reshape(-1, 8)
+        assert np.array_equal(after, maps_of(trained(Config(), 2)))
+        assert not np.array_equal(after, start)
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_enter_enlarges_the_selected_neuron_with_its_weights() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press("right", "down", "enter")
+        assert screen.selected == 5 and screen.enlarged  # 4 tiles a row at 80 columns
+        text = body(screen)
+        (rows, biases) = Trainer(Config()).layers()[0]
+        assert "layer0.neuron5" in text
+        assert f"w0 {num(rows[5][0])}  (x)" in text and f"w1 {num(rows[5][1])}  (y)" in text
+        assert f"bias  {num(biases[5])}" in text
+        assert len(text.split("\n")[0]) >= 32  # the map at full width
+
+
+async def test_a_wider_layer_pages() -> None:
+    app = MicrogradApp(Config(hidden=(12,)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert screen.pages == 2
+        assert "L0 n8" not in body(screen)
+        await pilot.press("pagedown")
+        assert screen.page == 1 and "L0 n8" in body(screen) and "L0 n0" not in body(screen)
+
+
+async def test_a_relu_run_at_a_high_rate_flags_its_dead_neurons() -> None:
+    config = Config(activation="relu", lr=1.0)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert "dead" not in body(screen)  # at the start each is 0 on about half the plane
+        await pilot.press(*"s" * 10)
+        await wait_until(pilot, lambda: screen.snapshot.step == 10, timeout=30)
+        await settle(pilot)
+        t = trained(config, 10)
+        (health,) = layer_health(t.layers(), t.train_split, None)
+        dead = [i for i, share in enumerate(health.dead) if share >= 0.95]
+        assert len(dead) >= 3
+        assert screen.snapshot.health[0].dead == health.dead
+        text = body(screen)
+        for i in range(8):
+            assert (f"L0 n{i} dead" in text) == (i in dead)
+        await pilot.press("h")
+        assert "dead 100%" in body(screen)
+
+
+async def test_a_tanh_run_at_a_high_rate_flags_saturation() -> None:
+    config = Config(lr=1.0)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert "sat" not in body(screen)
+        await pilot.press(*"s" * 10)
+        await wait_until(pilot, lambda: screen.snapshot.step == 10, timeout=30)
+        await settle(pilot)
+        t = trained(config, 10)
+        (health,) = layer_health(t.layers(), t.train_split, t.last_grads)
+        flagged = [i for i, share in enumerate(health.saturated) if share >= 0.5]
+        assert len(flagged) >= 6
+        assert screen.snapshot.health[0] == health
+        text = body(screen)
+        for i in range(8):
+            assert (f"L0 n{i} sat" in text) == (i in flagged)
+
+
+async def test_the_ratio_of_one_step_is_the_hand_computed_one_and_health_shows_it() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 1)
+        before, after = Trainer(Config()), trained(Config(), 1)
+        expected = []
+        start = 0
+        for layer in after.model.layers:
+            size = len(layer.parameters())
+            b = [p.data for p in before.parameters[start : start + size]]
+            a = [p.data for p in after.parameters[start : start + size]]
+            moved = sum(abs(x - y) for x, y in zip(a, b)) / size
+            expected.append(math.log10(moved / (sum(abs(y) for y in b) / size)))
+            start += size
+        (ratios,) = screen.snapshot.ratios
+        assert ratios.step == 1
+        assert ratios.per_layer == pytest.approx(expected, rel=1e-9)
+        await pilot.press("h")
+        text = body(screen)
+        assert "ln(3) = 1.0986" in text
+        zero = Trainer(Config()).evaluate(Trainer(Config()).train_split)[0]
+        assert f"step-0 loss {zero:.4f}" in text
+        assert "1e-3 " in text and "act" in text and "grad" in text
+        # the plot's first column: layer 0's digit on the row of its ratio
+        lines = text.split("\n")
+        top = next(i for i, ln in enumerate(lines) if ln[:6].strip() == "1e0")
+        plot = lines[top : top + 9]
+        assert (
+            plot[-1][:6].strip() == "1e-6" and plot[4][:6].strip() == "1e-3"
+        )  # 3 of 6 decades down 8 rows
+        row = round((0 - expected[0]) / 6 * 8)
+        assert plot[row][6] in "01"
+
+
+async def test_no_color_draws_the_maps_with_the_glyph_ramp(monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.no_color
+        screen = await open_neurons(pilot, app)
+        text = body(screen)
+        assert "█" not in text
+        map_line = text.split("\n")[1][:16]
+        assert set(map_line) <= set(RAMP) and len(set(map_line)) > 1
+        await pilot.press("enter")
+        assert RAMP in body(screen)
+
+
+async def test_z_draws_the_first_layers_zero_lines_on_the_plot() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        plot = app.query_one(BoundaryPlot)
+        assert ZERO_LINE_MARKER not in {g for row in plot.drawing.cells[0] for g in row}
+        await pilot.press("z")
+        await wait_until(
+            pilot, lambda: any(ZERO_LINE_MARKER in row for row in plot.drawing.cells[0])
+        )
+        glyphs = plot.drawing.cells[0]
+        cols, rows = plot.drawing.size
+        expected = zero_lines(
+            Trainer(Config()).layers(), cell_centres(cols), cell_centres(rows)[::-1]
+        )
+        marked = [[g == ZERO_LINE_MARKER for g in row] for row in glyphs]
+        points = [[g in POINT_MARKERS for g in row] for row in glyphs]
+        for r in range(rows):
+            for c in range(cols):
+                assert marked[r][c] == (expected[r, c] and not points[r][c])
+        assert sum(map(sum, marked)) > 20  # 8 lines across the plot
+        await pilot.press("z")
+        await wait_until(
+            pilot, lambda: not any(ZERO_LINE_MARKER in row for row in plot.drawing.cells[0])
+        )
+
+
+async def test_z_says_the_zero_lines_need_features_x_and_y() -> None:
+    app = MicrogradApp(Config(features=("x", "y", "x2")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert "features than x, y" in str(app.query_one("#message").render())
+        assert not app.query_one(BoundaryPlot).zero_lines
+
+
+async def test_six_layers_of_32_page_at_80x24_and_health_shows_a_window_of_layers() -> None:
+    config = Config(hidden=(32,) * 6)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert len(screen.neurons()) == 192 and screen.pages == 24
+        assert [m.shape for m in screen.snapshot.maps] == [(16, 32, 32)] * 6
+        expected = hidden_activations(Trainer(config).layers(), map_points())
+        for got, want in zip(screen.snapshot.maps, expected):
+            assert np.array_equal(got.reshape(-1, 32), want)
+        await pilot.press(*["pagedown"] * 23)
+        assert screen.page == 23 and "L5 n31" in body(screen)
+        await pilot.press("enter")  # a deeper neuron's inputs are the layer before's
+        text = body(screen)
+        assert "layer5.neuron" in text and "(L4 n0)" in text
+        await pilot.press("h")
+        text = body(screen)
+        assert "layers 2-5 of 6: ↑↓ others" in text  # 4 layers' 3 lines fit, and the plot
+        assert "layer5 " in text and "layer0 " not in text
+        await pilot.press("up", "up", "up", "up", "up")
+        assert screen.neurons()[screen.selected] == (0, 0)
+        text = body(screen)
+        assert "layer0 " in text and "layers 0-3 of 6" in text
+        assert len(text.split("\n")) <= SIZE[1] - 3
+
+
+async def test_a_model_without_hidden_layers_says_so() -> None:
+    app = MicrogradApp(Config(hidden=()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        assert screen.neurons() == []
+        await pilot.press("right", "enter", "down")
+        assert "No hidden layer" in body(screen)

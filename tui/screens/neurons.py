@@ -1,0 +1,427 @@
+"""The neurons view: every hidden neuron's map over the plane, its weights, the network's health."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Static
+
+from micrograd.health import RATIO_GUIDE, LayerHealth, Ratios
+from tui.screens.help import quiet_app_keys
+from tui.snapshots import NeuronSnapshot
+from tui.widgets.footer import KeysFooter
+from tui.widgets.numfmt import num
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RAMP = " .:-=+*#%@"
+"""Without colour, a cell's glyph by its value, lowest to highest (as the legend shows)."""
+
+SCALE = ("bright_blue", "blue", "cyan", "bright_black", "yellow", "bright_red", "red")
+"""With colour, a full block's colour by its value: negative blue, near zero grey,
+positive yellow to red (16-colour safe); the same ends as the ramp's."""
+
+TILE_COLS, TILE_ROWS = 16, 8
+"""A small map's cells: every other column and row of the snapshot's maps."""
+
+TILE_WIDTH, TILE_HEIGHT = TILE_COLS + 2, TILE_ROWS + 3
+"""A tile on screen: its map, a label line above and a weights line below, a gap (so
+80x24 holds 2 rows of 4)."""
+
+DEAD_SHARE = 0.95
+"""A ReLU at 0 on at least this share of the training data is flagged dead: it barely
+learns again (at the start each is 0 on about half the plane, as it should be)."""
+
+SATURATED_SHARE = 0.5
+"""A tanh or sigmoid saturated on at least this share of the training data is flagged:
+on most points its gradient is nearly 0."""
+
+BARS = " ▁▂▃▄▅▆▇█"
+"""A histogram's bars, by count over the largest count."""
+
+NO_COLOR_BARS = " .:-=+*#@"
+
+
+def scaled(activation: str, values: np.ndarray, reach: float) -> np.ndarray:
+    """Values on the scale's [-1, 1]: tanh's as they are, sigmoid's (0, 1) stretched,
+    relu's and linear's over the largest |value| of their layer (reach)."""
+    import numpy as np
+
+    if activation == "tanh":
+        t = values
+    elif activation == "sigmoid":
+        t = 2 * values - 1
+    else:
+        t = values / reach if reach > 0 else np.zeros_like(values)
+    return np.clip(np.nan_to_num(t, nan=0.0), -1, 1)
+
+
+def level(t: float, levels: int) -> int:
+    """The step of [-1, 1] that t falls in, of levels equal steps."""
+    return min(levels - 1, int((t + 1) / 2 * levels))
+
+
+def map_text(t: np.ndarray, no_color: bool) -> list[Text]:
+    """A map's lines, top first: each cell a ramp glyph (NO_COLOR) or a coloured block."""
+    lines = []
+    for row in t.tolist():
+        line = Text()
+        if no_color:
+            line.append("".join(RAMP[level(v, len(RAMP))] for v in row))
+        else:
+            for v in row:
+                line.append("█", SCALE[level(v, len(SCALE))])
+        lines.append(line)
+    return lines
+
+
+def scale_legend(activation: str, reach: float, no_color: bool) -> Text:
+    """The scale from its lowest value to its highest, e.g. `-1 ░▒▓ 1`."""
+    lo, hi = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (-reach, reach))
+    text = Text(f"{num(lo)} ")
+    if no_color:
+        text.append(RAMP, "reverse")
+    else:
+        for colour in SCALE:
+            text.append("█", colour)
+    return text.append(f" {num(hi)}")
+
+
+def flag(health: LayerHealth, neuron: int) -> str:
+    """What is wrong with a neuron, if anything: `dead 62%` or `sat 90%`."""
+    if health.dead[neuron] >= DEAD_SHARE:
+        return f"dead {health.dead[neuron]:.0%}"
+    if health.saturated[neuron] >= SATURATED_SHARE:
+        return f"sat {health.saturated[neuron]:.0%}"
+    return ""
+
+
+def weights_line(row: Sequence[float], bias: float, width: int) -> str:
+    """A neuron's weights and bias in width cells: each, or their count and reach."""
+    whole = " ".join(f"{w:+.1f}" for w in row) + f" b{bias:+.1f}"
+    if len(whole) <= width:
+        return whole
+    return f"{len(row)}w |w|≤{max(abs(w) for w in row):.1f} b{bias:+.1f}"[:width]
+
+
+def histogram_line(
+    name: str, hist: tuple[tuple[int, ...], float, float] | None, no_color: bool
+) -> Text:
+    """`  act  ▁▃█▅▂ [-1, 1]`: a histogram as one line of bars with its range."""
+    if hist is None:
+        return Text(f"  {name:<4} — until a step")
+    counts, lo, hi = hist
+    top = max(counts) or 1
+    bars = NO_COLOR_BARS if no_color else BARS
+    shown = "".join(bars[math.ceil(c / top * (len(bars) - 1))] for c in counts)
+    return (
+        Text(f"  {name:<4} ")
+        .append(shown, "reverse" if no_color else "green")
+        .append(f" [{num(lo)}, {num(hi)}]")
+    )
+
+
+def ratio_plot(
+    ratios: Sequence[Ratios], width: int, height: int, lo: float = -6.0, hi: float = 0.0
+) -> list[Text]:
+    """The update-to-data ratio per layer over the steps (log10, from lo to hi), one
+    digit per layer at each column's latest step, the 1e-3 guide a dotted line."""
+    plot = [[" "] * width for _ in range(height)]
+
+    def row_of(v: float) -> int:
+        return round((hi - min(hi, max(lo, v))) / (hi - lo) * (height - 1))
+
+    guide = row_of(RATIO_GUIDE)
+    plot[guide] = ["·"] * width
+    shown = list(ratios)
+    if len(shown) > width:  # one column a stride of steps: its last
+        shown = [shown[round((i + 1) * len(shown) / width) - 1] for i in range(width)]
+    for col, r in enumerate(shown):
+        for li, v in enumerate(r.per_layer):
+            if math.isfinite(v):
+                plot[row_of(v)][col] = str(li)
+    labels = {0: f"1e{hi:.0f}", guide: "1e-3", height - 1: f"1e{lo:.0f}"}
+    return [Text(f"{labels.get(i, ''):>5} ").append("".join(row)) for i, row in enumerate(plot)]
+
+
+class NeuronsScreen(Screen[None]):
+    """Every hidden neuron's output over the plane, live; enter enlarges one, h shows the
+    network's health."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n,q", "close", "Close"),
+        Binding("left", "select(-1)", "Neuron", show=False),
+        Binding("right", "select(1)", "Neuron", show=False),
+        Binding("up", "select_row(-1)", "Neuron", show=False),
+        Binding("down", "select_row(1)", "Neuron", show=False),
+        Binding("pageup", "page(-1)", "Page", show=False),
+        Binding("pagedown", "page(1)", "Page", show=False),
+        Binding("enter", "enlarge", "Enlarge"),
+        Binding("h", "health", "Health"),
+        *quiet_app_keys(""),
+    ]
+    """Arrows select a neuron (pages follow), enter enlarges it, h shows the health."""
+
+    selected: reactive[int] = reactive(0, init=False)
+    """The selected neuron, counted over every hidden layer."""
+    enlarged: reactive[bool] = reactive(False, init=False)
+    """Is the selected neuron's map shown large?"""
+    showing_health: reactive[bool] = reactive(False, init=False)
+    """Does the view show the health instead of the maps?"""
+
+    def __init__(self, step_zero_loss: Callable[[], float | None] = lambda: None) -> None:
+        super().__init__()
+        self.snapshot: NeuronSnapshot | None = None
+        """The numbers on screen (None until the worker has copied them)."""
+        self.step_zero_loss = step_zero_loss
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="neurons-title")
+        yield Static(id="neurons-body")
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.show()
+
+    def update_snapshot(self, snapshot: NeuronSnapshot) -> None:
+        """Show newer numbers; the selection stays (within a new run's neurons)."""
+        self.snapshot = snapshot
+        self.set_reactive(
+            NeuronsScreen.selected, min(self.selected, max(0, len(self.neurons()) - 1))
+        )
+        self.show()
+
+    # ------------------------------------------------------------ what is where
+
+    def neurons(self) -> list[tuple[int, int]]:
+        """(layer, neuron) of every hidden neuron, in order."""
+        snap = self.snapshot
+        if snap is None:
+            return []
+        return [(li, ni) for li, m in enumerate(snap.maps) for ni in range(m.shape[2])]
+
+    def grid(self) -> tuple[int, int]:
+        """(tiles across, tiles down) a page holds at this size."""
+        width, height = self.app.size
+        return max(1, width // TILE_WIDTH), max(1, (height - 2) // TILE_HEIGHT)
+
+    @property
+    def per_page(self) -> int:
+        across, down = self.grid()
+        return across * down
+
+    @property
+    def page(self) -> int:
+        return self.selected // self.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(len(self.neurons()) / self.per_page))
+
+    def reach(self, layer: int) -> float:
+        """The largest |output| of a layer over its map (relu's and linear's scale)."""
+        import numpy as np
+
+        assert self.snapshot is not None
+        values = self.snapshot.maps[layer]
+        finite = values[np.isfinite(values)]
+        return float(np.abs(finite).max()) if finite.size else 0.0
+
+    # ------------------------------------------------------------ drawing
+
+    def show(self) -> None:
+        if not self.is_mounted:
+            return
+        snap = self.snapshot
+        title = Text("neurons", "bold")
+        if snap is None:
+            title.append(" · waiting for the trainer")
+            body = Text()
+        else:
+            act = snap.layers.activation
+            count = len(self.neurons())
+            title.append(f" · step {snap.step} · {act} · {count} hidden")
+            if not count:
+                body = Text("No hidden layer: the inputs go straight to the logits.")
+            elif self.showing_health:
+                title.append(" · health")
+                body = self.health_text(snap)
+            elif self.enlarged:
+                body = self.enlarged_text(snap)
+            else:
+                title.append(f" · page {self.page + 1}/{self.pages}")
+                body = self.tiles_text(snap)
+        self.query_one("#neurons-title", Static).update(title)
+        self.query_one("#neurons-body", Static).update(body)
+
+    def tile(self, snap: NeuronSnapshot, layer: int, neuron: int, selected: bool) -> list[Text]:
+        """A neuron's small map with its name and flag above and its weights below."""
+        t = scaled(snap.layers.activation, snap.maps[layer][::2, ::2, neuron], self.reach(layer))
+        name = f"L{layer} n{neuron}"
+        warn = flag(snap.health[layer], neuron)
+        label = Text(name, "reverse bold" if selected else "bold")
+        if warn:
+            label.append(" ").append(
+                warn, "bold red" if not self.app.no_color else "bold underline"
+            )
+        label.truncate(TILE_COLS)
+        rows, biases = snap.layers[layer]
+        weights = Text(weights_line(rows[neuron], biases[neuron], TILE_COLS), "dim")
+        return [label, *map_text(t, self.app.no_color), weights]
+
+    def tiles_text(self, snap: NeuronSnapshot) -> Text:
+        across, down = self.grid()
+        neurons = self.neurons()
+        first = self.page * self.per_page
+        lines: list[Text] = []
+        for r in range(down):
+            row = neurons[first + r * across : first + (r + 1) * across]
+            if not row:
+                break
+            tiles = [
+                self.tile(snap, li, ni, first + r * across + k == self.selected)
+                for k, (li, ni) in enumerate(row)
+            ]
+            for i in range(TILE_HEIGHT - 1):
+                line = Text()
+                for tile in tiles:
+                    cell = tile[i].copy()
+                    cell.pad_right(TILE_WIDTH - cell.cell_len)
+                    line.append_text(cell)
+                lines.append(line)
+            lines.append(Text())
+        return Text("\n").join(lines)
+
+    def enlarged_text(self, snap: NeuronSnapshot) -> Text:
+        """The selected neuron's map at full size, with its numbers beside it."""
+        layer, neuron = self.neurons()[self.selected]
+        act = snap.layers.activation
+        reach = self.reach(layer)
+        t = scaled(act, snap.maps[layer][:, :, neuron], reach)
+        rows, biases = snap.layers[layer]
+        health = snap.health[layer]
+        inputs = (
+            snap.layers.features
+            if layer == 0
+            else [f"L{layer - 1} n{i}" for i in range(len(rows[neuron]))]
+        )
+        side = [
+            Text(f"layer{layer}.neuron{neuron}", "bold"),
+            Text(f"bias  {num(biases[neuron])}"),
+            *[
+                Text(f"w{i} {num(w)}  ({name})")
+                for i, (w, name) in enumerate(zip(rows[neuron], inputs))
+            ],
+            Text(""),
+            Text(f"dead on {health.dead[neuron]:.0%} of the training data"),
+            Text(f"saturated on {health.saturated[neuron]:.0%}"),
+            Text(""),
+            scale_legend(act, reach, self.app.no_color),
+        ]
+        height = self.app.size.height - 3
+        lines = []
+        maps = map_text(t, self.app.no_color)
+        for i in range(max(len(maps), min(len(side), height))):
+            line = maps[i].copy() if i < len(maps) else Text(" " * t.shape[1])
+            line.append("  ")
+            if i < len(side):
+                line.append_text(side[i])
+            lines.append(line)
+        return Text("\n").join(lines[:height])
+
+    def health_text(self, snap: NeuronSnapshot) -> Text:
+        """Flags per layer, the histograms, the ratio plot, the step-0 loss."""
+        no_color = self.app.no_color
+        classes = len(snap.layers[-1][1])
+        lines = []
+        zero = self.step_zero_loss()
+        lines.append(
+            Text(
+                f"step-0 loss {'—' if zero is None else f'{zero:.4f}'}"
+                f" · ln({classes}) = {math.log(classes):.4f} (a model that guesses evenly)"
+            )
+        )
+        height = self.app.size.height - 3
+        shown = range(len(snap.health))
+        if 1 + 3 * len(snap.health) + 6 > height:  # not all layers and a plot: a window
+            fit = max(1, (height - 7) // 3)
+            first = min(self.neurons()[self.selected][0], len(snap.health) - fit)
+            shown = range(max(0, first), max(0, first) + fit)
+            lines.append(
+                Text(
+                    f"layers {shown.start}-{shown.stop - 1} of {len(snap.health)}: ↑↓ others", "dim"
+                )
+            )
+        for li in shown:
+            health = snap.health[li]
+            flags = [
+                f"n{ni} {flag(health, ni)}" for ni in range(len(health.dead)) if flag(health, ni)
+            ]
+            line = Text(f"layer{li} ", "bold").append(f"{len(health.dead)} neurons · ")
+            line.append(
+                ", ".join(flags) if flags else "none dead or saturated",
+                "bold red" if flags and not no_color else "",
+            )
+            line.truncate(self.app.size.width)
+            lines.append(line)
+            lines.append(histogram_line("act", health.activations, no_color))
+            lines.append(histogram_line("grad", health.gradients, no_color))
+        room = height - len(lines) - 1
+        if room >= 3:
+            lines.append(Text("update / data per layer (log10; digit = layer, · = 1e-3)", "bold"))
+            lines.extend(ratio_plot(snap.ratios, max(10, self.app.size.width - 7), min(room, 9)))
+        return Text("\n").join(lines)
+
+    # ------------------------------------------------------------ keys
+
+    def watch_selected(self) -> None:
+        self.show()
+
+    def watch_enlarged(self) -> None:
+        self.show()
+
+    def watch_showing_health(self) -> None:
+        self.show()
+
+    def action_select(self, by: int) -> None:
+        count = len(self.neurons())
+        if count:
+            self.selected = min(count - 1, max(0, self.selected + by))
+
+    def action_select_row(self, by: int) -> None:
+        """A row of tiles up or down; in the health, the next layer's first neuron."""
+        if not self.showing_health:
+            self.action_select(by * self.grid()[0])
+            return
+        neurons = self.neurons()
+        if neurons:
+            layer = min(max(0, neurons[self.selected][0] + by), neurons[-1][0])
+            self.selected = neurons.index((layer, 0))
+
+    def action_page(self, by: int) -> None:
+        self.action_select(by * self.per_page)
+
+    def action_enlarge(self) -> None:
+        self.showing_health = False
+        self.enlarged = not self.enlarged and bool(self.neurons())
+
+    def action_health(self) -> None:
+        self.showing_health = not self.showing_health
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+__all__ = ["NeuronsScreen"]
