@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from micrograd.data import Point
 from micrograd.run import Record, Run, initial_record, record_history
 from micrograd.runs import LAST_STEP, MAX_HISTORY, History
-from micrograd.training import Config, Diverged, Trainer, param_count
+from micrograd.training import Config, Diverged, EmptyData, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
     GradCheckSnapshot,
@@ -32,6 +33,8 @@ from tui.snapshots import (
 )
 
 Mode = Literal["train", "step", "reset"]
+
+EditKind = Literal["add", "remove", "clear", "regenerate"]
 
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
@@ -225,6 +228,63 @@ class Retuned:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A change to the training data a key asked for: add a point of class label at
+    point, remove the training point at point of class label, clear every training
+    point, or regenerate the config's dataset from its seed."""
+
+    kind: EditKind
+    point: tuple[float, float] | None = None
+    label: int | None = None
+
+    def apply(self, trainer: Trainer) -> None:
+        """Make the change (worker side, between two steps). ValueError if it cannot be
+        made: a point not in the plot's square, a class the dataset lacks, a split full,
+        or a point to remove that is not there (any more)."""
+        if self.kind == "add":
+            assert self.point is not None and self.label is not None
+            trainer.add_point(self.point, self.label)
+        elif self.kind == "remove":
+            index = next(
+                (
+                    i
+                    for i, ((x, y), k) in enumerate(trainer.train_split)
+                    if (x, y) == self.point and k == self.label
+                ),
+                None,
+            )
+            if index is None:
+                raise ValueError("that training point is gone already")
+            trainer.remove_point(index)
+        elif self.kind == "clear":
+            trainer.clear_points()
+        else:
+            trainer.regenerate()
+
+
+@dataclass(frozen=True)
+class DataEdited:
+    """The worker changed the training data: the edits made after step (the steps after
+    it learn from them), the one it refused and why, and the splits now."""
+
+    generation: int
+    step: int
+    done: tuple[Edit, ...]
+    refused: tuple[Edit, str] | None
+    train: tuple[Point, ...]
+    val: tuple[Point, ...]
+    test_size: int
+
+
+@dataclass(frozen=True)
+class NoTrainingPoints:
+    """A step was asked of a training split with no points (all cleared): none was taken,
+    and training stopped."""
+
+    generation: int
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
 
@@ -275,6 +335,8 @@ News = (
     | TrainingStopped
     | RunSaved
     | Retuned
+    | DataEdited
+    | NoTrainingPoints
 )
 
 
@@ -338,6 +400,9 @@ class TrainingSession:
         """A new run's trainer (the experiment screen's), swapped in by the next holder."""
         self.retune_pending: Config | None = None
         """The settings a live key asked for, applied by the worker before its next step."""
+        self.edits_pending: list[Edit] = []
+        """The data edits keys asked for, in order, applied by the worker before its next
+        step (under pending_lock)."""
         self.pace = StepPace()
         """The speed setting and the schedule of the worker's steps (the worker's side)."""
         self.speed: float | None = None
@@ -459,6 +524,12 @@ class TrainingSession:
             self.retune_pending = config
         return config
 
+    def request_edit(self, edit: Edit) -> None:
+        """Ask for a change to the training data, made between two steps: by the worker
+        training, or by edit_between_steps while none is."""
+        with self.pending_lock:
+            self.edits_pending.append(edit)
+
     def set_speed(self, speed: float | None) -> None:
         """Steps per second from now on (None: as fast as the worker goes)."""
         self.speed = speed
@@ -476,6 +547,7 @@ class TrainingSession:
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
+            self.edits_pending = []  # step 0's data: the edits asked before r are void
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
@@ -561,6 +633,7 @@ class TrainingSession:
                             self.pending_steps = 0
                         break
                     self.apply_retune(trainer, generation)
+                    self.apply_edits(trainer, generation)
                     self.pace.started()
                     record = self.current_run.step(should_stop)
                     if record is None:
@@ -590,6 +663,10 @@ class TrainingSession:
             except Diverged as e:
                 given = trainer.last_grads is None and trainer.step_count > 0
                 self.post(TrainingDiverged(generation, e.step, e.what, given))
+            except EmptyData:  # every point cleared: nothing to learn from until one is added
+                self.keep_training.clear()
+                self.cancel_steps()
+                self.post(NoTrainingPoints(generation))
             finally:
                 if records:
                     self.post(Progress(generation, records, Snapshot.of(trainer), None))
@@ -626,6 +703,40 @@ class TrainingSession:
         trainer.retune(lr=config.lr, weight_decay=config.weight_decay, batch_size=config.batch_size)
         self.post(Retuned(generation, trainer.step_count, trainer.config))
 
+    def apply_edits(self, trainer: Trainer, generation: int) -> None:
+        """Make the data edits keys asked for (worker side, between two steps), in order,
+        and post the splits they leave."""
+        with self.pending_lock:
+            edits, self.edits_pending = self.edits_pending, []
+        if not edits:
+            return
+        done: list[Edit] = []
+        refused = None
+        for edit in edits:
+            try:
+                edit.apply(trainer)
+            except ValueError as e:
+                refused = edit, str(e)
+            else:
+                done.append(edit)
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        news = DataEdited(
+            generation,
+            trainer.step_count,
+            tuple(done),
+            refused,
+            tuple(splits[0]),
+            tuple(splits[1]),
+            len(splits[2]),
+        )
+        self.post(news)
+
+    def edit_between_steps(self) -> None:
+        """Make the data edits asked for once no step is under way (a training worker
+        makes them between its steps)."""
+        with self.holding_trainer():
+            pass  # holding_trainer makes them
+
     @contextmanager
     def holding_trainer(self) -> Iterator[Trainer]:
         """Hold the trainer (worker threads only), first doing a reset `r` asked for:
@@ -660,6 +771,7 @@ class TrainingSession:
                     force=True,
                     should_stop=lambda: generation != self.generation or self.steps_wanted(),
                 )
+            self.apply_edits(trainer, self.generation)  # after a reset: the edits asked since
             yield trainer
 
     def measure_start(self, generation: int) -> None:
@@ -771,10 +883,13 @@ class TrainingSession:
 __all__ = [
     "CheckProgress",
     "Checkpoint",
+    "DataEdited",
+    "Edit",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
     "MAX_PENDING_STEPS",
     "News",
+    "NoTrainingPoints",
     "Progress",
     "Retuned",
     "RunSaved",

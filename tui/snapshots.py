@@ -32,6 +32,15 @@ class Sample:
     index: int | None = None
     """Its index in the probe's points if it is a data point."""
 
+    @classmethod
+    def first(cls, trainer: Trainer) -> Sample:
+        """The training split's first point, selected at the start (with none, all
+        cleared: a probe point of class 0 at the centre)."""
+        if not trainer.train_split:
+            return cls((0.0, 0.0), 0)
+        (x, y), label = trainer.train_split[0]
+        return cls((float(x), float(y)), label, 0)
+
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
