@@ -309,21 +309,39 @@ class Checkpoint:
     m: tuple[float, ...]
     v: tuple[float, ...]
     history: tuple[Record, ...]
+    data: tuple[Point, ...] | None = None
+    """The run file's edited training split (None: the seed's)."""
+    batch: tuple[int, tuple[int, ...], int, int] = (0, (), 0, 0)
+    """The minibatches' state: the RNG's, the epoch's order, the position, the epochs."""
 
     @classmethod
     def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
         opt = trainer.optimizer
         params = tuple(p.data for p in trainer.model.parameters())
-        return cls(trainer.step_count, params, opt.t, tuple(opt.m), tuple(opt.v), tuple(history))
+        data = tuple(trainer.train_split) if trainer.edited else None
+        batch = (
+            trainer.batch_rng.state,
+            tuple(trainer.batch_order),
+            trainer.batch_pos,
+            trainer.epoch_count,
+        )
+        moments = opt.t, tuple(opt.m), tuple(opt.v)
+        return cls(trainer.step_count, params, *moments, tuple(history), data, batch)
 
     def restore(self, trainer: Trainer) -> None:
-        """Put trainer back at this step, as the run file loaded it."""
-        trainer.reset()  # the data, and no last step's gradients
+        """Put trainer back at this step, as the run file loaded it: its weights, the
+        optimizer's and the minibatches' state, its (edited) training data."""
+        trainer.reset()  # the seed's data, and no last step's gradients
         for p, x in zip(trainer.model.parameters(), self.params):
             p.data = x
         opt = trainer.optimizer
         opt.t, opt.m, opt.v = self.t, list(self.m), list(self.v)
         trainer.step_count = self.step
+        if self.data is not None:
+            trainer.train_split, trainer.edited = list(self.data), True
+        state, order, pos, epochs = self.batch
+        trainer.batch_rng.state, trainer.batch_order = state, list(order)
+        trainer.batch_pos, trainer.epoch_count = pos, epochs
 
 
 News = (
@@ -719,17 +737,20 @@ class TrainingSession:
                 refused = edit, str(e)
             else:
                 done.append(edit)
+        self.post_data(trainer, generation, tuple(done), refused)
+
+    def post_data(
+        self,
+        trainer: Trainer,
+        generation: int,
+        done: tuple[Edit, ...] = (),
+        refused: tuple[Edit, str] | None = None,
+    ) -> None:
+        """Post the trainer's splits, after the edits done (none: a reset's data)."""
         splits = trainer.train_split, trainer.val_split, trainer.test_split
-        news = DataEdited(
-            generation,
-            trainer.step_count,
-            tuple(done),
-            refused,
-            tuple(splits[0]),
-            tuple(splits[1]),
-            len(splits[2]),
-        )
-        self.post(news)
+        step = trainer.step_count
+        train, val = tuple(splits[0]), tuple(splits[1])
+        self.post(DataEdited(generation, step, done, refused, train, val, len(splits[2])))
 
     def edit_between_steps(self) -> None:
         """Make the data edits asked for once no step is under way (a training worker
@@ -749,8 +770,10 @@ class TrainingSession:
                 self.reset_requested.clear()
                 generation = self.generation
                 loaded = self.loaded if self.reset_to_loaded else None
+                shown = trainer.train_split, trainer.val_split  # edited, maybe
                 if self.new_trainer is not None:  # a new run: the old one is let go
                     trainer, self.new_trainer = self.new_trainer, None
+                    shown = trainer.train_split, trainer.val_split  # the app shows its data
                     self.current_run = Run(trainer, [], self.current_run.limit)
                     self.loaded = None
                     records = [initial_record(trainer)]
@@ -765,6 +788,8 @@ class TrainingSession:
                         records.insert(0, initial_record(Trainer(trainer.config)))
                 self.saved_at = trainer.step_count
                 self.post(Progress(generation, records, Snapshot.of(trainer), None))
+                if (trainer.train_split, trainer.val_split) != shown:  # edits undone
+                    self.post_data(trainer, generation)
                 self.post_views(
                     trainer,
                     generation,

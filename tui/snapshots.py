@@ -227,6 +227,8 @@ class GradCheckSnapshot:
     ) -> GradCheckSnapshot | None:
         """Run the check (two evaluations per parameter; call it where the trainer lives);
         None if should_stop() turned true first. progress(done, total) counts parameters."""
+        if not trainer.train_split:  # all cleared: no loss, nothing to check
+            return cls(trainer.step_count, (), 0)
         checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
         if checks is None:
             return None

@@ -156,3 +156,72 @@ async def test_a_save_keeps_the_edited_points_and_a_load_resumes_them(tmp_path: 
     reference.add_point(where, 2)
     reference.step()
     assert [p.data for p in app.trainer.parameters] == [p.data for p in reference.parameters]
+
+
+async def test_r_after_edits_draws_the_seeds_data_again():
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("a", "0")
+        await settle(pilot)
+        assert len(app.query_one(BoundaryPlot).points) == 1
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.step_count == 0 and idle(app))
+        await pilot.pause(0.1)
+        seeds = Trainer(Config()).train_split
+        assert app.trainer.train_split == seeds
+        assert app.query_one(BoundaryPlot).points == seeds
+        assert app.query_one(ProbePanel).points == seeds
+        assert "split 80/10/10" in model_text(app)
+
+
+async def test_R_goes_back_to_the_loaded_runs_edited_data_and_batches(tmp_path: Path):
+    config = Config(batch_size=16)
+    app = MicrogradApp(config, save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        await pilot.press("d")  # the point under the crosshair, at the start (0, 0)
+        await pilot.press("up", "a", "1")
+        await settle(pilot)
+        await step(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app) and idle(app))
+    (path,) = tmp_path.glob("*.json")
+    trainer, history = load_run(path)
+    loaded = list(trainer.train_split)
+    app = MicrogradApp(trainer=trainer, history=history, save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        after_load = [p.data for p in app.trainer.parameters]
+        await pilot.press("n")  # the seed's data again
+        await settle(pilot)
+        await step(pilot, app)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: app.step_count == 2 and idle(app))
+        await pilot.pause(0.1)
+        assert app.trainer.train_split == loaded
+        assert app.query_one(BoundaryPlot).points == loaded
+        await step(pilot, app)
+        assert [p.data for p in app.trainer.parameters] == after_load
+
+
+async def test_the_gradient_check_of_no_points_says_so():
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("c")
+        await wait_until(
+            pilot,
+            lambda: (
+                "no training points" in str(app.screen.query_one("#gradcheck-summary").render())
+                and idle(app)
+            ),
+        )
+        assert app.screen.snapshot.split_size == 0

@@ -333,6 +333,8 @@ class MainScreen(Screen):
     def show_data(self, train: list[Point], val: list[Point], test_size: int) -> None:
         """The training data after an edit: the plot's and the probe's points, the model
         panel's split sizes."""
+        if train == self.points and val == self.val_points:
+            return  # a reset's data, as shown
         self.points, self.val_points = train, val
         self.split_sizes = (len(train), len(val), test_size)
         plot, probe = self.query_one(BoundaryPlot), self.query_one(ProbePanel)
