@@ -436,7 +436,7 @@ class MicrogradApp(App[int]):
         self.snapshot = message.snapshot
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
-        self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
+        self.main.show_progress(self.snapshot, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*(self.news or self.hint()))
 

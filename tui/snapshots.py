@@ -54,6 +54,9 @@ class Snapshot:
     """AdamW's first moments, in the same order."""
     adam_v: list[float]
     """AdamW's second moments, in the same order."""
+    epoch: int | None = None
+    """Passes over the training split completed, with minibatches (None: full batches,
+    where each step is one)."""
 
     @classmethod
     def of(cls, trainer: Trainer) -> Snapshot:
@@ -65,6 +68,7 @@ class Snapshot:
             params=[p.data for p in opt.params],
             adam_m=list(opt.m),
             adam_v=list(opt.v),
+            epoch=None if trainer.config.batch_size is None else trainer.epoch_count,
         )
 
 

@@ -23,7 +23,7 @@ from micrograd.training import Trainer
 from tui import wording
 from tui.pacing import QUERY, LinkGate
 from tui.palette import LIMIT, legend
-from tui.snapshots import ClassSnapshot, Weights
+from tui.snapshots import ClassSnapshot, Snapshot, Weights
 from tui.widgets.boundary import POINTS_SHOWN, BoundaryPlot, PointsShown
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
@@ -191,6 +191,8 @@ class MainScreen(Screen):
         """A status query is to be written after the coming frame."""
         self._probe_fitted: tuple[int, int] | None = None
         """The plot size the probe's steps and cursor were last fitted to."""
+        self.epoch: int | None = None
+        """The epochs done at the start, with minibatches (the training panel shows them)."""
         self.adding = False
         """Did `a` just ask which class to add (the next 0 1 2 says; any other key cancels)?"""
 
@@ -205,7 +207,7 @@ class MainScreen(Screen):
     ) -> MainScreen:
         """The main screen of trainer's run (read now, before any worker holds it)."""
         splits = trainer.train_split, trainer.val_split, trainer.test_split
-        return cls(
+        screen = cls(
             trainer.config,
             trainer.train_split,
             weights,
@@ -216,6 +218,8 @@ class MainScreen(Screen):
             on_resized,
             val_points=trainer.val_split,
         )
+        screen.epoch = None if trainer.config.batch_size is None else trainer.epoch_count
+        return screen
 
     async def show_run(
         self, trainer: Trainer, weights: Weights, counts: ClassSnapshot, on_mounted: Callable
@@ -227,6 +231,7 @@ class MainScreen(Screen):
         self.split_sizes = (len(splits[0]), len(splits[1]), len(splits[2]))
         self.num_params = len(trainer.optimizer.params)
         self.weights, self.class_counts, self.on_mounted = weights, counts, on_mounted
+        self.epoch = None if trainer.config.batch_size is None else 0
         self._plots, self._running_due, self._probe_fitted = (weights, []), None, None
         await self.recompose()
         self.on_mount()
@@ -243,7 +248,9 @@ class MainScreen(Screen):
                     self.points, self.weights, val_points=self.val_points, id="boundary"
                 )
             with Vertical(id="side"):
-                yield MetricsPanel(id="metrics")
+                metrics = MetricsPanel(id="metrics")
+                metrics.set_reactive(MetricsPanel.epoch, self.epoch)
+                yield metrics
                 probe = ProbePanel(self.points, self.weights, id="probe", classes="slot")
                 probe.can_focus = False  # its keys are the app's: they work in any slot
                 probe.val_points = self.val_points
@@ -402,14 +409,15 @@ class MainScreen(Screen):
         self.query_one(LossCurve).history = history
 
     def show_progress(
-        self, weights: Weights, history: list[Record], steps_per_sec: float | None, now: bool
+        self, snapshot: Snapshot, history: list[Record], steps_per_sec: float | None, now: bool
     ) -> None:
-        """The newest record and speed in the training panel now, the plots soon (see
-        show_plots)."""
+        """The newest record, epoch and speed in the training panel now, the plots soon
+        (see show_plots)."""
         metrics = self.query_one(MetricsPanel)
         metrics.record = history[-1]
+        metrics.epoch = snapshot.epoch
         metrics.steps_per_sec = steps_per_sec
-        self.show_plots(weights, history, now=now)
+        self.show_plots(snapshot.weights, history, now=now)
         self._show_running()
 
     def show_stopped(self, weights: Weights, history: list[Record]) -> None:

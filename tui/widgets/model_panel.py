@@ -1,4 +1,5 @@
-"""The model and optimizer panel: layer sizes, parameter count, AdamW settings, the data."""
+"""The model and optimizer panel: layer sizes, parameter count, AdamW settings, the data,
+the engine a step runs on."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from textual.app import RenderResult
 from textual.geometry import Size
 from textual.widget import Widget
 
-from micrograd.training import Config
+from micrograd.training import Config, batch_points, engine
 
 
 def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) -> list[str]:
     """What is being trained, and how: the model, the optimizer, its betas and eps, the
-    data, its split."""
+    data, its split and the engine a step runs on (the app's trainers take the fast path:
+    the fused engine, on numpy columns from a batch of 256 points)."""
     sizes = "→".join(str(s) for s in config.sizes)
     b1, b2 = config.betas
     train, val, test = split_sizes
@@ -28,7 +30,7 @@ def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) ->
         f"{optimizer} lr {config.lr:g} · wd {config.weight_decay:g}{batch}",
         f"β {b1:g}/{b2:g} · ε {config.eps:g}",
         f"{config.dataset} n {config.n}{noise} · seed {config.seed}",
-        f"split {train}/{val}/{test}",
+        f"split {train}/{val}/{test} · {engine(batch_points(config.batch_size, train))}",
     ]
 
 
