@@ -1,5 +1,6 @@
 """Minibatches on screen: the training panel shows step and epoch (only with a batch
-size), the model panel the engine a step runs on and the live settings after a change."""
+size), the model panel the engine a step runs on, the live settings after a change
+and the activation only where a hidden layer has one."""
 
 from __future__ import annotations
 
@@ -79,3 +80,8 @@ async def test_the_model_panel_shows_the_engine_after_edits_change_the_batch():
         await settle(pilot)
         assert len(app.trainer.train_split) == 255 and app.trainer.engine == "fused"
         assert "split 255/32/32 · fused" in model_text(app)
+
+
+def test_the_model_panel_names_an_activation_only_where_a_hidden_layer_has_one():
+    assert lines(Config(activation="relu"), 59, (80, 10, 10))[0].startswith("MLP 2→8→3 relu ·")
+    assert lines(Config(activation="relu", hidden=()), 9, (80, 10, 10))[0].startswith("MLP 2→3 ·")

@@ -19,8 +19,8 @@ def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) ->
     sizes = "→".join(str(s) for s in config.sizes)
     b1, b2 = config.betas
     train, val, test = split_sizes
-    # the tutorial's settings go unsaid: what differs from it is named
-    activation = "" if config.activation == "tanh" else f" {config.activation}"
+    # the tutorial's settings go unsaid, and so does an activation with no hidden layer
+    activation = "" if config.activation == "tanh" or not config.hidden else f" {config.activation}"
     features = "" if config.features == ("x", "y") else f" · in {','.join(config.features)}"
     optimizer = OPTIMIZER_NAMES[config.optimizer]
     batch = "" if config.batch_size is None else f" · batch {config.batch_size}"
