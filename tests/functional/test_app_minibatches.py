@@ -8,7 +8,7 @@ from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step
 from tui.app import MicrogradApp
 from tui.widgets.metrics import MetricsPanel
-from tui.widgets.model_panel import ModelPanel, lines
+from tui.widgets.model_panel import ModelPanel, describe, lines
 from tui.widgets.probe import ProbePanel
 
 
@@ -85,3 +85,21 @@ async def test_the_model_panel_shows_the_engine_after_edits_change_the_batch():
 def test_the_model_panel_names_an_activation_only_where_a_hidden_layer_has_one():
     assert lines(Config(activation="relu"), 59, (80, 10, 10))[0].startswith("MLP 2→8→3 relu ·")
     assert lines(Config(activation="relu", hidden=()), 9, (80, 10, 10))[0].startswith("MLP 2→3 ·")
+
+
+def shown_lines(config: Config, width: int = 30) -> list[str]:
+    """The model panel's lines as a side column of width columns shows them."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, color_system=None)
+    console.print(describe(config, 371, (400, 50, 50), width=width))
+    return console.export_text().splitlines()
+
+
+def test_at_80x24_the_model_panel_keeps_the_batch_and_each_optimizers_own_update_in_sight():
+    shown = shown_lines(Config(batch_size=64, hidden=(16, 16)))
+    assert shown[1].rstrip() == "AdamW lr 0.1 · wd 0.0001"
+    assert shown[2].startswith("  batch 64 · β 0.9/0.95")
+    assert "batch" not in " ".join(shown_lines(Config()))
+    assert shown_lines(Config(optimizer="sgd"))[2].strip() == "p -= lr (g + wd p)"
+    assert shown_lines(Config(optimizer="momentum"))[2].strip() == "v = 0.9 v + g + wd p"
