@@ -276,8 +276,8 @@ def no_such_class(label: int, classes: int) -> Wordings:
 
 
 NO_POINT_HERE = (
-    "No training point under the crosshair: move onto one (arrows) to delete it with d.",
-    "No training point under the crosshair.",
+    "No training point drawn under the crosshair: d deletes one drawn there (t draws them).",
+    "No training point drawn under the crosshair.",
 )
 
 NO_TRAINING_POINTS = (

@@ -89,6 +89,10 @@ async def test_d_deletes_the_point_under_the_crosshair_and_says_when_there_is_no
         await pilot.press("d")
         await settle(pilot)
         assert app.trainer.train_split == after
+        probe.cursor = (after[0][0][0], after[0][0][1])  # on a point the plot does not draw
+        await pilot.press("t", "d")
+        await settle(pilot)
+        assert app.trainer.train_split == after and message(app) in wording.NO_POINT_HERE
 
 
 async def test_a_class_the_dataset_lacks_and_a_cancelled_a_add_nothing():

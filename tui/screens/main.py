@@ -332,8 +332,10 @@ class MainScreen(Screen):
 
     def training_point_under_crosshair(self) -> Point | None:
         """The training point drawn in the crosshair's cell (the one nearest its centre),
-        or None."""
+        or None (none there, or the plot draws no training points: t)."""
         probe = self.fit_probe()
+        if self.query_one(BoundaryPlot).shown_points != "training":
+            return None  # what cannot be seen is not deleted
         i = in_cell(self.points, *probe.cursor, probe.step, probe.step_y)
         return None if i is None else self.points[i]
 
