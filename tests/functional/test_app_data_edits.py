@@ -229,3 +229,27 @@ async def test_the_gradient_check_of_no_points_says_so():
             ),
         )
         assert app.screen.snapshot.split_size == 0
+
+
+async def test_a_run_saved_with_no_points_loads_and_asks_for_some(tmp_path: Path):
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Saved" in message(app) and idle(app))
+    (path,) = tmp_path.glob("*.json")
+    trainer, history = load_run(path)
+    assert trainer.train_split == []
+    app = MicrogradApp(trainer=trainer, history=history, save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "split 0/10/10" in model_text(app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: "No training points" in message(app) and idle(app))
+        await pilot.press("n")
+        await settle(pilot)
+        await step(pilot, app)
+        assert app.step_count == 2
