@@ -143,7 +143,7 @@ class Config:
         if any(not integer(h) or not 1 <= h <= MAX_WIDTH for h in self.hidden):
             return (
                 "hidden",
-                f"must be layer sizes from 1 to {MAX_WIDTH} (none: no hidden layer), "
+                f"must be layer sizes from 1 to {MAX_WIDTH} (0 alone: no hidden layer), "
                 f"got {list(self.hidden)!r}",
             )
         nin, classes = len(features), self.classes
@@ -186,7 +186,7 @@ class Config:
         ):
             return (
                 "batch_size",
-                f"must be an integer from 1 to {MAX_N} (or none: the whole training split), "
+                f"must be an integer from 1 to {MAX_N} (or full: the whole training split), "
                 f"got {self.batch_size!r}",
             )
         return None

@@ -40,6 +40,7 @@ from micrograd.data import (
     featurize,
 )
 from micrograd.engine import ACTIVATION_FUNCTIONS, Value
+from micrograd.fused import NUMPY_FROM as FUSED_NUMPY_FROM
 from micrograd.fused import FusedGraph
 from micrograd.losses import cross_entropy, softmax
 from micrograd.nn import MLP
@@ -126,6 +127,20 @@ def batch_rng(seed: int) -> RNG:
     return RNG((seed ^ BATCH_STREAM) or BATCH_STREAM)
 
 
+def engine(batch: int, fast: bool = True) -> str:
+    """Which engine a step over batch points runs on: "textbook", the tutorial's graph of
+    Values built node by node (fast=False); else the fused path, whose columns are
+    Python lists ("fused") or, from fused.NUMPY_FROM points, numpy arrays ("numpy")."""
+    if not fast:
+        return "textbook"
+    return "numpy" if batch >= FUSED_NUMPY_FROM else "fused"
+
+
+def batch_points(batch_size: int | None, train: int) -> int:
+    """How many points a step's batch holds: batch_size of the train points, or all."""
+    return train if batch_size is None else min(batch_size, train)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Suspend the cyclic GC for a block: our graphs hold no cycles, so it only costs time."""
@@ -192,6 +207,11 @@ class Trainer:
     @property
     def parameters(self) -> list[Value]:
         return self.model.parameters()
+
+    @property
+    def engine(self) -> str:
+        """The engine the next step runs on (see engine())."""
+        return engine(batch_points(self.config.batch_size, len(self.train_split)), self.fast)
 
     # ------------------------------------------------------------ training
 
@@ -730,6 +750,8 @@ __all__ = [
     "Layers",
     "StepResult",
     "Trainer",
+    "batch_points",
+    "engine",
     "evaluate_floats",
     "evaluate_numpy",
     "forward_floats",

@@ -114,11 +114,10 @@ class MicrogradApp(App[int]):
         """The terminal's settings as found, its signals and its hang-up (a real one only)."""
         trainer = trainer if trainer is not None else Trainer(config or Config())
         self.config = trainer.config
-        (x0, y0), label0 = trainer.train_split[0]
         self.session = TrainingSession(
             trainer,
             [Record.from_json(h) for h in history or []],
-            Sample((float(x0), float(y0)), label0, 0),
+            Sample.first(trainer),
             lambda news: self.post_message(SessionNews(news)),
             save_dir,
             HISTORY_LIMIT,
@@ -425,6 +424,7 @@ class MicrogradApp(App[int]):
             CheckProgress: self.views.show_check_progress,
             FirstNumbers: self.on_first_numbers,
             Retuned: self.on_retuned,
+            **self.playground.news_handlers(),  # the data's edits
         }
         handlers[type(news)](news)
 
@@ -436,7 +436,7 @@ class MicrogradApp(App[int]):
         self.snapshot = message.snapshot
         running = self.state == "running"
         speed = message.steps_per_sec if running else None
-        self.main.show_progress(self.snapshot.weights, self.history, speed, now=not running)
+        self.main.show_progress(self.snapshot, self.history, speed, now=not running)
         if self.state not in ("running", "diverged"):  # keep what divergence said
             self.show_message(*(self.news or self.hint()))
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from micrograd.data import Point
 from micrograd.run import Record, Run, initial_record, record_history
 from micrograd.runs import LAST_STEP, MAX_HISTORY, History
-from micrograd.training import Config, Diverged, Trainer, param_count
+from micrograd.training import Config, Diverged, EmptyData, Trainer, param_count
 from tui.snapshots import (
     ClassSnapshot,
     GradCheckSnapshot,
@@ -33,6 +34,8 @@ from tui.snapshots import (
 )
 
 Mode = Literal["train", "step", "reset"]
+
+EditKind = Literal["add", "remove", "clear", "regenerate"]
 
 View = Literal["graph", "params", "gradcheck", "classes", "neurons"]
 """The inside views the worker computes snapshots for, while they are open."""
@@ -227,6 +230,63 @@ class Retuned:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A change to the training data a key asked for: add a point of class label at
+    point, remove the training point at point of class label, clear every training
+    point, or regenerate the config's dataset from its seed."""
+
+    kind: EditKind
+    point: tuple[float, float] | None = None
+    label: int | None = None
+
+    def apply(self, trainer: Trainer) -> None:
+        """Make the change (worker side, between two steps). ValueError if it cannot be
+        made: a point not in the plot's square, a class the dataset lacks, a split full,
+        or a point to remove that is not there (any more)."""
+        if self.kind == "add":
+            assert self.point is not None and self.label is not None
+            trainer.add_point(self.point, self.label)
+        elif self.kind == "remove":
+            index = next(
+                (
+                    i
+                    for i, ((x, y), k) in enumerate(trainer.train_split)
+                    if (x, y) == self.point and k == self.label
+                ),
+                None,
+            )
+            if index is None:
+                raise ValueError("that training point is gone already")
+            trainer.remove_point(index)
+        elif self.kind == "clear":
+            trainer.clear_points()
+        else:
+            trainer.regenerate()
+
+
+@dataclass(frozen=True)
+class DataEdited:
+    """The worker changed the training data: the edits made after step (the steps after
+    it learn from them), the one it refused and why, and the splits now."""
+
+    generation: int
+    step: int
+    done: tuple[Edit, ...]
+    refused: tuple[Edit, str] | None
+    train: tuple[Point, ...]
+    val: tuple[Point, ...]
+    test_size: int
+
+
+@dataclass(frozen=True)
+class NoTrainingPoints:
+    """A step was asked of a training split with no points (all cleared): none was taken,
+    and training stopped."""
+
+    generation: int
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
 
@@ -251,21 +311,39 @@ class Checkpoint:
     m: tuple[float, ...]
     v: tuple[float, ...]
     history: tuple[Record, ...]
+    data: tuple[Point, ...] | None = None
+    """The run file's edited training split (None: the seed's)."""
+    batch: tuple[int, tuple[int, ...], int, int] = (0, (), 0, 0)
+    """The minibatches' state: the RNG's, the epoch's order, the position, the epochs."""
 
     @classmethod
     def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
         opt = trainer.optimizer
         params = tuple(p.data for p in trainer.model.parameters())
-        return cls(trainer.step_count, params, opt.t, tuple(opt.m), tuple(opt.v), tuple(history))
+        data = tuple(trainer.train_split) if trainer.edited else None
+        batch = (
+            trainer.batch_rng.state,
+            tuple(trainer.batch_order),
+            trainer.batch_pos,
+            trainer.epoch_count,
+        )
+        moments = opt.t, tuple(opt.m), tuple(opt.v)
+        return cls(trainer.step_count, params, *moments, tuple(history), data, batch)
 
     def restore(self, trainer: Trainer) -> None:
-        """Put trainer back at this step, as the run file loaded it."""
-        trainer.reset()  # the data, and no last step's gradients
+        """Put trainer back at this step, as the run file loaded it: its weights, the
+        optimizer's and the minibatches' state, its (edited) training data."""
+        trainer.reset()  # the seed's data, and no last step's gradients
         for p, x in zip(trainer.model.parameters(), self.params):
             p.data = x
         opt = trainer.optimizer
         opt.t, opt.m, opt.v = self.t, list(self.m), list(self.v)
         trainer.step_count = self.step
+        if self.data is not None:
+            trainer.train_split, trainer.edited = list(self.data), True
+        state, order, pos, epochs = self.batch
+        trainer.batch_rng.state, trainer.batch_order = state, list(order)
+        trainer.batch_pos, trainer.epoch_count = pos, epochs
 
 
 News = (
@@ -277,6 +355,8 @@ News = (
     | TrainingStopped
     | RunSaved
     | Retuned
+    | DataEdited
+    | NoTrainingPoints
 )
 
 
@@ -340,6 +420,9 @@ class TrainingSession:
         """A new run's trainer (the experiment screen's), swapped in by the next holder."""
         self.retune_pending: Config | None = None
         """The settings a live key asked for, applied by the worker before its next step."""
+        self.edits_pending: list[Edit] = []
+        """The data edits keys asked for, in order, applied by the worker before its next
+        step (under pending_lock)."""
         self.pace = StepPace()
         """The speed setting and the schedule of the worker's steps (the worker's side)."""
         self.speed: float | None = None
@@ -461,6 +544,12 @@ class TrainingSession:
             self.retune_pending = config
         return config
 
+    def request_edit(self, edit: Edit) -> None:
+        """Ask for a change to the training data, made between two steps: by the worker
+        training, or by edit_between_steps while none is."""
+        with self.pending_lock:
+            self.edits_pending.append(edit)
+
     def set_speed(self, speed: float | None) -> None:
         """Steps per second from now on (None: as fast as the worker goes)."""
         self.speed = speed
@@ -478,6 +567,7 @@ class TrainingSession:
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
+            self.edits_pending = []  # step 0's data: the edits asked before r are void
         self.generation += 1
         self.reset_requested.set()  # kept even if a later key cancels this worker
         return self.generation
@@ -563,6 +653,7 @@ class TrainingSession:
                             self.pending_steps = 0
                         break
                     self.apply_retune(trainer, generation)
+                    self.apply_edits(trainer, generation)
                     self.pace.started()
                     record = self.current_run.step(should_stop)
                     if record is None:
@@ -592,6 +683,10 @@ class TrainingSession:
             except Diverged as e:
                 given = trainer.last_grads is None and trainer.step_count > 0
                 self.post(TrainingDiverged(generation, e.step, e.what, given))
+            except EmptyData:  # every point cleared: nothing to learn from until one is added
+                self.keep_training.clear()
+                self.cancel_steps()
+                self.post(NoTrainingPoints(generation))
             finally:
                 if records:
                     self.post(Progress(generation, records, Snapshot.of(trainer), None))
@@ -628,6 +723,43 @@ class TrainingSession:
         trainer.retune(lr=config.lr, weight_decay=config.weight_decay, batch_size=config.batch_size)
         self.post(Retuned(generation, trainer.step_count, trainer.config))
 
+    def apply_edits(self, trainer: Trainer, generation: int) -> None:
+        """Make the data edits keys asked for (worker side, between two steps), in order,
+        and post the splits they leave."""
+        with self.pending_lock:
+            edits, self.edits_pending = self.edits_pending, []
+        if not edits:
+            return
+        done: list[Edit] = []
+        refused = None
+        for edit in edits:
+            try:
+                edit.apply(trainer)
+            except ValueError as e:
+                refused = edit, str(e)
+            else:
+                done.append(edit)
+        self.post_data(trainer, generation, tuple(done), refused)
+
+    def post_data(
+        self,
+        trainer: Trainer,
+        generation: int,
+        done: tuple[Edit, ...] = (),
+        refused: tuple[Edit, str] | None = None,
+    ) -> None:
+        """Post the trainer's splits, after the edits done (none: a reset's data)."""
+        splits = trainer.train_split, trainer.val_split, trainer.test_split
+        step = trainer.step_count
+        train, val = tuple(splits[0]), tuple(splits[1])
+        self.post(DataEdited(generation, step, done, refused, train, val, len(splits[2])))
+
+    def edit_between_steps(self) -> None:
+        """Make the data edits asked for once no step is under way (a training worker
+        makes them between its steps)."""
+        with self.holding_trainer():
+            pass  # holding_trainer makes them
+
     @contextmanager
     def holding_trainer(self) -> Iterator[Trainer]:
         """Hold the trainer (worker threads only), first doing a reset `r` asked for:
@@ -640,8 +772,10 @@ class TrainingSession:
                 self.reset_requested.clear()
                 generation = self.generation
                 loaded = self.loaded if self.reset_to_loaded else None
+                shown = trainer.train_split, trainer.val_split  # edited, maybe
                 if self.new_trainer is not None:  # a new run: the old one is let go
                     trainer, self.new_trainer = self.new_trainer, None
+                    shown = trainer.train_split, trainer.val_split  # the app shows its data
                     self.current_run = Run(trainer, [], self.current_run.limit)
                     self.loaded = None
                     records = [initial_record(trainer)]
@@ -656,12 +790,15 @@ class TrainingSession:
                         records.insert(0, initial_record(Trainer(trainer.config)))
                 self.saved_at = trainer.step_count
                 self.post(Progress(generation, records, Snapshot.of(trainer), None))
+                if (trainer.train_split, trainer.val_split) != shown:  # edits undone
+                    self.post_data(trainer, generation)
                 self.post_views(
                     trainer,
                     generation,
                     force=True,
                     should_stop=lambda: generation != self.generation or self.steps_wanted(),
                 )
+            self.apply_edits(trainer, self.generation)  # after a reset: the edits asked since
             yield trainer
 
     def measure_start(self, generation: int) -> None:
@@ -776,10 +913,13 @@ class TrainingSession:
 __all__ = [
     "CheckProgress",
     "Checkpoint",
+    "DataEdited",
+    "Edit",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
     "MAX_PENDING_STEPS",
     "News",
+    "NoTrainingPoints",
     "Progress",
     "Retuned",
     "RunSaved",

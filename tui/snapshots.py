@@ -45,6 +45,15 @@ class Sample:
     index: int | None = None
     """Its index in the probe's points if it is a data point."""
 
+    @classmethod
+    def first(cls, trainer: Trainer) -> Sample:
+        """The training split's first point, selected at the start (with none, all
+        cleared: a probe point of class 0 at the centre)."""
+        if not trainer.train_split:
+            return cls((0.0, 0.0), 0)
+        (x, y), label = trainer.train_split[0]
+        return cls((float(x), float(y)), label, 0)
+
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
@@ -58,6 +67,9 @@ class Snapshot:
     """AdamW's first moments, in the same order."""
     adam_v: list[float]
     """AdamW's second moments, in the same order."""
+    epoch: int | None = None
+    """Passes over the training split completed, with minibatches (None: full batches,
+    where each step is one)."""
 
     @classmethod
     def of(cls, trainer: Trainer) -> Snapshot:
@@ -69,6 +81,7 @@ class Snapshot:
             params=[p.data for p in opt.params],
             adam_m=list(opt.m),
             adam_v=list(opt.v),
+            epoch=None if trainer.config.batch_size is None else trainer.epoch_count,
         )
 
 
@@ -231,6 +244,8 @@ class GradCheckSnapshot:
     ) -> GradCheckSnapshot | None:
         """Run the check (two evaluations per parameter; call it where the trainer lives);
         None if should_stop() turned true first. progress(done, total) counts parameters."""
+        if not trainer.train_split:  # all cleared: no loss, nothing to check
+            return cls(trainer.step_count, (), 0)
         checks = gradient_check(trainer, should_stop=should_stop, progress=progress)
         if checks is None:
             return None

@@ -4,6 +4,7 @@ and the app shows the first that fits the line (see MicrogradApp.show_message)."
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from micrograd.config import Config
 from micrograd.training import OVERFLOWING_WEIGHTS
@@ -256,6 +257,54 @@ def selected(sample: Sample) -> Wordings:
         f"Selected {what} ({x:+.2f}, {y:+.2f}) {glyph} {k}: g graphs it.",
         f"Selected {what}, class {k}: g graphs it.",
     )
+
+
+def add_which(classes: int) -> Wordings:
+    """a: the class of the point to add comes next."""
+    digits = " ".join(str(k) for k in range(classes))
+    return (
+        f"Add a training point at the crosshair of class: {digits} (any other key cancels).",
+        f"Add a point of class: {digits}",
+    )
+
+
+def no_such_class(label: int, classes: int) -> Wordings:
+    return (
+        f"No class {label}: this dataset's classes are 0 to {classes - 1}.",
+        f"No class {label} here (0 to {classes - 1}).",
+    )
+
+
+NO_POINT_HERE = (
+    "No training point drawn under the crosshair: d deletes one drawn there (t draws them).",
+    "No training point drawn under the crosshair.",
+)
+
+NO_TRAINING_POINTS = (
+    "No training points: add some (a) or regenerate (N).",
+    "No training points: a adds, N regenerates.",
+)
+
+
+def edited(edit: Any, train: int, step: int) -> Wordings:
+    """The worker made a data edit (the last of those made together): what, and from
+    which step training sees it."""
+    if edit.kind in ("add", "remove"):
+        (x, y), k = edit.point, edit.label
+        did = "Added" if edit.kind == "add" else "Deleted"
+        where = f"{POINT_MARKERS[k]} {k} at ({x:+.2f}, {y:+.2f})"
+        long = f"{did} a training point of class {where}: {train} training points"
+        short = f"{did} {POINT_MARKERS[k]} {k}: {train} points"
+    elif edit.kind == "clear":
+        long, short = "Cleared every training point: a adds some", "Cleared: a adds points"
+    else:
+        long = f"Regenerated the data from the seed: {train} training points"
+        short = f"Regenerated: {train} points"
+    return f"{long}, from step {step} on.", f"{short}, step {step} on.", f"{short}."
+
+
+def edit_refused(why: str) -> Wordings:
+    return (f"Not changed: {why}.",)
 
 
 def worker_failed(group: str, error: str) -> Wordings:

@@ -150,6 +150,33 @@ def takes_steps(count: int) -> Check:
     return check
 
 
+async def asks_which_class_to_add(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    """a then a class adds a point (test_app_data_edits)."""
+    await pilot.press(key)
+    assert app.main.adding and "class: 0 1 2" in message(app)
+    await pilot.press("1")
+    await wait_until(pilot, lambda: len(app.trainer.train_split) == 81 and idle(app))
+
+
+async def deletes_the_point_under_the_crosshair(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    (x, y), _ = app.trainer.train_split[0]
+    app.query_one(ProbePanel).cursor = (x, y)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: len(app.trainer.train_split) == 79 and idle(app))
+
+
+async def clears_the_points(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app.trainer.train_split == [] and idle(app))
+
+
+async def regenerates_the_data(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+    await pilot.press("D")
+    await wait_until(pilot, lambda: app.trainer.train_split == [] and idle(app))
+    await pilot.press(key)
+    await wait_until(pilot, lambda: len(app.trainer.train_split) == 80 and idle(app))
+
+
 async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: app._exit)
@@ -191,6 +218,10 @@ EFFECTS: dict[str, Check] = {
     "S": takes_steps(10),
     "C": takes_steps(100),
     "e": opens(ExperimentScreen),
+    "a": asks_which_class_to_add,
+    "d": deletes_the_point_under_the_crosshair,
+    "D": clears_the_points,
+    "N": regenerates_the_data,
     "ctrl+q": quits,
     "ctrl+c": quits,
 }

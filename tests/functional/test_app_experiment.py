@@ -145,3 +145,25 @@ async def test_the_playground_settings_start_a_new_run_of_them():
     plain = Trainer(new)
     plain.step()
     assert weights == [p.data for p in plain.parameters]
+
+
+async def test_hidden_0_and_batch_full_mean_what_the_flags_do():
+    """--hidden 0 and --batch-size full typed on the screen: no hidden layer, full batches."""
+    app = MicrogradApp(Config(batch_size=16))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_at(pilot, app, "hidden")
+        await pilot.press("ctrl+u", "0", "enter")
+        rows = [f.name for f in fields_of(Config())]
+        await pilot.press(*["down"] * (rows.index("batch_size") - rows.index("hidden")))
+        await pilot.press("ctrl+u", *"full", "enter")
+        await pilot.pause(0.05)
+        assert "must" not in problem(app)
+        await pilot.press("ctrl+s")
+        new = Config(hidden=())
+        await wait_until(pilot, lambda: app.session.trainer.config == new and idle(app))
+        await step(pilot, app)
+        weights = [p.data for p in app.trainer.parameters]
+    plain = Trainer(new)
+    plain.step()
+    assert weights == [p.data for p in plain.parameters]

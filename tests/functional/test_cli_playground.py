@@ -83,3 +83,13 @@ def test_a_loaded_run_takes_a_new_batch_size(tmp_path):
     trainer, _ = load_run(path)
     assert trainer.config.batch_size == 8 and trainer.config.dataset == "blobs"
     assert trainer.step_count == 4 and trainer.epoch_count == 2  # 80 points: 2 epochs + 16
+
+
+@pytest.mark.parametrize(
+    "flag, value, says",
+    [("--batch-size", "0", "(or full: "), ("--hidden", "7,0", "(0 alone: no hidden layer)")],
+)
+def test_a_bad_value_names_the_flags_own_words(flag, value, says):
+    result = run("--headless", "--steps", "1", flag, value)
+    assert result.returncode == 2 and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

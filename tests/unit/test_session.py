@@ -19,6 +19,9 @@ from tui.session import (
     GRADCHECK_INTERVAL,
     MAX_PENDING_STEPS,
     CheckProgress,
+    DataEdited,
+    Edit,
+    NoTrainingPoints,
     Progress,
     RunSaved,
     TrainingSession,
@@ -582,3 +585,42 @@ def test_a_long_run_keeps_a_bounded_history_with_its_spikes(monkeypatch):
     assert len(kept) <= MAX_HISTORY
     assert kept[0] == 1 and kept[-1] == steps and spike in kept
     assert kept == sorted(kept)
+
+
+# ------------------------------------------------------------------ the data's edits
+
+
+def test_edits_are_made_in_order_between_steps_and_posted_with_the_splits():
+    session, inbox = make_session()
+    first = session.trainer.train_split[0]
+    session.request_edit(Edit("add", (0.5, -0.5), 1))
+    session.request_edit(Edit("remove", (float(first[0][0]), float(first[0][1])), first[1]))
+    session.request_edit(Edit("remove", (0.0, 0.0), 2))  # no such point: refused
+    session.edit_between_steps()
+    (news,) = inbox.of(DataEdited)
+    assert [e.kind for e in news.done] == ["add", "remove"] and news.step == 0
+    assert news.refused is not None and "gone" in news.refused[1]
+    assert list(news.train) == session.trainer.train_split
+    assert len(news.train) == 24 and news.train[-1] == ([0.5, -0.5], 1)
+    assert first not in news.train
+    assert (len(news.val), news.test_size) == (3, 3)
+
+
+def test_a_reset_drops_the_edits_asked_before_it():
+    session, inbox = make_session()
+    seeds = list(session.trainer.train_split)
+    session.request_edit(Edit("clear"))
+    session.request_reset()
+    session.edit_between_steps()
+    assert session.trainer.train_split == seeds and not inbox.of(DataEdited)
+
+
+def test_a_step_of_no_points_stops_training_and_says_so():
+    session, inbox = make_session()
+    session.request_edit(Edit("clear"))
+    session.play()
+    thread = in_thread(session.run, "train", session.generation, never)
+    assert finished(thread)
+    assert inbox.kinds()[-2:] == ["NoTrainingPoints", "TrainingStopped"]
+    assert not session.keep_training.is_set() and session.trainer.step_count == 0
+    assert inbox.of(NoTrainingPoints)[0].generation == session.generation

@@ -43,7 +43,7 @@ FIELDS = (
     Field("split", "train share", "number", "0.1 to 0.9; the rest: half val, half test"),
     Field("seed", "seed", "int", "the data and the first weights (r: new)"),
     Field("features", "features", "list", "x,y,x2,y2,xy,sinx,siny"),
-    Field("hidden", "hidden", "list", "layer sizes, e.g. 8 or 16,16"),
+    Field("hidden", "hidden", "list", "layer sizes, e.g. 8 or 16,16; 0: none"),
     Field("activation", "activation", "choice", "←→ each hidden neuron's", choices=(
         "tanh", "relu", "sigmoid", "linear")),
     Field("optimizer", "optimizer", "choice", "←→ how a step moves", choices=(
@@ -80,13 +80,15 @@ def parse(field: Field, text: str) -> object:
     if field.kind == "list":
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if field.name == "hidden":
+            if parts == ["0"]:  # no hidden layer, as --hidden 0
+                return ()
             try:
                 return tuple(int(p) for p in parts)
             except ValueError:
                 raise ValueError(f"layer sizes are whole numbers, got {text!r}") from None
         return tuple(parts)
     if field.kind == "int":
-        if not text and field.name == "batch_size":
+        if text in ("", "full") and field.name == "batch_size":  # as --batch-size full
             return None
         try:
             return int(text)

@@ -138,6 +138,14 @@ class GradCheckScreen(Screen[None]):
         """The largest relative error and how many parameters are over the tolerance, in
         width columns if it can (the parameter's name goes first)."""
         snap = self.snapshot
+        if snap is not None and snap.split_size == 0:
+            return fitting(
+                [
+                    "no training points: no loss to check (a adds some, N regenerates)",
+                    "no training points: nothing to check",
+                ],
+                width,
+            )
         if snap is None or snap.worst is None:
             return ""
         worst, flagged = snap.worst, snap.flagged

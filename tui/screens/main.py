@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from micrograd.training import Trainer
 from tui import wording
 from tui.pacing import QUERY, LinkGate
 from tui.palette import LIMIT, legend
-from tui.snapshots import ClassSnapshot, Weights
+from tui.snapshots import ClassSnapshot, Snapshot, Weights
 from tui.widgets.boundary import POINTS_SHOWN, BoundaryPlot, PointsShown
 from tui.widgets.class_view import ClassView
 from tui.widgets.fitting import fitting
@@ -32,7 +33,7 @@ from tui.widgets.loss_curve import legend as loss_legend
 from tui.widgets.metrics import MetricsPanel, RunState
 from tui.widgets.model_panel import ModelPanel
 from tui.widgets.plotting import ThreadDrawnPlot, after_next_frame
-from tui.widgets.probe import ProbePanel
+from tui.widgets.probe import ProbePanel, in_cell, nearest
 
 MIN_SIZE = (60, 20)
 """Below this many columns x rows the app asks for a larger terminal (see app.tcss)."""
@@ -143,6 +144,10 @@ class MainScreen(Screen):
         Binding("X", "expression", "Expression", show=False),
         Binding("n", "neurons", "Neurons", show=False),
         Binding("z", "zero_lines", "Zero lines", show=False),
+        Binding("a", "add", "Add point", show=False),  # then a class: 0 1 2
+        Binding("d", "remove", "Delete point", show=False),
+        Binding("D", "edit('clear')", "Clear points", show=False),
+        Binding("N", "edit('regenerate')", "Regenerate", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -188,6 +193,10 @@ class MainScreen(Screen):
         """A status query is to be written after the coming frame."""
         self._probe_fitted: tuple[int, int] | None = None
         """The plot size the probe's steps and cursor were last fitted to."""
+        self.epoch: int | None = None
+        """The epochs done at the start, with minibatches (the training panel shows them)."""
+        self.adding = False
+        """Did `a` just ask which class to add (the next 0 1 2 says; any other key cancels)?"""
 
     @classmethod
     def of(
@@ -200,7 +209,7 @@ class MainScreen(Screen):
     ) -> MainScreen:
         """The main screen of trainer's run (read now, before any worker holds it)."""
         splits = trainer.train_split, trainer.val_split, trainer.test_split
-        return cls(
+        screen = cls(
             trainer.config,
             trainer.train_split,
             weights,
@@ -211,6 +220,8 @@ class MainScreen(Screen):
             on_resized,
             val_points=trainer.val_split,
         )
+        screen.epoch = None if trainer.config.batch_size is None else trainer.epoch_count
+        return screen
 
     async def show_run(
         self, trainer: Trainer, weights: Weights, counts: ClassSnapshot, on_mounted: Callable
@@ -222,6 +233,7 @@ class MainScreen(Screen):
         self.split_sizes = (len(splits[0]), len(splits[1]), len(splits[2]))
         self.num_params = len(trainer.optimizer.params)
         self.weights, self.class_counts, self.on_mounted = weights, counts, on_mounted
+        self.epoch = None if trainer.config.batch_size is None else 0
         self._plots, self._running_due, self._probe_fitted = (weights, []), None, None
         await self.recompose()
         self.on_mount()
@@ -238,7 +250,9 @@ class MainScreen(Screen):
                     self.points, self.weights, val_points=self.val_points, id="boundary"
                 )
             with Vertical(id="side"):
-                yield MetricsPanel(id="metrics")
+                metrics = MetricsPanel(id="metrics")
+                metrics.set_reactive(MetricsPanel.epoch, self.epoch)
+                yield metrics
                 probe = ProbePanel(self.points, self.weights, id="probe", classes="slot")
                 probe.can_focus = False  # its keys are the app's: they work in any slot
                 probe.val_points = self.val_points
@@ -289,8 +303,63 @@ class MainScreen(Screen):
         self.fit_probe().action_select()
 
     def action_label(self, target: int) -> None:
-        """What if the selected point were of class target (a probe point)?"""
-        self.query_one(ProbePanel).action_label(target)
+        """After a: add a training point of class target at the crosshair. Else: what if
+        the selected point were of class target (a probe point)?"""
+        if self.adding:
+            self.adding = False
+            self.app.playground.add(target)  # type: ignore[attr-defined]
+        else:
+            self.query_one(ProbePanel).action_label(target)
+
+    def action_add(self) -> None:
+        """a: ask which class the point to add at the crosshair is of (0 1 2 then)."""
+        self.adding = True
+        self.show_message(*wording.add_which(self.config.classes))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key not in ("a", "0", "1", "2"):  # a class the data lack says so
+            self.adding = False  # a key other than a class: no point added
+
+    def action_remove(self) -> None:
+        """d: delete the training point under the crosshair."""
+        self.app.playground.remove()  # type: ignore[attr-defined]
+
+    def action_edit(self, kind: str) -> None:
+        """D clears every training point, N regenerates the data from the seed."""
+        self.app.playground.edit(kind)  # type: ignore[attr-defined]
+
+    def crosshair(self) -> tuple[float, float]:
+        """Where the probe's crosshair is: the centre of a plot cell."""
+        return self.fit_probe().cursor
+
+    def training_point_under_crosshair(self) -> Point | None:
+        """The training point drawn in the crosshair's cell (the one nearest its centre),
+        or None (none there, or the plot draws no training points: t)."""
+        probe = self.fit_probe()
+        if self.query_one(BoundaryPlot).shown_points != "training":
+            return None  # what cannot be seen is not deleted
+        i = in_cell(self.points, *probe.cursor, probe.step, probe.step_y)
+        return None if i is None else self.points[i]
+
+    def show_data(self, train: list[Point], val: list[Point], test_size: int) -> None:
+        """The training data after an edit: the plot's and the probe's points, the model
+        panel's split sizes."""
+        if train == self.points and val == self.val_points:
+            return  # a reset's data, as shown
+        self.points, self.val_points = train, val
+        self.split_sizes = (len(train), len(val), test_size)
+        plot, probe = self.query_one(BoundaryPlot), self.query_one(ProbePanel)
+        plot.points, plot.val_points = train, val
+        plot.redraw()
+        probe.points, probe.val_points = train, val
+        sample = probe.sample
+        if sample is not None and sample.index is not None:  # the indices moved: the point's
+            i = nearest(train, *sample.point, radius=0.0)  # own now, or a probe point if gone
+            own = i is not None and train[i][1] == sample.target
+            probe.sample = replace(sample, index=i if own else None)
+        panel = self.query_one(ModelPanel)
+        panel.described = (*panel.described[:2], self.split_sizes)
+        panel.refresh(layout=True)
 
     def action_rate(self, rungs: int) -> None:
         """+ and -: the learning rate a rung up or down (the app's Playground)."""
@@ -359,14 +428,15 @@ class MainScreen(Screen):
         self.query_one(LossCurve).history = history
 
     def show_progress(
-        self, weights: Weights, history: list[Record], steps_per_sec: float | None, now: bool
+        self, snapshot: Snapshot, history: list[Record], steps_per_sec: float | None, now: bool
     ) -> None:
-        """The newest record and speed in the training panel now, the plots soon (see
-        show_plots)."""
+        """The newest record, epoch and speed in the training panel now, the plots soon
+        (see show_plots)."""
         metrics = self.query_one(MetricsPanel)
         metrics.record = history[-1]
+        metrics.epoch = snapshot.epoch
         metrics.steps_per_sec = steps_per_sec
-        self.show_plots(weights, history, now=now)
+        self.show_plots(snapshot.weights, history, now=now)
         self._show_running()
 
     def show_stopped(self, weights: Weights, history: list[Record]) -> None:

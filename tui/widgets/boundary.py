@@ -421,8 +421,9 @@ class BoundaryPlot(ThreadDrawnPlot):
         super().__init__(name=name, id=id, classes=classes)
         self.points = list(points)
         self.val_points = list(val_points)
-        self._points: dict[PointsShown, PlotPoints] = {}
-        """The points as arrays, and their cells per size (see plot_points)."""
+        self._points: dict[PointsShown, tuple[list[Point], PlotPoints]] = {}
+        """The points as arrays, and their cells per size (see plot_points), with the
+        list they were made of: the data's edits put a new list in self.points."""
         self.set_reactive(BoundaryPlot.weights, weights)
         self.canvas_size: tuple[int, int] | None = None
         """Columns x rows of the plotting area as last drawn (one probe step is one cell)."""
@@ -457,11 +458,11 @@ class BoundaryPlot(ThreadDrawnPlot):
         thread's first job (only that thread draws), so numpy loads after the first frame."""
         if shown == "none":
             return None
-        if shown not in self._points:
-            self._points[shown] = PlotPoints(
-                self.points if shown == "training" else self.val_points
-            )
-        return self._points[shown]
+        points = self.points if shown == "training" else self.val_points
+        made = self._points.get(shown)
+        if made is None or made[0] is not points:  # new points (an edit): new arrays
+            made = self._points[shown] = (points, PlotPoints(points))
+        return made[1]
 
     def shown(self) -> None:
         if self.drawing is not None and self.canvas_size != self.drawing.size:

@@ -48,10 +48,17 @@ class MetricsPanel(LinePanel):
     steps_per_sec: reactive[float | None] = reactive(None, repaint=False)
     """Measured speed while running; None when paused (so still frames are reproducible)."""
 
+    epoch: reactive[int | None] = reactive(None, repaint=False)
+    """Passes over the training split completed, with minibatches; None with full
+    batches (each step is one: the epoch would repeat the step)."""
+
     speed_setting: reactive[float | None] = reactive(None, repaint=False)
     """The most steps a second the learner allows (x); None: as fast as it goes."""
 
     def watch_speed_setting(self) -> None:
+        self.repaint_changes()
+
+    def watch_epoch(self) -> None:
         self.repaint_changes()
 
     def watch_state(self) -> None:
@@ -73,8 +80,9 @@ class MetricsPanel(LinePanel):
         text.append("state  ", "dim").append(label, style)
         if r is None:
             return text
-        # no epoch: each step is one (the whole batch), so it would repeat the step
         text.append("\nstep   ", "dim").append(f"{r.step:>6}")
+        if self.epoch is not None:  # minibatches: an epoch is several steps
+            text.append("  epoch ", "dim").append(f"{self.epoch}")
         text.append("\n          loss     acc", "dim")
         text.append("\ntrain  ", "dim").append(f"{loss_text(r.train_loss)}  {r.train_acc:>6.1%}")
         text.append("\nval    ", "dim").append(f"{loss_text(r.val_loss)}  {r.val_acc:>6.1%}")

@@ -1,4 +1,5 @@
-"""The model and optimizer panel: layer sizes, parameter count, AdamW settings, the data."""
+"""The model and optimizer panel: layer sizes, parameter count, AdamW settings, the data,
+the engine a step runs on."""
 
 from __future__ import annotations
 
@@ -8,27 +9,35 @@ from textual.app import RenderResult
 from textual.geometry import Size
 from textual.widget import Widget
 
-from micrograd.training import Config
+from micrograd.training import Config, batch_points, engine
 
 
 def lines(config: Config, num_params: int, split_sizes: tuple[int, int, int]) -> list[str]:
-    """What is being trained, and how: the model, the optimizer, its betas and eps, the
-    data, its split."""
+    """What is being trained, and how: the model; the optimizer; the batch and the
+    optimizer's moments (AdamW's betas and eps, momentum's update, SGD's); the data; its
+    split and the engine a step runs on (the app's trainers take the fast path: the
+    fused engine, on numpy columns from a batch of 256 points)."""
     sizes = "→".join(str(s) for s in config.sizes)
     b1, b2 = config.betas
     train, val, test = split_sizes
-    # the tutorial's settings go unsaid: what differs from it is named
-    activation = "" if config.activation == "tanh" else f" {config.activation}"
+    # the tutorial's settings go unsaid, and so does an activation with no hidden layer
+    activation = "" if config.activation == "tanh" or not config.hidden else f" {config.activation}"
     features = "" if config.features == ("x", "y") else f" · in {','.join(config.features)}"
     optimizer = OPTIMIZER_NAMES[config.optimizer]
-    batch = "" if config.batch_size is None else f" · batch {config.batch_size}"
+    # the batch first on the optimizer's third line, where 30 columns keep it in sight
+    batch = "" if config.batch_size is None else f"batch {config.batch_size} · "
+    moments = {
+        "adamw": f"β {b1:g}/{b2:g} · ε {config.eps:g}",
+        "momentum": f"v = {b1:g} v + g + wd p",  # momentum's mu is betas[0]
+        "sgd": "p -= lr (g + wd p)",
+    }[config.optimizer]
     noise = f" · noise {config.noise:g}" if config.noise else ""
     return [
         f"MLP {sizes}{activation} · {num_params} params{features}",
-        f"{optimizer} lr {config.lr:g} · wd {config.weight_decay:g}{batch}",
-        f"β {b1:g}/{b2:g} · ε {config.eps:g}",
+        f"{optimizer} lr {config.lr:g} · wd {config.weight_decay:g}",
+        f"{batch}{moments}",
         f"{config.dataset} n {config.n}{noise} · seed {config.seed}",
-        f"split {train}/{val}/{test}",
+        f"split {train}/{val}/{test} · {engine(batch_points(config.batch_size, train))}",
     ]
 
 
