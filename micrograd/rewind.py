@@ -190,8 +190,6 @@ class Rewind:
         while trainer.step_count < step:
             record = step_record(trainer, evaluate=trainer.step_count + 1 == step)
             assert record is not None  # no should_stop: every step is taken
-        if at.step == step:  # a State kept after a change: the settings from then on
-            at.restore(trainer)
         assert record is not None
         return record
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from micrograd.rewind import Rewind
 from micrograd.run import Record, Run, initial_record, record_history
 from micrograd.runs import LAST_STEP, MAX_HISTORY, History
 from micrograd.training import Config, Diverged, Trainer, param_count
@@ -31,7 +32,7 @@ from tui.snapshots import (
     Snapshot,
 )
 
-Mode = Literal["train", "step", "reset"]
+Mode = Literal["train", "step", "reset", "rewind"]
 
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
@@ -225,6 +226,32 @@ class Retuned:
 
 
 @dataclass(frozen=True)
+class Rewound:
+    """The trainer is at step (of the run's steps start to end): the model, the record
+    and the settings of that step; at end, the run's present."""
+
+    generation: int
+    step: int
+    start: int
+    end: int
+    record: Record
+    snapshot: Snapshot
+    config: Config
+    kept_from: int | None = None
+    """If a step before start was asked for: the run's steps before start are not kept
+    (a loaded run whose settings or data changed on the way)."""
+
+
+@dataclass(frozen=True)
+class Branched:
+    """A step was taken at a past step: the run goes on from step, its future after
+    step abandoned (the app keeps drawing it, faint, until the next reset)."""
+
+    generation: int
+    step: int
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
 
@@ -275,6 +302,8 @@ News = (
     | TrainingStopped
     | RunSaved
     | Retuned
+    | Rewound
+    | Branched
 )
 
 
@@ -354,6 +383,23 @@ class TrainingSession:
         """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
         self.view_show_cost = 0.0
         """Seconds the event loop took to show the views' last snapshots."""
+        self.rewind = self.new_rewind(trainer)
+        """The run's States, to bring any step back (worker side, as the trainer)."""
+        self.rewound: tuple[int, Record] | None = None
+        """Worker side: the past step the trainer is at, and its record (None: the end)."""
+        self.scrub_to: int | None = None
+        """The step a rewind key asked for, brought back by the next holder of the trainer."""
+        self.viewing: int | None = None
+        """Event loop: the past step on screen (None: the run's present)."""
+        self.abandoned: list[tuple[Record, ...]] = []
+        """Event loop: the futures that branches abandoned since the last reset (drawn faint)."""
+
+    def new_rewind(self, trainer: Trainer) -> Rewind:
+        """A Rewind of trainer from its step, with that step's record if the run's history
+        has it (step 0's is measured when asked)."""
+        history = self.run_history
+        last = history[-1] if history and history[-1].step == trainer.step_count else None
+        return Rewind(trainer, last)
 
     @property
     def trainer(self) -> Trainer:
@@ -473,6 +519,8 @@ class TrainingSession:
         generation."""
         self.keep_training.clear()
         self.reset_to_loaded = to_loaded and self.loaded is not None
+        self.scrub_to = self.viewing = None
+        self.abandoned = []
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
@@ -491,6 +539,32 @@ class TrainingSession:
         self.shown = record_history([initial_record(trainer)], self.shown.limit)
         self.marks = []
         return generation, ClassSnapshot.of(trainer)
+
+    @property
+    def end(self) -> int:
+        """The run's last step (the present), as shown."""
+        return self.shown[-1].step
+
+    def request_scrub(self, step: int) -> int:
+        """Ask for step of the run (clamped to 0 and the end): training pauses, queued steps
+        are dropped, the next holder of the trainer brings it back. Returns the step."""
+        step = max(0, min(step, self.end))
+        self.keep_training.clear()
+        self.cancel_steps()
+        self.viewing = step if step < self.end else None
+        self.scrub_to = step
+        return step
+
+    def show_branched(self, news: Branched) -> None:
+        """The run goes on from news.step: the shown records after it become an abandoned
+        future (drawn faint), the marks after it go."""
+        step = news.step
+        future = tuple(r for r in self.shown if r.step >= step)
+        if len(future) > 1:
+            self.abandoned.append(future)
+        self.shown = record_history([r for r in self.shown if r.step <= step], self.shown.limit)
+        self.marks = [m for m in self.marks if m <= step]
+        self.viewing = None
 
     def unsaved_steps(self) -> int:
         """How many steps no run file holds (quitting would lose them)."""
@@ -541,8 +615,10 @@ class TrainingSession:
             return stale() or (mode == "train" and not self.keep_training.is_set())
 
         with self.holding_trainer() as trainer:
-            if stale() or mode == "reset":  # the reset itself is done by holding_trainer
+            if stale() or mode in ("reset", "rewind"):  # done by holding_trainer
                 return
+            if self.rewound is not None:  # a step at a past step: a branch from there
+                self.branch(trainer, generation)
             records: list[Record] = []
             started = time.monotonic()
             last_post = -math.inf  # the first step is posted at once
@@ -561,10 +637,12 @@ class TrainingSession:
                             self.pending_steps = 0
                         break
                     self.apply_retune(trainer, generation)
+                    self.rewind.changed(trainer)  # a retune, an edit: kept for the replays
                     self.pace.started()
                     record = self.current_run.step(should_stop)
                     if record is None:
                         break
+                    self.rewind.note(trainer, record)
                     if mode == "step":
                         with self.pending_lock:
                             self.pending_steps -= 1
@@ -632,7 +710,8 @@ class TrainingSession:
         a reset is never lost to a worker cancelled before it began."""
         with self.trainer_lock:
             trainer = self.trainer
-            self.apply_retune(trainer, self.generation)  # a `w`, an `r` keep the new settings
+            if self.rewound is None and self.scrub_to is None:  # at a past step: at its branch
+                self.apply_retune(trainer, self.generation)  # a `w`, an `r` keep the new settings
             if self.reset_requested.is_set():
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
@@ -653,6 +732,7 @@ class TrainingSession:
                     if records[0].step != 0:  # step 0 from the seed: the app's history restarts
                         records.insert(0, initial_record(Trainer(trainer.config)))
                 self.saved_at = trainer.step_count
+                self.rewind, self.rewound = self.new_rewind(trainer), None
                 self.post(Progress(generation, records, Snapshot.of(trainer), None))
                 self.post_views(
                     trainer,
@@ -660,7 +740,52 @@ class TrainingSession:
                     force=True,
                     should_stop=lambda: generation != self.generation or self.steps_wanted(),
                 )
+            if self.scrub_to is not None:
+                self.bring_back(trainer, self.generation)
             yield trainer
+
+    def bring_back(self, trainer: Trainer, generation: int) -> None:
+        """Put trainer at the step a rewind key asked for and post it, with the open views
+        of that step (trainer lock held). A loaded run's steps before its own are replayed
+        from the seed the first time they are asked for."""
+        step, self.scrub_to = self.scrub_to, None
+        assert step is not None
+        rewind = self.rewind
+        if self.rewound is None:
+            rewind.changed(trainer)  # the present's settings, to come back to
+        kept_from = None
+        if step < rewind.start and not rewind.replay_from_seed(trainer):
+            kept_from, step = rewind.start, rewind.start
+        step = min(step, rewind.end)
+        record = rewind.state_at(step, trainer)
+        self.rewound = (step, record) if step < rewind.end else None
+        news = Rewound(
+            generation,
+            step,
+            rewind.start,
+            rewind.end,
+            record,
+            Snapshot.of(trainer),
+            trainer.config,
+            kept_from,
+        )
+        self.post(news)
+        self.post_views(
+            trainer,
+            generation,
+            force=True,
+            should_stop=lambda: generation != self.generation or self.steps_wanted(),
+        )
+
+    def branch(self, trainer: Trainer, generation: int) -> None:
+        """Go on from the past step the trainer is at: the run's records and States after it
+        are dropped (worker side; the app keeps the abandoned records to draw)."""
+        assert self.rewound is not None
+        (step, record), self.rewound = self.rewound, None
+        run = self.current_run
+        run.history = record_history([r for r in self.run_history if r.step <= step], run.limit)
+        self.rewind.truncate(step, trainer, record)
+        self.post(Branched(generation, step))
 
     def measure_start(self, generation: int) -> None:
         """A big model's start: its current step's record and class counts, and a loaded
@@ -757,19 +882,24 @@ class TrainingSession:
         self.save_requested.clear()
         # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
         stem = f"micrograd-run-seed{trainer.config.seed}-step{trainer.step_count}"
+        run = self.current_run
+        if self.rewound is not None:  # at a past step: the run as it was then
+            run = Run(trainer, [r for r in self.run_history if r.step <= trainer.step_count])
         try:
-            saved = self.current_run.save_new(self.save_dir, stem)
+            saved = run.save_new(self.save_dir, stem)
         except OSError as e:  # the why first
             self.post(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
             self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
-            self.saved_at = trainer.step_count
+            if self.rewound is None:
+                self.saved_at = trainer.step_count
             self.post(RunSaved(str(saved), None))
 
 
 __all__ = [
     "CheckProgress",
+    "Branched",
     "Checkpoint",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
@@ -777,6 +907,7 @@ __all__ = [
     "News",
     "Progress",
     "Retuned",
+    "Rewound",
     "RunSaved",
     "RATE_LADDER",
     "SPEEDS",

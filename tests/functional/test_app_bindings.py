@@ -141,6 +141,23 @@ def takes_steps(count: int) -> Check:
     return check
 
 
+def scrubs(first: str | None, expected: int) -> Check:
+    """After 20 steps (and the key first, if any), key brings step expected back."""
+
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        await pilot.press("S", "S")
+        await wait_until(pilot, lambda: app.step_count == 20 and idle(app), timeout=60)
+        if first is not None:
+            await pilot.press(first)
+            await wait_until(pilot, lambda: app.step_count != 20 and idle(app))
+        await pilot.press(key)
+        await wait_until(pilot, lambda: app.step_count == expected and idle(app))
+        assert app.trainer.step_count == expected
+        assert (app.session.viewing is None) == (expected == 20)
+
+    return check
+
+
 async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: app._exit)
@@ -180,6 +197,12 @@ EFFECTS: dict[str, Check] = {
     "S": takes_steps(10),
     "C": takes_steps(100),
     "e": opens(ExperimentScreen),
+    "left_square_bracket": scrubs(None, 19),
+    "right_square_bracket": scrubs("left_curly_bracket", 11),
+    "left_curly_bracket": scrubs(None, 10),
+    "right_curly_bracket": scrubs("home", 10),
+    "home": scrubs(None, 0),
+    "end": scrubs("left_square_bracket", 20),
     "ctrl+q": quits,
     "ctrl+c": quits,
 }

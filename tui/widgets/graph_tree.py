@@ -207,4 +207,5 @@ class GraphTree(Tree[Entry]):
     def action_scroll_left(self) -> None:
         self.scroll_to(x=max(0, self.scroll_x - max(1, self.tree_width // 4)), animate=False)
 
+
 __all__ = ["Entry", "GraphTree", "Path", "formula", "is_sum", "label", "layout", "values"]
