@@ -193,12 +193,13 @@ class Rewind:
         assert record is not None
         return record
 
-    def truncate(self, step: int, trainer: Trainer, record: Record) -> None:
-        """Branch at step, where trainer is (state_at(step) put it there, record its
-        record): the States after it are forgotten, and the run goes on from there."""
+    def truncate(self, step: int, record: Record) -> None:
+        """Branch at step (record its record): the States after it are forgotten, and the
+        run goes on from there. A setting or the data changed there since state_at(step)
+        (a retune before the branch's first step) is kept by the next `changed`."""
         self.states = [s for s in self.states if s.step <= step]
         self.end, self.record = step, record
-        self._config, self._split = trainer.config, trainer.train_split
+        self._config, self._split = self.states[-1].config, self.states[-1].train_split
 
     def replay_from_seed(self, trainer: Trainer) -> bool:
         """A loaded run (its history starts at its step): replay from step 0 with its

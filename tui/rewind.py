@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from tui import wording
 from tui.screens.main import MainScreen
-from tui.session import Branched, Rewound, TrainingSession
+from tui.session import END, Branched, Rewound, TrainingSession
 from tui.snapshots import Snapshot
 
 
@@ -49,7 +49,7 @@ class Rewinder:
         app, session = self.app, self.session
         if app.state == "running":
             app.pause()
-        session.request_scrub(session.end if step is None else step)
+        session.request_scrub(END if step is None else step)
         app.state = "paused"
         app.run_trainer("rewind", session.generation)
 

@@ -11,6 +11,7 @@ reset starts a new one, and the app drops news of an older one).
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,9 @@ Mode = Literal["train", "step", "reset", "rewind"]
 
 View = Literal["graph", "params", "gradcheck", "classes"]
 """The inside views the worker computes snapshots for, while they are open."""
+
+END = sys.maxsize
+"""A rewind to this step is one to the run's end, its present."""
 
 EAGER_START = 2_000_000
 """Up to this many parameters x points the start's numbers (step 0's losses, the class
@@ -545,15 +549,15 @@ class TrainingSession:
         """The run's last step (the present), as shown."""
         return self.shown[-1].step
 
-    def request_scrub(self, step: int) -> int:
-        """Ask for step of the run (clamped to 0 and the end): training pauses, queued steps
-        are dropped, the next holder of the trainer brings it back. Returns the step."""
-        step = max(0, min(step, self.end))
+    def request_scrub(self, step: int) -> None:
+        """Ask for step of the run (from 0; the run's end at most, END for the end itself,
+        however far the worker got): training pauses, queued steps are dropped, the next
+        holder of the trainer brings it back."""
+        step = max(0, step)
         self.keep_training.clear()
         self.cancel_steps()
         self.viewing = step if step < self.end else None
         self.scrub_to = step
-        return step
 
     def show_branched(self, news: Branched) -> None:
         """The run goes on from news.step: the shown records after it become an abandoned
@@ -784,7 +788,7 @@ class TrainingSession:
         (step, record), self.rewound = self.rewound, None
         run = self.current_run
         run.history = record_history([r for r in self.run_history if r.step <= step], run.limit)
-        self.rewind.truncate(step, trainer, record)
+        self.rewind.truncate(step, record)
         self.post(Branched(generation, step))
 
     def measure_start(self, generation: int) -> None:
@@ -901,6 +905,7 @@ __all__ = [
     "CheckProgress",
     "Branched",
     "Checkpoint",
+    "END",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
     "MAX_PENDING_STEPS",

@@ -118,6 +118,22 @@ async def test_a_step_at_a_past_step_branches_with_the_new_rate():
         assert curve.abandoned == ()
 
 
+async def test_a_rate_asked_at_a_past_step_waits_for_the_branch():
+    """+ at a past step, then [: the rate is still asked for, and s branches with it."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await train_to(pilot, app, 20)
+        await press_and_wait(pilot, app, "left_curly_bracket", 10)
+        await pilot.press("plus")
+        await press_and_wait(pilot, app, "left_square_bracket", 9)
+        assert app.session.config.lr == 0.2 and app.trainer.config.lr == 0.1
+        await press_and_wait(pilot, app, "s", 10)
+        assert app.trainer.config.lr == 0.2
+        assert app.snapshot.weights == trained(10, lr_from={9: 0.2}).layers()
+        assert app.session.marks == [9]
+
+
 async def test_w_at_a_past_step_saves_the_run_as_it_was_then(tmp_path):
     app = MicrogradApp(Config(), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -111,12 +111,16 @@ def test_retunes_and_edits_replay_with_the_settings_of_their_step() -> None:
         assert (numbers(trainer), record) == seen[step], step
 
 
-def test_a_branch_goes_on_from_its_step_with_its_own_settings() -> None:
+@pytest.mark.parametrize("retune_first", [False, True])
+def test_a_branch_goes_on_from_its_step_with_its_own_settings(retune_first: bool) -> None:
     trainer, rewind, seen = start(Config())
     train(trainer, rewind, 120, seen)
     record = rewind.state_at(40, trainer)
-    rewind.truncate(40, trainer, record)
-    trainer.retune(lr=0.5)
+    if retune_first:  # the rate changed at the past step, before the branch began
+        trainer.retune(lr=0.5)
+    rewind.truncate(40, record)
+    if not retune_first:
+        trainer.retune(lr=0.5)
     rewind.changed(trainer)
     branch: dict = {40: seen[40]}
     train(trainer, rewind, 30, branch)
