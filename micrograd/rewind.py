@@ -146,6 +146,7 @@ class Rewind:
         self.record = record
         """The record of the step `end`."""
         self._config, self._split = trainer.config, trainer.train_split
+        self._from_seed: bool | None = None  # replay_from_seed's answer, once asked
 
     @property
     def start(self) -> int:
@@ -206,19 +207,26 @@ class Rewind:
         config, keeping States on the way; if that arrives at exactly the loaded State,
         the steps before it can come back too (True). A run whose settings or data
         changed on the way arrives elsewhere: only the loaded step and after (False).
-        trainer is left as it was."""
+        trainer is left as it was. Asked again, it answers at once."""
         loaded = self.states[0]
         if loaded.step == 0:
             return True
-        replayer = Trainer(loaded.config, fast=trainer.fast)
-        if replayer.config.seed != loaded.config.seed or loaded.edited:
+        if self._from_seed is None:
+            self._from_seed = self._replay_from_seed(trainer, loaded)
+        return self._from_seed
+
+    def _replay_from_seed(self, trainer: Trainer, loaded: State) -> bool:
+        if loaded.edited:  # its data are not the seed's
             return False
+        replayer = Trainer(loaded.config, fast=trainer.fast)
         states = [State.of(replayer, None)]
-        while replayer.step_count < loaded.step:
-            record = step_record(replayer, evaluate=False)
-            assert record is not None
-            if replayer.step_count % self.every == 0 and replayer.step_count < loaded.step:
-                states.append(State.of(replayer, None))
+        try:
+            while replayer.step_count < loaded.step:
+                step_record(replayer, evaluate=False)
+                if replayer.step_count % self.every == 0 and replayer.step_count < loaded.step:
+                    states.append(State.of(replayer, None))
+        except ArithmeticError:  # Diverged: with these settings the run went elsewhere
+            return False
         if not loaded.same(replayer):
             return False
         # the replayed split is equal to the loaded one; the loaded list stays the run's

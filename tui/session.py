@@ -231,16 +231,14 @@ class Retuned:
 
 @dataclass(frozen=True)
 class Rewound:
-    """The trainer is at step (of the run's steps start to end): the model, the record
-    and the settings of that step; at end, the run's present."""
+    """The trainer is at step of the run's steps to end: that step's model and record; at
+    end, the run's present."""
 
     generation: int
     step: int
-    start: int
     end: int
     record: Record
     snapshot: Snapshot
-    config: Config
     kept_from: int | None = None
     """If a step before start was asked for: the run's steps before start are not kept
     (a loaded run whose settings or data changed on the way)."""
@@ -763,17 +761,7 @@ class TrainingSession:
         step = min(step, rewind.end)
         record = rewind.state_at(step, trainer)
         self.rewound = (step, record) if step < rewind.end else None
-        news = Rewound(
-            generation,
-            step,
-            rewind.start,
-            rewind.end,
-            record,
-            Snapshot.of(trainer),
-            trainer.config,
-            kept_from,
-        )
-        self.post(news)
+        self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer), kept_from))
         self.post_views(
             trainer,
             generation,

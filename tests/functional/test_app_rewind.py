@@ -50,9 +50,8 @@ async def press_and_wait(pilot, app: MicrogradApp, key: str, step: int) -> None:
 
 
 async def train_to(pilot, app: MicrogradApp, steps: int) -> None:
-    for burst in range(1, steps // 10 + 1):
-        await pilot.press("S")
-        await wait_until(pilot, lambda n=10 * burst: app.step_count == n and idle(app), timeout=30)
+    await pilot.press(*["S"] * (steps // 10))  # bursts queue: one run of steps
+    await wait_until(pilot, lambda: app.step_count == steps and idle(app), timeout=60)
     await pilot.pause(0.1)
 
 
@@ -172,3 +171,16 @@ async def test_a_loaded_run_scrubs_back_to_step_0(tmp_path):
         assert app.snapshot.weights == trained(10, Config(batch_size=16)).layers()
         await press_and_wait(pilot, app, "end", 30)
         assert app.query_one(MetricsPanel).record == history[29]
+
+
+async def test_a_loaded_run_that_changed_its_rate_keeps_its_loaded_step_and_says_so(tmp_path):
+    trainer = trained(30, lr_from={10: 0.2})
+    path = save_run(tmp_path / "run.json", trainer, [])
+    loaded, entries = load_run(path)
+    app = MicrogradApp(trainer=loaded, history=entries)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("home")
+        await wait_until(pilot, lambda: "not kept" in message(app) and idle(app))
+        assert app.step_count == 30 and app.session.viewing is None
+        assert "steps before 30" in message(app).lower()
