@@ -17,12 +17,12 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from micrograd.config import Config, param_count
 from micrograd.data import Point
 from micrograd.run import Record, initial_record, step_record
-from micrograd.training import Trainer
+from micrograd.training import Settings, Trainer
 
 REPLAY_BUDGET = 1_000_000
 """About how many parameter x batch-point products a replay between two States may take:
@@ -66,6 +66,8 @@ class State:
     order: list[int]
     """The epoch's shuffled order: replaced at each epoch, never changed in place."""
     pos: int
+    settings: list[Settings]
+    """The live settings' changes so far: replaced at each change, never changed in place."""
     record: Record | None
 
     @classmethod
@@ -86,6 +88,7 @@ class State:
             trainer.batch_rng.state,
             trainer.batch_order,
             trainer.batch_pos,
+            trainer.settings,
             record,
         )
 
@@ -105,6 +108,7 @@ class State:
             self.order,
             self.pos,
         )
+        trainer.settings = self.settings
         trainer.last_grads = None if self.last_grads is None else list(self.last_grads)
         trainer.last_update = None if self.last_update is None else list(self.last_update)
 
@@ -191,6 +195,8 @@ class Rewind:
         while trainer.step_count < step:
             record = step_record(trainer, evaluate=trainer.step_count + 1 == step)
             assert record is not None  # no should_stop: every step is taken
+        if at.step == step:  # a State kept where the settings changed: them from then on
+            at.restore(trainer)
         assert record is not None
         return record
 
@@ -204,10 +210,11 @@ class Rewind:
 
     def replay_from_seed(self, trainer: Trainer) -> bool:
         """A loaded run (its history starts at its step): replay from step 0 with its
-        config, keeping States on the way; if that arrives at exactly the loaded State,
-        the steps before it can come back too (True). A run whose settings or data
-        changed on the way arrives elsewhere: only the loaded step and after (False).
-        trainer is left as it was. Asked again, it answers at once."""
+        config and its live settings' changes (Trainer.settings), keeping States on the
+        way; if that arrives at exactly the loaded State, the steps before it can come
+        back too (True). A run whose data were edited, or whose changes are not known (a
+        version 2 file's) and were made, arrives elsewhere: only the loaded step and after
+        (False). trainer is left as it was. Asked again, it answers at once."""
         loaded = self.states[0]
         if loaded.step == 0:
             return True
@@ -218,15 +225,29 @@ class Rewind:
     def _replay_from_seed(self, trainer: Trainer, loaded: State) -> bool:
         if loaded.edited:  # its data are not the seed's
             return False
-        replayer = Trainer(loaded.config, fast=trainer.fast)
+        changes = {s[0]: s[1:] for s in loaded.settings}
+        first = changes.pop(0, None)
+        config = loaded.config
+        if first is not None:
+            config = replace(config, lr=first[0], weight_decay=first[1], batch_size=first[2])
+        replayer = Trainer(config, fast=trainer.fast)
         states = [State.of(replayer, None)]
         try:
             while replayer.step_count < loaded.step:
+                if replayer.step_count in changes:  # as the run did: a State from here
+                    lr, weight_decay, batch_size = changes[replayer.step_count]
+                    replayer.retune(lr=lr, weight_decay=weight_decay, batch_size=batch_size)
+                    if states[-1].step == replayer.step_count:
+                        states.pop()
+                    states.append(State.of(replayer, None))
                 step_record(replayer, evaluate=False)
                 if replayer.step_count % self.every == 0 and replayer.step_count < loaded.step:
                     states.append(State.of(replayer, None))
         except ArithmeticError:  # Diverged: with these settings the run went elsewhere
             return False
+        if loaded.step in changes:  # a change at the loaded step itself
+            lr, weight_decay, batch_size = changes[loaded.step]
+            replayer.retune(lr=lr, weight_decay=weight_decay, batch_size=batch_size)
         if not loaded.same(replayer):
             return False
         # the replayed split is equal to the loaded one; the loaded list stays the run's

@@ -278,12 +278,22 @@ class Checkpoint:
     m: tuple[float, ...]
     v: tuple[float, ...]
     history: tuple[Record, ...]
+    settings: tuple[tuple[int, float, float, int | None], ...] = ()
+    """The live settings' changes the run file kept (Trainer.settings)."""
 
     @classmethod
     def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
         opt = trainer.optimizer
         params = tuple(p.data for p in trainer.model.parameters())
-        return cls(trainer.step_count, params, opt.t, tuple(opt.m), tuple(opt.v), tuple(history))
+        return cls(
+            trainer.step_count,
+            params,
+            opt.t,
+            tuple(opt.m),
+            tuple(opt.v),
+            tuple(history),
+            tuple(trainer.settings),
+        )
 
     def restore(self, trainer: Trainer) -> None:
         """Put trainer back at this step, as the run file loaded it."""
@@ -293,6 +303,7 @@ class Checkpoint:
         opt = trainer.optimizer
         opt.t, opt.m, opt.v = self.t, list(self.m), list(self.v)
         trainer.step_count = self.step
+        trainer.settings = list(self.settings)
 
 
 News = (

@@ -216,10 +216,12 @@ def present(step: int) -> Wordings:
 
 
 def not_kept(step: int) -> Wordings:
-    """A loaded run's steps before its own cannot be replayed from its seed."""
+    """A loaded run's steps before its own cannot be trained again from its seed."""
     return (
-        f"The steps before {step} are not kept: this run's settings or data changed on the way.",
-        f"Steps before {step} are not kept (settings changed).",
+        f"The steps before {step} are not kept: the run's data were edited, or its file "
+        "is older than the settings' record.",
+        f"Steps before {step} are not kept (data edited or an old file).",
+        f"Steps before {step}: not kept.",
     )
 
 

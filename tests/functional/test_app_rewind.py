@@ -173,8 +173,23 @@ async def test_a_loaded_run_scrubs_back_to_step_0(tmp_path):
         assert app.query_one(MetricsPanel).record == history[29]
 
 
-async def test_a_loaded_run_that_changed_its_rate_keeps_its_loaded_step_and_says_so(tmp_path):
-    trainer = trained(30, lr_from={10: 0.2})
+async def test_a_loaded_run_that_changed_its_rate_scrubs_back_through_the_change(tmp_path):
+    path = save_run(tmp_path / "run.json", trained(30, lr_from={10: 0.2}), [])
+    loaded, entries = load_run(path)
+    app = MicrogradApp(trainer=loaded, history=entries)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press_and_wait(pilot, app, "home", 0)
+        await press_and_wait(pilot, app, "right_curly_bracket", 10)
+        await press_and_wait(pilot, app, "right_square_bracket", 11)
+        assert app.snapshot.weights == trained(11, lr_from={10: 0.2}).layers()
+        assert app.trainer.config.lr == 0.2
+
+
+async def test_a_loaded_run_whose_data_were_edited_keeps_its_loaded_step_and_says_so(tmp_path):
+    trainer = trained(30)
+    trainer.add_point((0.5, 0.5), 1)
+    trainer.step()
     path = save_run(tmp_path / "run.json", trainer, [])
     loaded, entries = load_run(path)
     app = MicrogradApp(trainer=loaded, history=entries)
@@ -182,5 +197,5 @@ async def test_a_loaded_run_that_changed_its_rate_keeps_its_loaded_step_and_says
         await settle(pilot)
         await pilot.press("home")
         await wait_until(pilot, lambda: "not kept" in message(app) and idle(app))
-        assert app.step_count == 30 and app.session.viewing is None
-        assert "steps before 30" in message(app).lower()
+        assert app.step_count == 31 and app.session.viewing is None
+        assert "steps before 31" in message(app).lower()

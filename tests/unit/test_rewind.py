@@ -152,10 +152,38 @@ def test_a_loaded_run_replays_from_its_seed(tmp_path) -> None:
     assert unsaved(numbers(loaded)) == unsaved(seen[130][0])
 
 
-def test_a_loaded_run_with_a_retune_keeps_only_its_loaded_step(tmp_path) -> None:
-    trainer, rewind, seen = start(Config())
-    train(trainer, rewind, 60, seen, {20: lambda t: t.retune(lr=0.2)})
+def test_a_loaded_run_replays_its_retunes(tmp_path) -> None:
+    changes = {
+        20: lambda t: t.retune(lr=0.2),
+        35: lambda t: t.retune(batch_size=16, weight_decay=0.0),
+        60: lambda t: t.retune(lr=0.05),  # at the saved step itself
+    }
+    trainer, rewind, seen = start(Config(), every=25)
+    train(trainer, rewind, 60, seen, changes)
+    changes[60](trainer)
     path = save_run(tmp_path / "run.json", trainer, [])
+    loaded, _ = load_run(path)
+    again = Rewind(loaded, seen[60][1], every=25)
+    assert again.replay_from_seed(loaded)
+    for step in (0, 19, 20, 21, 35, 36, 50, 59):
+        record = again.state_at(step, loaded)
+        assert (numbers(loaded), record) == seen[step], step
+    assert again.state_at(60, loaded) == seen[60][1]
+    assert loaded.config.lr == 0.05
+
+
+@pytest.mark.parametrize("how", ["edited", "version 2"])
+def test_a_loaded_run_that_cannot_be_replayed_keeps_only_its_loaded_step(tmp_path, how) -> None:
+    edit = {20: lambda t: t.add_point((0.5, 0.5), 1)}
+    retune = {20: lambda t: t.retune(lr=0.2)}
+    trainer, rewind, seen = start(Config())
+    train(trainer, rewind, 60, seen, edit if how == "edited" else retune)
+    path = save_run(tmp_path / "run.json", trainer, [])
+    if how == "version 2":  # its settings' changes are not known
+        doc = json.loads(path.read_text())
+        doc["version"] = 2
+        del doc["settings"]
+        path.write_text(json.dumps(doc))
     loaded, _ = load_run(path)
     again = Rewind(loaded, seen[60][1])
     assert not again.replay_from_seed(loaded)
