@@ -2,7 +2,7 @@
 
 A run file is plain JSON (never pickle, nothing that can execute code)::
 
-    {"format": "micrograd-tui-run", "version": 2,
+    {"format": "micrograd-tui-run", "version": 3,
      "config": {"seed": 42, "n": 100, "hidden": [8], "lr": 0.1, "betas": [0.9, 0.95],
                 "eps": 1e-08, "weight_decay": 0.0001, "dataset": "taichi", "noise": 0.0,
                 "features": ["x", "y"], "activation": "tanh", "optimizer": "adamw",
@@ -12,14 +12,19 @@ A run file is plain JSON (never pickle, nothing that can execute code)::
      "optimizer": {"t": 100, "m": [...], "v": [...]},   # momentum's velocity is m
      "data": null,                         # or the edited training split, [[x, y, class], ...]
      "batch": {"rng": ..., "order": [...], "pos": 0, "epoch": 100},
+     "settings": [[0, 0.1, 0.0001, null], [40, 0.2, 0.0001, null]],  # [step, lr, wd, batch]
      "history": [{"step": 1, "train_loss": ..., "train_acc": ...}, ...]}
 
 Floats are written with repr, so they read back bit for bit and a loaded run continues
 with exactly the numbers the uninterrupted run would have produced. The dataset and the
 model's shape are rebuilt from the config (the training split from "data" if it was
 edited); the weights, the optimizer's state and the minibatch RNG's come from the file.
-Version 1 files (taichi, x and y, tanh, AdamW, full batches: no "data" or "batch") load
-as they were. A history holds at most MAX_HISTORY records: saving thins the older ones (History).
+"settings" are the live settings (learning rate, weight decay, batch size) from step 0
+and each change with the step after which it applied, so the run can be trained again
+from its seed exactly (a rewind to a step before the loaded one). Version 2 files (no
+"settings": not known) and version 1 files (taichi, x and y, tanh, AdamW, full batches:
+no "data" or "batch") load as they were. A history holds at most MAX_HISTORY records:
+saving thins the older ones (History).
 save_run() writes atomically: a crash mid-save leaves the old file as it was, and the
 next save into that folder removes the temporary file it left. save_new_run() never
 replaces another file. load_run() checks everything and reports any problem as one
@@ -37,6 +42,7 @@ import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -44,7 +50,7 @@ from micrograd.config import MAX_N, MAX_WIDTH, Config, ConfigError, split_ranges
 from micrograd.training import Trainer
 
 FORMAT = "micrograd-tui-run"
-VERSION = 2
+VERSION = 3
 V1_CONFIG = {
     "dataset": "taichi",
     "noise": 0.0,
@@ -84,7 +90,8 @@ _METRIC_PAIRS = (("val_loss", "val_acc"), ("val_acc", "val_loss"))
 _CONFIG_KEYS_V1 = ("seed", "n", "hidden", "lr", "betas", "eps", "weight_decay")
 _CONFIG_KEYS = (*_CONFIG_KEYS_V1, *V1_CONFIG)
 _TOP_KEYS_V1 = ("format", "version", "config", "step", "params", "optimizer", "history")
-_TOP_KEYS = (*_TOP_KEYS_V1, "data", "batch")
+_TOP_KEYS_V2 = (*_TOP_KEYS_V1, "data", "batch")
+_TOP_KEYS = (*_TOP_KEYS_V2, "settings")
 
 
 def _dict_step(record: Record) -> int:
@@ -213,6 +220,17 @@ class RunFileError(ValueError):
 # ----------------------------------------------------------------------------- saving
 
 
+def settings_of(trainer: Trainer) -> list[tuple[int, float, float, int | None]]:
+    """The trainer's live settings' changes (Trainer.settings) ending with its config's
+    own: settings set without retune (the config replaced) count from its step."""
+    cfg, step = trainer.config, trainer.step_count
+    settings = list(trainer.settings)
+    live = (cfg.lr, cfg.weight_decay, cfg.batch_size)
+    if settings and settings[-1][1:] != live:
+        settings = [s for s in settings if s[0] < step] + [(step, *live)]
+    return settings
+
+
 def run_to_json(trainer: Trainer, history: list[Record]) -> dict[str, Any]:
     """The run as a JSON-ready object (see the module docstring)."""
     cfg = trainer.config
@@ -250,6 +268,7 @@ def run_to_json(trainer: Trainer, history: list[Record]) -> dict[str, Any]:
             "pos": trainer.batch_pos,
             "epoch": trainer.epoch_count,
         },
+        "settings": [list(s) for s in settings_of(trainer)],
         # a metric may be inf (a loss whose probability underflowed): see json_number
         "history": [{k: json_number(v) for k, v in record.items()} for record in history],
     }
@@ -575,7 +594,8 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
         )
     if version < 1:
         raise RunFileError(f"has an unknown format version {version}")
-    _exact_keys(doc, _TOP_KEYS if version >= 2 else _TOP_KEYS_V1, "the run")
+    keys = {1: _TOP_KEYS_V1, 2: _TOP_KEYS_V2}.get(version, _TOP_KEYS)
+    _exact_keys(doc, keys, "the run")
 
     config = _config(doc["config"], version)
     step = _counter(doc["step"], '"step"')
@@ -594,6 +614,7 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
     history = _history(doc["history"], step)
     data = _data(doc["data"], config) if version >= 2 else None
     batch = _batch(doc["batch"], config, step, data) if version >= 2 else None
+    settings = _settings(doc["settings"], config, step) if version >= 3 else []
 
     trainer = Trainer(config, fast=fast)
     for p, x in zip(trainer.model.parameters(), params):
@@ -605,6 +626,7 @@ def run_from_json(doc: Any, fast: bool = True) -> tuple[Trainer, list[Record]]:
     if data is not None:
         trainer.train_split = data
         trainer.edited = True
+    trainer.settings = settings
     if batch is None:  # a version 1 run: full batches, a step an epoch
         trainer.epoch_count = step
     else:
@@ -668,6 +690,40 @@ def _batch(
             f'"batch.pos" must be an integer from 0 to {len(order)}, got {_kind(pos)}'
         )
     return state, order, pos, epoch
+
+
+def _settings(obj: Any, config: Config, step: int) -> list[tuple[int, float, float, int | None]]:
+    """The live settings' changes, checked: [step, lr, weight decay, batch size] each, the
+    first at step 0, steps rising up to the run's, the last the config's own; none if not
+    known (a run loaded from a version 2 file, saved again)."""
+    where = '"settings"'
+    if not isinstance(obj, list) or len(obj) > MAX_HISTORY:
+        raise RunFileError(
+            f"{where} must be a list of at most {MAX_HISTORY} [step, lr, weight_decay, "
+            f"batch_size], got {_kind(obj)}"
+        )
+    settings = []
+    before = -1
+    for i, entry in enumerate(obj):
+        if not isinstance(entry, list) or len(entry) != 4:
+            raise RunFileError(
+                f"{where}[{i}] must be [step, lr, weight_decay, batch_size], got {_kind(entry)}"
+            )
+        k = _counter(entry[0], f"{where}[{i}][0]")
+        if k <= before or k > step or (i == 0 and k != 0):
+            raise RunFileError(
+                f"{where}[{i}] is at step {k}: the first must be at step 0, then rising "
+                f"steps up to the run's {step}"
+            )
+        before = k
+        try:
+            live = replace(config, lr=entry[1], weight_decay=entry[2], batch_size=entry[3])
+        except ConfigError as e:
+            raise RunFileError(f"{where}[{i}]: {e}") from None
+        settings.append((k, live.lr, live.weight_decay, live.batch_size))
+    if settings and settings[-1][1:] != (config.lr, config.weight_decay, config.batch_size):
+        raise RunFileError(f"{where} must end with the config's lr, weight_decay and batch_size")
+    return settings
 
 
 def _config(obj: Any, version: int = VERSION) -> Config:

@@ -114,6 +114,9 @@ class EmptyData(ValueError):
         super().__init__("the training split has no points: add some, or regenerate the data")
 
 
+Settings = tuple[int, float, float, int | None]
+"""A change of the live settings: (step, lr, weight decay, batch size) from the step after."""
+
 KEEP: object = object()
 """retune()'s default: leave that setting as it is."""
 
@@ -191,6 +194,10 @@ class Trainer:
         self.step_count = 0
         self.epoch_count = 0
         """Passes over the training split completed (with full batches, the steps)."""
+        self.settings: list[Settings] = [(0, cfg.lr, cfg.weight_decay, cfg.batch_size)]
+        """The live settings since step 0: (step, lr, weight decay, batch size), each from
+        the step after its step on (retune adds one), so a replay from the seed retrains
+        the run exactly; empty if not known (a loaded run saved before they were kept)."""
         self.edited = False
         """Has the training split been edited since it was generated?"""
         self.batch_rng = batch_rng(cfg.seed)
@@ -397,6 +404,9 @@ class Trainer:
         }
         config = replace(self.config, **changes)  # validated: ConfigError
         self.config = config
+        if self.settings:  # a new list: a rewind's States share the old one
+            live = (self.step_count, config.lr, config.weight_decay, config.batch_size)
+            self.settings = [*(s for s in self.settings if s[0] != self.step_count), live]
         self.optimizer.lr = config.lr
         self.optimizer.weight_decay = config.weight_decay
         return config

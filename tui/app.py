@@ -21,6 +21,7 @@ from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
 from tui.messages import SessionNews
 from tui.playground import Playground
+from tui.rewind import Rewinder
 from tui.runtime import (
     DaemonThreads,
     TerminalGuard,
@@ -43,11 +44,13 @@ from tui.session import (
     KEY_ANSWER_LIMIT,
     MAX_PENDING_STEPS,
     WORKER_NICE,
+    Branched,
     CheckProgress,
     FirstNumbers,
     Mode,
     Progress,
     Retuned,
+    Rewound,
     RunSaved,
     TrainingDiverged,
     TrainingSession,
@@ -140,6 +143,8 @@ class MicrogradApp(App[int]):
         """Which inside views are open, and their screens."""
         self.playground = Playground(self)
         """The learning rate's ladder, the speed, the experiment screen's settings."""
+        self.rewinder = Rewinder(self)
+        """The rewind keys: a past step shown, a branch from it."""
         self._quit_asked = False
         """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
         self._reset_asked = False
@@ -214,7 +219,10 @@ class MicrogradApp(App[int]):
 
     def hint(self) -> tuple[str, ...]:
         """What the keys do while paused (and s presses dropped), longest first."""
-        return wording.paused(self.step_count, self.session.dropped_steps, MAX_PENDING_STEPS)
+        past = self.rewinder.hint()
+        return past or wording.paused(
+            self.step_count, self.session.dropped_steps, MAX_PENDING_STEPS
+        )
 
     def show_message(self, *texts: str, error: bool = False) -> None:
         """Say texts (the same news, longest first) on the main screen's message line."""
@@ -425,6 +433,8 @@ class MicrogradApp(App[int]):
             FirstNumbers: self.on_first_numbers,
             Retuned: self.on_retuned,
             **self.playground.news_handlers(),  # the data's edits
+            Rewound: self.rewinder.show,
+            Branched: self.rewinder.branched,
         }
         handlers[type(news)](news)
 
@@ -432,7 +442,7 @@ class MicrogradApp(App[int]):
         if message.generation != self.session.generation:
             return  # from before a reset
         self.step_count = self.session.show_records(message.records).step
-        self.main.show_marks(self.session.marks)
+        self.main.show_marks(self.session.marks, self.session.abandoned)
         self.snapshot = message.snapshot
         running = self.state == "running"
         speed = message.steps_per_sec if running else None

@@ -11,6 +11,7 @@ reset starts a new one, and the app drops news of an older one).
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from micrograd.data import Point
+from micrograd.rewind import Rewind
 from micrograd.run import Record, Run, initial_record, record_history
 from micrograd.runs import LAST_STEP, MAX_HISTORY, History
 from micrograd.training import Config, Diverged, EmptyData, Trainer, param_count
@@ -33,12 +35,15 @@ from tui.snapshots import (
     Snapshot,
 )
 
-Mode = Literal["train", "step", "reset"]
+Mode = Literal["train", "step", "reset", "rewind"]
 
 EditKind = Literal["add", "remove", "clear", "regenerate"]
 
 View = Literal["graph", "params", "gradcheck", "classes", "neurons"]
 """The inside views the worker computes snapshots for, while they are open."""
+
+END = sys.maxsize
+"""A rewind to this step is one to the run's end, its present."""
 
 EAGER_START = 2_000_000
 """Up to this many parameters x points the start's numbers (step 0's losses, the class
@@ -287,6 +292,30 @@ class NoTrainingPoints:
 
 
 @dataclass(frozen=True)
+class Rewound:
+    """The trainer is at step of the run's steps to end: that step's model and record; at
+    end, the run's present."""
+
+    generation: int
+    step: int
+    end: int
+    record: Record
+    snapshot: Snapshot
+    kept_from: int | None = None
+    """If a step before start was asked for: the run's steps before start are not kept
+    (a loaded run whose settings or data changed on the way)."""
+
+
+@dataclass(frozen=True)
+class Branched:
+    """A step was taken at a past step: the run goes on from step, its future after
+    step abandoned (the app keeps drawing it, faint, until the next reset)."""
+
+    generation: int
+    step: int
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """The worker has stopped stepping (paused, done with single steps, or cancelled)."""
 
@@ -315,6 +344,8 @@ class Checkpoint:
     """The run file's edited training split (None: the seed's)."""
     batch: tuple[int, tuple[int, ...], int, int] = (0, (), 0, 0)
     """The minibatches' state: the RNG's, the epoch's order, the position, the epochs."""
+    settings: tuple[tuple[int, float, float, int | None], ...] = ()
+    """The live settings' changes the run file kept (Trainer.settings)."""
 
     @classmethod
     def of(cls, trainer: Trainer, history: Iterable[Record]) -> Checkpoint:
@@ -328,7 +359,8 @@ class Checkpoint:
             trainer.epoch_count,
         )
         moments = opt.t, tuple(opt.m), tuple(opt.v)
-        return cls(trainer.step_count, params, *moments, tuple(history), data, batch)
+        settings = tuple(trainer.settings)
+        return cls(trainer.step_count, params, *moments, tuple(history), data, batch, settings)
 
     def restore(self, trainer: Trainer) -> None:
         """Put trainer back at this step, as the run file loaded it: its weights, the
@@ -344,6 +376,7 @@ class Checkpoint:
         state, order, pos, epochs = self.batch
         trainer.batch_rng.state, trainer.batch_order = state, list(order)
         trainer.batch_pos, trainer.epoch_count = pos, epochs
+        trainer.settings = list(self.settings)
 
 
 News = (
@@ -357,6 +390,8 @@ News = (
     | Retuned
     | DataEdited
     | NoTrainingPoints
+    | Rewound
+    | Branched
 )
 
 
@@ -439,6 +474,23 @@ class TrainingSession:
         """A gradient check's estimated seconds (the run's sizes fix it), once measured."""
         self.view_show_cost = 0.0
         """Seconds the event loop took to show the views' last snapshots."""
+        self.rewind = self.new_rewind(trainer)
+        """The run's States, to bring any step back (worker side, as the trainer)."""
+        self.rewound: tuple[int, Record] | None = None
+        """Worker side: the past step the trainer is at, and its record (None: the end)."""
+        self.scrub_to: int | None = None
+        """The step a rewind key asked for, brought back by the next holder of the trainer."""
+        self.viewing: int | None = None
+        """Event loop: the past step on screen (None: the run's present)."""
+        self.abandoned: list[tuple[Record, ...]] = []
+        """Event loop: the futures that branches abandoned since the last reset (drawn faint)."""
+
+    def new_rewind(self, trainer: Trainer) -> Rewind:
+        """A Rewind of trainer from its step, with that step's record if the run's history
+        has it (step 0's is measured when asked)."""
+        history = self.run_history
+        last = history[-1] if history and history[-1].step == trainer.step_count else None
+        return Rewind(trainer, last)
 
     @property
     def trainer(self) -> Trainer:
@@ -564,6 +616,8 @@ class TrainingSession:
         generation."""
         self.keep_training.clear()
         self.reset_to_loaded = to_loaded and self.loaded is not None
+        self.scrub_to = self.viewing = None
+        self.abandoned = []
         with self.pending_lock:
             self.pending_steps = 0
             self.dropped_steps = 0
@@ -583,6 +637,32 @@ class TrainingSession:
         self.shown = record_history([initial_record(trainer)], self.shown.limit)
         self.marks = []
         return generation, ClassSnapshot.of(trainer)
+
+    @property
+    def end(self) -> int:
+        """The run's last step (the present), as shown."""
+        return self.shown[-1].step
+
+    def request_scrub(self, step: int) -> None:
+        """Ask for step of the run (from 0; the run's end at most, END for the end itself,
+        however far the worker got): training pauses, queued steps are dropped, the next
+        holder of the trainer brings it back."""
+        step = max(0, step)
+        self.keep_training.clear()
+        self.cancel_steps()
+        self.viewing = step if step < self.end else None
+        self.scrub_to = step
+
+    def show_branched(self, news: Branched) -> None:
+        """The run goes on from news.step: the shown records after it become an abandoned
+        future (drawn faint), the marks after it go."""
+        step = news.step
+        future = tuple(r for r in self.shown if r.step >= step)
+        if len(future) > 1:
+            self.abandoned.append(future)
+        self.shown = record_history([r for r in self.shown if r.step <= step], self.shown.limit)
+        self.marks = [m for m in self.marks if m <= step]
+        self.viewing = None
 
     def unsaved_steps(self) -> int:
         """How many steps no run file holds (quitting would lose them)."""
@@ -633,8 +713,10 @@ class TrainingSession:
             return stale() or (mode == "train" and not self.keep_training.is_set())
 
         with self.holding_trainer() as trainer:
-            if stale() or mode == "reset":  # the reset itself is done by holding_trainer
+            if stale() or mode in ("reset", "rewind"):  # done by holding_trainer
                 return
+            if self.rewound is not None:  # a step at a past step: a branch from there
+                self.branch(trainer, generation)
             records: list[Record] = []
             started = time.monotonic()
             last_post = -math.inf  # the first step is posted at once
@@ -654,10 +736,12 @@ class TrainingSession:
                         break
                     self.apply_retune(trainer, generation)
                     self.apply_edits(trainer, generation)
+                    self.rewind.changed(trainer)  # a retune, an edit: kept for the replays
                     self.pace.started()
                     record = self.current_run.step(should_stop)
                     if record is None:
                         break
+                    self.rewind.note(trainer, record)
                     if mode == "step":
                         with self.pending_lock:
                             self.pending_steps -= 1
@@ -766,7 +850,8 @@ class TrainingSession:
         a reset is never lost to a worker cancelled before it began."""
         with self.trainer_lock:
             trainer = self.trainer
-            self.apply_retune(trainer, self.generation)  # a `w`, an `r` keep the new settings
+            if self.rewound is None and self.scrub_to is None:  # at a past step: at its branch
+                self.apply_retune(trainer, self.generation)  # a `w`, an `r` keep the new settings
             if self.reset_requested.is_set():
                 self.save_if_requested(trainer)  # `w` before `r`: the run as it was
                 self.reset_requested.clear()
@@ -789,6 +874,7 @@ class TrainingSession:
                     if records[0].step != 0:  # step 0 from the seed: the app's history restarts
                         records.insert(0, initial_record(Trainer(trainer.config)))
                 self.saved_at = trainer.step_count
+                self.rewind, self.rewound = self.new_rewind(trainer), None
                 self.post(Progress(generation, records, Snapshot.of(trainer), None))
                 if (trainer.train_split, trainer.val_split) != shown:  # edits undone
                     self.post_data(trainer, generation)
@@ -798,8 +884,47 @@ class TrainingSession:
                     force=True,
                     should_stop=lambda: generation != self.generation or self.steps_wanted(),
                 )
-            self.apply_edits(trainer, self.generation)  # after a reset: the edits asked since
+            if self.rewound is None and self.scrub_to is None:  # at a past step: at its branch
+                self.apply_edits(trainer, self.generation)  # after a reset: the edits asked since
+            if self.scrub_to is not None:
+                self.bring_back(trainer, self.generation)
             yield trainer
+
+    def bring_back(self, trainer: Trainer, generation: int) -> None:
+        """Put trainer at the step a rewind key asked for and post it, with the open views
+        of that step (trainer lock held). A loaded run's steps before its own are replayed
+        from the seed the first time they are asked for."""
+        step, self.scrub_to = self.scrub_to, None
+        assert step is not None
+        rewind = self.rewind
+        if self.rewound is None:
+            rewind.changed(trainer)  # the present's settings, to come back to
+        kept_from = None
+        if step < rewind.start and not rewind.replay_from_seed(trainer):
+            kept_from, step = rewind.start, rewind.start
+        step = min(step, rewind.end)
+        shown = trainer.train_split, trainer.val_split
+        record = rewind.state_at(step, trainer)
+        self.rewound = (step, record) if step < rewind.end else None
+        self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer), kept_from))
+        if (trainer.train_split, trainer.val_split) != shown:  # that step's data (edits)
+            self.post_data(trainer, generation)
+        self.post_views(
+            trainer,
+            generation,
+            force=True,
+            should_stop=lambda: generation != self.generation or self.steps_wanted(),
+        )
+
+    def branch(self, trainer: Trainer, generation: int) -> None:
+        """Go on from the past step the trainer is at: the run's records and States after it
+        are dropped (worker side; the app keeps the abandoned records to draw)."""
+        assert self.rewound is not None
+        (step, record), self.rewound = self.rewound, None
+        run = self.current_run
+        run.history = record_history([r for r in self.run_history if r.step <= step], run.limit)
+        self.rewind.truncate(step, record)
+        self.post(Branched(generation, step))
 
     def measure_start(self, generation: int) -> None:
         """A big model's start: its current step's record and class counts, and a loaded
@@ -899,22 +1024,28 @@ class TrainingSession:
         self.save_requested.clear()
         # a name taken by another run (other settings, a loaded file) gets a suffix -2, -3...
         stem = f"micrograd-run-seed{trainer.config.seed}-step{trainer.step_count}"
+        run = self.current_run
+        if self.rewound is not None:  # at a past step: the run as it was then
+            run = Run(trainer, [r for r in self.run_history if r.step <= trainer.step_count])
         try:
-            saved = self.current_run.save_new(self.save_dir, stem)
+            saved = run.save_new(self.save_dir, stem)
         except OSError as e:  # the why first
             self.post(RunSaved(None, f"{e.strerror or e}: {self.save_dir / stem}.json"))
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
             self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
-            self.saved_at = trainer.step_count
+            if self.rewound is None:
+                self.saved_at = trainer.step_count
             self.post(RunSaved(str(saved), None))
 
 
 __all__ = [
     "CheckProgress",
+    "Branched",
     "Checkpoint",
     "DataEdited",
     "Edit",
+    "END",
     "FirstNumbers",
     "KEY_ANSWER_LIMIT",
     "MAX_PENDING_STEPS",
@@ -922,6 +1053,7 @@ __all__ = [
     "NoTrainingPoints",
     "Progress",
     "Retuned",
+    "Rewound",
     "RunSaved",
     "RATE_LADDER",
     "SPEEDS",

@@ -198,6 +198,34 @@ def diverged_line(step: int, what: str, config: Config, given: bool) -> str:
     return f"{said} Try a lower learning rate (now {lr}): --lr {to_try}{default}."
 
 
+def past(step: int, end: int) -> Wordings:
+    """A rewind key's answer: the step on screen is a past one, and how to move and return."""
+    return (
+        f"◀ step {step} of {end} · [ ] step, {{ }} ten, home: 0, end: now; space or s branches.",
+        f"◀ step {step} of {end} · [ ] {{ }} move, end: now, space branches.",
+        f"◀ step {step} of {end} · ] forward, end: now",
+        f"◀ step {step} of {end} · end: now",
+    )
+
+
+def present(step: int) -> Wordings:
+    """A rewind key brought the run's present back."""
+    return (
+        f"Back at step {step}, the run's present ([ {{ home go back through it).",
+        f"Back at step {step}, the present.",
+    )
+
+
+def not_kept(step: int) -> Wordings:
+    """A loaded run's steps before its own cannot be trained again from its seed."""
+    return (
+        f"The steps before {step} are not kept: the run's data were edited, or its file "
+        "is older than the settings' record.",
+        f"Steps before {step} are not kept (data edited or an old file).",
+        f"Steps before {step}: not kept.",
+    )
+
+
 def retuned(config: Config, step: int) -> Wordings:
     """A live key's new learning rate or weight decay, and the step it first applies to."""
     lr, wd = rate(config.lr), rate(config.weight_decay)

@@ -177,6 +177,23 @@ async def regenerates_the_data(pilot: Pilot, app: MicrogradApp, key: str) -> Non
     await wait_until(pilot, lambda: len(app.trainer.train_split) == 80 and idle(app))
 
 
+def scrubs(first: str | None, expected: int) -> Check:
+    """After 20 steps (and the key first, if any), key brings step expected back."""
+
+    async def check(pilot: Pilot, app: MicrogradApp, key: str) -> None:
+        await pilot.press("S", "S")
+        await wait_until(pilot, lambda: app.step_count == 20 and idle(app), timeout=60)
+        if first is not None:
+            await pilot.press(first)
+            await wait_until(pilot, lambda: app.step_count != 20 and idle(app))
+        await pilot.press(key)
+        await wait_until(pilot, lambda: app.step_count == expected and idle(app))
+        assert app.trainer.step_count == expected
+        assert (app.session.viewing is None) == (expected == 20)
+
+    return check
+
+
 async def quits(pilot: Pilot, app: MicrogradApp, key: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: app._exit)
@@ -222,6 +239,12 @@ EFFECTS: dict[str, Check] = {
     "d": deletes_the_point_under_the_crosshair,
     "D": clears_the_points,
     "N": regenerates_the_data,
+    "left_square_bracket": scrubs(None, 19),
+    "right_square_bracket": scrubs("left_curly_bracket", 11),
+    "left_curly_bracket": scrubs(None, 10),
+    "right_curly_bracket": scrubs("home", 10),
+    "home": scrubs(None, 0),
+    "end": scrubs("left_square_bracket", 20),
     "ctrl+q": quits,
     "ctrl+c": quits,
 }

@@ -78,3 +78,46 @@ def test_diverged(snap_compare) -> None:
 
 def test_too_small(snap_compare) -> None:
     assert snap_compare(MicrogradApp(Config()), terminal_size=(40, 12), run_before=settle)
+
+
+def test_a_past_step(snap_compare) -> None:
+    """Rewound to step 12 of 30: the training panel's mark, the message line, the loss
+    curve's cursor (80x24)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, MicrogradApp)
+        await settle(pilot)
+        for burst in (10, 20, 30):
+            await pilot.press("S")
+            await wait_until(pilot, lambda n=burst: app.step_count == n, timeout=30)
+            await settle(pilot)
+        await pilot.press("left_curly_bracket", "left_curly_bracket")
+        await wait_until(pilot, lambda: app.step_count == 10, timeout=30)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await wait_until(pilot, lambda: app.step_count == 12, timeout=30)
+        await settle(pilot)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_branch_no_color(snap_compare, monkeypatch) -> None:
+    """A branch from step 10 with lr 0.5 (+ twice) to step 20, without colour: the
+    abandoned future (steps 10 to 30) drawn in ·, the branch's curves over it."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, MicrogradApp)
+        await settle(pilot)
+        for burst in (10, 20, 30):
+            await pilot.press("S")
+            await wait_until(pilot, lambda n=burst: app.step_count == n, timeout=30)
+            await settle(pilot)
+        await pilot.press("left_curly_bracket", "home", "right_curly_bracket")
+        await wait_until(pilot, lambda: app.step_count == 10, timeout=30)
+        await pilot.press("plus", "plus", "S")
+        await wait_until(pilot, lambda: app.step_count == 20, timeout=30)
+        await settle(pilot)
+
+    assert snap_compare(MicrogradApp(Config()), terminal_size=SIZE, run_before=run_before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -100,11 +101,12 @@ def test_save_then_load_restores_every_number(tmp_path, steps):
 def test_the_file_is_the_documented_format(saved):
     doc = json.loads(saved.read_text())
     assert doc["format"] == FORMAT == "micrograd-tui-run"
-    assert doc["version"] == VERSION == 2
+    assert doc["version"] == VERSION == 3
     assert set(doc) == {
         *("format", "version", "config", "step", "params", "optimizer", "history"),
-        *("data", "batch"),
+        *("data", "batch", "settings"),
     }
+    assert doc["settings"] == [[0, 0.1, 1e-4, None]]
     assert doc["config"] == {
         "seed": 42,
         "n": 100,
@@ -374,15 +376,87 @@ def test_someone_elses_json(saved):
 
 
 def test_a_newer_version(saved):
-    rejects(rewrite(saved, lambda d: d.update(version=3)), "newer", "version 3", "upgrade")
+    rejects(rewrite(saved, lambda d: d.update(version=4)), "newer", "version 4", "upgrade")
 
 
 def as_version_1(doc: dict) -> None:
     """A run file as version 1 wrote it: no data, batch or playground settings."""
     doc["version"] = 1
-    del doc["data"], doc["batch"]
+    del doc["data"], doc["batch"], doc["settings"]
     for key in ("dataset", "noise", "features", "activation", "optimizer", "batch_size", "split"):
         del doc["config"][key]
+
+
+def as_version_2(doc: dict) -> None:
+    """A run file as version 2 wrote it: no live settings' changes."""
+    doc["version"] = 2
+    del doc["settings"]
+
+
+def test_a_version_2_file_loads_its_settings_unknown_and_resumes_exactly(saved):
+    loaded, _ = load_run(rewrite(saved, as_version_2))
+    assert loaded.settings == []  # not known: a rewind replays with the config as saved
+    uninterrupted = Trainer()
+    train(uninterrupted, 3)
+    assert state(loaded) == state(uninterrupted)
+    assert loaded.step().train_loss == uninterrupted.step().train_loss
+
+
+def test_a_version_2_file_with_version_3_keys_is_refused(saved):
+    rejects(
+        rewrite(saved, lambda d: d.update(version=2)),
+        "unexpected key 'settings'",
+    )
+
+
+def test_the_live_settings_round_trip(tmp_path):
+    trainer = Trainer()
+    train(trainer, 2)
+    trainer.retune(lr=0.2)
+    train(trainer, 2)
+    trainer.retune(batch_size=16, weight_decay=0.0)
+    path = save_run(tmp_path / "r.json", trainer, [])
+    loaded, _ = load_run(path)
+    assert (
+        loaded.settings
+        == trainer.settings
+        == [
+            (0, 0.1, 1e-4, None),
+            (2, 0.2, 1e-4, None),
+            (4, 0.2, 0.0, 16),
+        ]
+    )
+
+
+def test_settings_set_without_retune_are_saved_from_their_step(tmp_path):
+    """A config replaced whole (not by retune): the file still loads, the change at the step."""
+    trainer = Trainer()
+    train(trainer, 2)
+    trainer.config = dataclasses.replace(trainer.config, lr=0.01)
+    trainer.optimizer.lr = 0.01
+    loaded, _ = load_run(save_run(tmp_path / "r.json", trainer, []))
+    assert loaded.settings == [(0, 0.1, 1e-4, None), (2, 0.01, 1e-4, None)]
+    trainer.settings = []  # not known (a version 2 file's): saved as not known
+    loaded, _ = load_run(save_run(tmp_path / "r.json", trainer, []))
+    assert loaded.settings == []
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        (None, '"settings" must be a list'),
+        ([[0, 0.1, 1e-4]], '"settings"[0] must be [step, lr'),
+        ([[1, 0.1, 1e-4, None]], "the first must be at step 0"),
+        ([[0, 0.2, 1e-4, None], [0, 0.1, 1e-4, None]], "rising steps"),
+        ([[0, 0.2, 1e-4, None], [4, 0.1, 1e-4, None]], "up to the run's 3"),
+        ([[0, -1, 1e-4, None]], '"settings"[0]: lr: must be a finite number > 0'),
+        ([[0, 0.1, 1e-4, 0]], '"settings"[0]: batch_size'),
+        ([[0, 0.2, 1e-4, None]], "must end with the config's lr"),
+        ([["0", 0.1, 1e-4, None]], '"settings"[0][0] must be an integer'),
+    ],
+)
+def test_bad_settings_are_refused_in_one_line(saved, settings, words):
+    rejects(rewrite(saved, lambda d: d.update(settings=settings)), words)
 
 
 def test_a_version_1_file_loads_and_resumes_exactly(saved):

@@ -148,6 +148,12 @@ class MainScreen(Screen):
         Binding("d", "remove", "Delete point", show=False),
         Binding("D", "edit('clear')", "Clear points", show=False),
         Binding("N", "edit('regenerate')", "Regenerate", show=False),
+        Binding("left_square_bracket", "rewind(-1)", "Step back", show=False, key_display="["),
+        Binding("right_square_bracket", "rewind(1)", "Step on", show=False, key_display="]"),
+        Binding("left_curly_bracket", "rewind(-10)", "10 back", show=False, key_display="{"),
+        Binding("right_curly_bracket", "rewind(10)", "10 on", show=False, key_display="}"),
+        Binding("home", "rewind_to(0)", "Step 0", show=False),
+        Binding("end", "rewind_to", "Now", show=False),
     ]
     """The keys of this screen only: the views keep their own arrows, enter and digits
     (the live keys' actions are the app's: they reach the session)."""
@@ -394,6 +400,14 @@ class MainScreen(Screen):
 
         self.app.push_screen(ExpressionScreen())
 
+    def action_rewind(self, steps: int) -> None:
+        """[ ] { }: a step or ten back or on through the run (the app's Rewinder)."""
+        self.app.rewinder.by(steps)  # type: ignore[attr-defined]
+
+    def action_rewind_to(self, step: int | None = None) -> None:
+        """home: step 0; end: the run's present."""
+        self.app.rewinder.to(step)  # type: ignore[attr-defined]
+
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:
         self.query_one(BoundaryPlot).cursor = message.cursor
@@ -436,8 +450,27 @@ class MainScreen(Screen):
         metrics.record = history[-1]
         metrics.epoch = snapshot.epoch
         metrics.steps_per_sec = steps_per_sec
+        metrics.past = False  # the worker's steps and resets are the run's present
+        self.query_one(LossCurve).cursor = None
         self.show_plots(snapshot.weights, history, now=now)
         self._show_running()
+
+    def show_past(
+        self, weights: Weights, history: list[Record], record: Record, past: int | None
+    ) -> None:
+        """A step brought back: its numbers in the training panel (marked if past), its
+        model in the plots and the probe, a cursor at it on the loss curve (past: the step,
+        None at the present)."""
+        metrics = self.query_one(MetricsPanel)
+        metrics.record, metrics.past, metrics.steps_per_sec = record, past is not None, None
+        self.query_one(LossCurve).cursor = past
+        self.show_plots(weights, history)
+
+    def show_branch(self, abandoned: list[tuple[Record, ...]], marks: list[int]) -> None:
+        """A branch: no step is past any more; the futures abandoned drawn faint."""
+        self.query_one(MetricsPanel).past = False
+        curve = self.query_one(LossCurve)
+        curve.cursor, curve.abandoned, curve.marks = None, tuple(abandoned), tuple(marks)
 
     def show_stopped(self, weights: Weights, history: list[Record]) -> None:
         """Training stopped: the plots catch up with the last snapshot; no speed."""
@@ -454,9 +487,15 @@ class MainScreen(Screen):
         """The speed setting, in the training panel."""
         self.query_one(MetricsPanel).speed_setting = setting
 
-    def show_marks(self, steps: list[int]) -> None:
-        """The steps after which settings changed, marked on the loss curve."""
-        self.query_one(LossCurve).marks = tuple(steps)
+    def show_marks(
+        self, steps: list[int], abandoned: list[tuple[Record, ...]] | None = None
+    ) -> None:
+        """The steps after which settings changed, marked on the loss curve; and the
+        futures branches abandoned (if given), drawn faint."""
+        curve = self.query_one(LossCurve)
+        curve.marks = tuple(steps)
+        if abandoned is not None and tuple(abandoned) != curve.abandoned:
+            curve.abandoned = tuple(abandoned)
 
     def show_classes(self, counts: ClassSnapshot) -> None:
         """The validation's class counts, in the class view."""

@@ -26,6 +26,15 @@ older ones thinned to the loudest per stride, strides far finer than the curve's
 MARK_COLOR = 8
 """Plotext colour code of the marks where settings changed: ANSI bright black (grey)."""
 
+CURSOR_COLOR = 11
+"""Plotext colour code of the cursor at a past step (the rewind keys'): ANSI bright yellow."""
+
+ABANDONED_COLOR = 8
+"""Plotext colour code of a future a branch abandoned: grey, faint beside the curves."""
+
+ABANDONED_MARKER = "·"
+"""Without colour, an abandoned future's glyph (the curves are braille and •)."""
+
 MIN_SIZE = (16, 5)
 """Below this many columns x rows the panel says so instead of drawing a curve."""
 
@@ -166,6 +175,10 @@ class CurveCanvas:
     """The widget's own style: its colours around and under the curve."""
     marks: tuple[int, ...] = ()
     """Steps after which settings changed: a vertical line each, under the curves."""
+    cursor: int | None = None
+    """A past step shown (the rewind keys'): a vertical line at it, over the marks."""
+    abandoned: tuple[tuple[Record, ...], ...] = ()
+    """Futures that branches abandoned: their training loss, faint, under the curves."""
 
 
 def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
@@ -180,9 +193,13 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
         scale = math.log10 if canvas.log else float
         train = [(r.step, scale(r.train_loss)) for r in records if positive(r.train_loss)]
         val = [(r.step, scale(r.val_loss)) for r in records if positive(r.val_loss)]
+        old = [
+            [(r.step, scale(r.train_loss)) for r in future if positive(r.train_loss)]
+            for future in canvas.abandoned
+        ]
         if train or val:
-            logs = [y for _, y in train + val]
-            last = max(records[-1].step, 1)
+            logs = [y for _, y in train + val] + [y for future in old for _, y in future]
+            last = max(records[-1].step, *(f[-1][0] for f in old if f), 1)
             plt.xlim(0, last)
             ticks = sorted({0, round(last / 2), last})  # whole steps: no "5.5"
             plt.xticks(ticks, [str(t) for t in ticks])
@@ -212,6 +229,17 @@ def draw(canvas: CurveCanvas, records: Sequence[Record]) -> Text:
             for mark in canvas.marks:  # first: the curves are drawn over them
                 if 0 < mark < last:
                     plt.vline(mark, "default" if canvas.no_color else MARK_COLOR)
+            if canvas.cursor is not None:
+                plt.vline(canvas.cursor, "default" if canvas.no_color else CURSOR_COLOR)
+            for future in old:
+                if future:
+                    steps, losses = zip(*future)
+                    plt.plot(
+                        list(steps),
+                        list(losses),
+                        marker=ABANDONED_MARKER if canvas.no_color else "braille",
+                        color="default" if canvas.no_color else ABANDONED_COLOR,
+                    )
             # validation first, training over it: where the two coincide (most of a run
             # at 80x24) the training curve, the one the steps minimise, stays in sight;
             # validation shows where it parts from it
@@ -274,7 +302,19 @@ class LossCurve(ThreadDrawnPlot):
     marks: reactive[tuple[int, ...]] = reactive((), repaint=False)
     """Steps after which settings changed (a live key, the experiment screen), marked."""
 
+    cursor: reactive[int | None] = reactive(None, repaint=False)
+    """A past step shown by the rewind keys (None: the present)."""
+
+    abandoned: reactive[tuple[tuple[Record, ...], ...]] = reactive((), repaint=False)
+    """Futures abandoned by branches since the last reset, drawn faint."""
+
     def watch_history(self) -> None:
+        self.redraw()
+
+    def watch_cursor(self) -> None:
+        self.redraw()
+
+    def watch_abandoned(self) -> None:
         self.redraw()
 
     def watch_marks(self) -> None:
@@ -293,6 +333,8 @@ class LossCurve(ThreadDrawnPlot):
             self.log_axis,
             self.rich_style,
             self.marks,
+            self.cursor,
+            tuple(tuple(thin(future, 2 * width)) for future in self.abandoned),
         )
         if too_small(width, height):
             return None

@@ -22,6 +22,10 @@ STATE_STYLES: dict[str, tuple[str, str]] = {
 }
 
 
+PAST = ("◀ past · end: now", "bold reverse")
+"""The state line at a past step: the step shown is not the run's last."""
+
+
 def loss_text(loss: float) -> str:
     """A loss in 7 columns: 4 decimals (the tutorial's 1.0122), fewer for a large loss
     (138.65), 2 significant digits in scientific notation where 4 decimals would read
@@ -52,6 +56,9 @@ class MetricsPanel(LinePanel):
     """Passes over the training split completed, with minibatches; None with full
     batches (each step is one: the epoch would repeat the step)."""
 
+    past: reactive[bool] = reactive(False, repaint=False)
+    """Is the step shown a past one (a rewind key's)? The state line then says so."""
+
     speed_setting: reactive[float | None] = reactive(None, repaint=False)
     """The most steps a second the learner allows (x); None: as fast as it goes."""
 
@@ -62,6 +69,9 @@ class MetricsPanel(LinePanel):
         self.repaint_changes()
 
     def watch_state(self) -> None:
+        self.repaint_changes()
+
+    def watch_past(self) -> None:
         self.repaint_changes()
 
     def watch_record(self, old: Record | None, new: Record | None) -> None:
@@ -77,6 +87,8 @@ class MetricsPanel(LinePanel):
         label, style = STATE_STYLES[self.state]
         r = self.record
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if self.past:  # what the keys do there: the message line
+            label, style = PAST
         text.append("state  ", "dim").append(label, style)
         if r is None:
             return text
