@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from micrograd.run import Record
 from micrograd.training import OVERFLOWING_WEIGHTS, Config, Trainer
 from tui import wording
+from tui.controls import Controls
 from tui.messages import SessionNews
 from tui.playground import Playground
 from tui.rewind import Rewinder
@@ -145,10 +146,8 @@ class MicrogradApp(App[int]):
         """The learning rate's ladder, the speed, the experiment screen's settings."""
         self.rewinder = Rewinder(self)
         """The rewind keys: a past step shown, a branch from it."""
-        self._quit_asked = False
-        """Has q just said that steps are unsaved (the next q quits; any other key forgets)?"""
-        self._reset_asked = False
-        """Has r just offered step 0 or the loaded step (the next r resets)?"""
+        self.controls = Controls(self)
+        """space, s, S, C, r, R, q: the run's own keys."""
         self.news: tuple[str, ...] = ()
         """What the paused message line says until the next key, in place of the hint."""
 
@@ -206,8 +205,7 @@ class MicrogradApp(App[int]):
             # As the key arrives, before it is passed down the screen and back up to its
             # binding: the worker waits until the frame with the key's answer is drawn.
             self.session.key_arrived()
-            self._quit_asked &= event.key == "q"
-            self._reset_asked &= event.key == "r"
+            self.controls.key_pressed(event.key)
             self.news = ()
             self.call_after_refresh(self.session.key_answered)
             self.set_timer(KEY_ANSWER_LIMIT, self.session.key_answered)  # a key that draws nothing
@@ -232,57 +230,15 @@ class MicrogradApp(App[int]):
 
     def action_toggle(self) -> None:
         """Train if paused, pause if training."""
-        if self.state != "running" and self.at_last_step():
-            return
-        if self.state == "stepping":  # a burst under way: space cancels it
-            self.session.cancel_steps()
-        elif self.state == "running":
-            self.pause()
-        else:
-            self.play()
+        self.controls.toggle()
 
     def action_step(self, count: int = 1) -> None:
-        """Exactly one optimizer update (s), or a burst of count (S, C); pauses first if
-        training."""
-        if self.at_last_step():
-            return
-        if self.state == "running":
-            self.pause()
-        if count > 1 and not self.session.request_steps(count):
-            self.bell()
-            self.show_message(*wording.burst_refused(self.session.pending_steps))
-            return
-        if count == 1 and not self.session.request_step():  # the queue is full
-            self.bell()
-            self.show_message(*self.hint())  # says so until the next burst
-            return
-        self.state = "stepping"
-        self.run_trainer("step", self.session.generation)
-
-    def at_last_step(self) -> bool:
-        """At the last step a run file can count (runs.LAST_STEP)? Then say so: no
-        update is taken, so every run stays one that saves and loads."""
-        if not self.session.at_last_step():
-            return False
-        self.bell()
-        self.show_message(*wording.last_step(self.step_count), error=True)
-        return True
+        """One optimizer update (s), or a burst of count (S, C)."""
+        self.controls.step(count)
 
     def action_reset(self, to_loaded: bool = False) -> None:
-        """Back to step 0 with the same seed: the same initial weights and boundary; or
-        (R) to a loaded run's step. A loaded run's r past that step first offers both."""
-        loaded = self.session.loaded
-        if loaded is None and to_loaded:
-            self.show_message(*wording.NOT_LOADED)
-            return
-        away = loaded is not None and self.step_count != loaded.step
-        if away and not to_loaded and not self._reset_asked:
-            self._reset_asked = True
-            self.show_message(*wording.reset_choice(self.config.seed, loaded.step))
-            return
-        generation = self.session.request_reset(to_loaded)
-        self.state = "paused"
-        self.run_trainer("reset", generation)
+        """Back to step 0 (r), or to a loaded run's step (R)."""
+        self.controls.reset(to_loaded)
 
     def action_save(self) -> None:
         """Save the run (config, step, weights, optimizer state, history) as JSON."""
@@ -357,31 +313,19 @@ class MicrogradApp(App[int]):
         return closed
 
     async def action_leave(self) -> None:
-        """q on the main screen: quit, unless steps are unsaved and q has not said so yet
-        (ctrl+q, ctrl+c and the stop signals quit at once)."""
-        unsaved = self.session.unsaved_steps()
-        if unsaved and not self._quit_asked and not self.main.too_small:
-            self._quit_asked = True
-            self.show_message(*wording.unsaved(unsaved))
-            return
-        await self.action_quit()
+        """q on the main screen: quit, once unsaved steps were said (ctrl+q, ctrl+c and
+        the stop signals quit at once)."""
+        if self.controls.may_quit():
+            await self.action_quit()
 
     async def action_quit(self) -> None:
         self.leave(0)
 
     def play(self) -> None:
-        """Train. space's answer is step 1: the worker takes it at once, not after the
-        frame of a key's answer, and the state shows with it (MainScreen.show_running)."""
-        self.session.play()
-        self.session.key_answered()
-        self.run_trainer("train", self.session.generation)
-        self.state = "running"
-        self.main.show_running(*wording.TRAINING)
+        self.controls.play()
 
     def pause(self) -> None:
-        self.session.pause()
-        self.state = "paused"
-        self.show_message(*self.hint())
+        self.controls.pause()
 
     # ------------------------------------------------------------- worker
 
