@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from micrograd.runs import load_run
@@ -31,6 +32,7 @@ def crosshair(app: MicrogradApp) -> tuple[float, float]:
     return app.query_one(ProbePanel).cursor
 
 
+@pytest.mark.slow
 async def test_a_point_added_while_training_is_learnt_from_the_next_step_bit_for_bit():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -60,6 +62,7 @@ async def test_a_point_added_while_training_is_learnt_from_the_next_step_bit_for
     assert plot_points == reference.train_split and plot_points[-1] == ([*where], 2)
 
 
+@pytest.mark.slow
 async def test_d_deletes_the_point_under_the_crosshair_and_says_when_there_is_none():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -135,6 +138,7 @@ async def test_D_clears_and_a_step_then_says_so_and_n_regenerates():
         assert app.step_count == 3
 
 
+@pytest.mark.slow
 async def test_a_save_keeps_the_edited_points_and_a_load_resumes_them(tmp_path: Path):
     app = MicrogradApp(Config(), save_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
@@ -82,6 +84,7 @@ async def test_a_live_change_keeps_the_step_and_trains_on_from_it():
     assert weights == [p.data for p in plain.parameters]
 
 
+@pytest.mark.slow
 async def test_a_reset_kind_change_starts_a_new_run_at_step_0_with_the_new_config():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
@@ -99,6 +101,7 @@ async def test_x_cycles_the_speed_and_at_1_step_a_second_training_is_paced():
             assert app.session.speed == expected
 
 
+@pytest.mark.slow
 async def test_S_takes_exactly_10_steps_and_C_100():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

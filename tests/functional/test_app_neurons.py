@@ -219,6 +219,7 @@ async def test_z_says_the_zero_lines_need_features_x_and_y() -> None:
         assert not app.query_one(BoundaryPlot).zero_lines
 
 
+@pytest.mark.slow
 async def test_six_layers_of_32_page_at_80x24_and_health_shows_a_window_of_layers() -> None:
     config = Config(hidden=(32,) * 6)
     app = MicrogradApp(config)

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from micrograd.run import Record, initial_record
 from micrograd.runs import load_run, save_run
 from micrograd.training import Config, Trainer
@@ -55,6 +57,7 @@ async def train_to(pilot, app: MicrogradApp, steps: int) -> None:
     await pilot.pause(0.1)
 
 
+@pytest.mark.slow
 async def test_back_to_step_39_shows_its_numbers_everywhere():
     lines = headless(60)
     app = MicrogradApp(Config())
@@ -90,6 +93,7 @@ async def test_back_to_step_39_shows_its_numbers_everywhere():
         assert metrics.record == initial_record(Trainer(Config()))
 
 
+@pytest.mark.slow
 async def test_a_step_at_a_past_step_branches_with_the_new_rate():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

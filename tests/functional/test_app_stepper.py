@@ -3,6 +3,7 @@ and out; the update page against s; an expression of one's own."""
 
 from __future__ import annotations
 
+import pytest
 from pilot_helpers import SIZE, settle, step, wait_until
 from textual.widgets import Input
 
@@ -81,6 +82,7 @@ async def test_the_walk_pauses_training():
         await settle(pilot)
 
 
+@pytest.mark.slow
 async def test_the_update_page_lands_where_s_does():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
