@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, replace
 
 from micrograd.data import featurize
@@ -26,6 +26,40 @@ class GraphNode:
     local: tuple[float, ...]  # d(this node)/d(child) for each child, as the op computed it
 
 
+def graph_nodes(
+    root: Value, names: Mapping[int, str] | None = None, inputs: Set[str] = frozenset()
+) -> list[GraphNode]:
+    """root's graph as plain nodes in topological order (root last), after root.backward()
+    or before it (the grads are whatever the Values hold). names maps id(Value) to a name
+    (a leaf without one is a "const", an op node without one is named op#index); a named
+    leaf is an "input" if its name is in inputs, else a "param"."""
+    names = names or {}
+    order = topological_order(root)
+    index = {id(v): i for i, v in enumerate(order)}
+    nodes = []
+    for i, v in enumerate(order):
+        name = names.get(id(v))
+        if v._prev:
+            kind, name = "op", name or f"{v._op}#{i}"
+        elif name is not None:
+            kind = "input" if name in inputs else "param"
+        else:
+            kind, name = "const", "const"
+        nodes.append(
+            GraphNode(
+                i,
+                v._op,
+                kind,
+                name,
+                float(v.data),
+                float(v.grad),
+                tuple(index[id(c)] for c in v._prev),
+                tuple(float(d) for d in v._local),
+            )
+        )
+    return nodes
+
+
 def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[GraphNode]:
     """The loss of one sample alone, built with the textbook ops on a fresh graph,
     forward and backward, as a list of nodes in topological order (loss last).
@@ -44,33 +78,9 @@ def sample_graph(trainer: Trainer, x: tuple[float, float], target: int) -> list[
         labels = ["x0", "x1"] if features == ("x", "y") else list(features)
         for v, label in zip(inputs, labels):
             names[id(v)] = label
-        input_names = set(labels)
         loss = cross_entropy(trainer.model(inputs), target)
         loss.backward()
-        order = topological_order(loss)
-        index = {id(v): i for i, v in enumerate(order)}
-        nodes = []
-        for i, v in enumerate(order):
-            name = names.get(id(v))
-            if name is not None:
-                kind = "input" if name in input_names else "param"
-            elif not v._prev:
-                kind, name = "const", "const"
-            else:
-                kind, name = "op", f"{v._op}#{i}"
-            nodes.append(
-                GraphNode(
-                    i,
-                    v._op,
-                    kind,
-                    name,
-                    float(v.data),
-                    float(v.grad),
-                    tuple(index[id(c)] for c in v._prev),
-                    tuple(float(d) for d in v._local),
-                )
-            )
-        return nodes
+        return graph_nodes(loss, names, set(labels))
     finally:
         for p, g in zip(trainer.model.parameters(), saved):
             p.grad = g

@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from micrograd.engine import Value, topological_order
-from micrograd.introspect import GraphNode, sample_graph
+from micrograd.engine import Value
+from micrograd.introspect import GraphNode, graph_nodes, sample_graph
 from micrograd.optim import AdamW
 from micrograd.training import Trainer
 
@@ -34,37 +34,6 @@ def ordinal(k: int) -> str:
     """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
-
-
-def graph_nodes(root: Value, names: Mapping[int, str] | None = None) -> list[GraphNode]:
-    """root's graph as plain nodes in topological order (root last), after root.backward()
-    or before it (the grads are whatever the Values hold). names maps id(Value) to a name
-    (a leaf without one is a "const", an op node without one is named op#index)."""
-    names = names or {}
-    order = topological_order(root)
-    index = {id(v): i for i, v in enumerate(order)}
-    nodes = []
-    for i, v in enumerate(order):
-        name = names.get(id(v))
-        if v._prev:
-            kind, name = "op", name or f"{v._op}#{i}"
-        elif name is not None:
-            kind = "param"
-        else:
-            kind, name = "const", "const"
-        nodes.append(
-            GraphNode(
-                i,
-                v._op,
-                kind,
-                name,
-                float(v.data),
-                float(v.grad),
-                tuple(index[id(c)] for c in v._prev),
-                tuple(float(d) for d in v._local),
-            )
-        )
-    return nodes
 
 
 # ------------------------------------------------------------ the ops' rules

@@ -338,14 +338,7 @@ class GraphScreen(Screen[None]):
 
     def _jump(self, node: TreeNode[Entry]) -> None:
         """Open the node's ancestors and put the cursor on it."""
-        parent = node.parent
-        while parent is not None:
-            parent.expand()
-            parent = parent.parent
-        tree = self.tree
-        _ = tree.last_line  # lay the lines out now, so the node has its line number
-        tree.move_cursor(node)
-        tree.call_after_refresh(tree.scroll_to_node, node, animate=False)
+        self.tree.reveal(node)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`/` opens the search, except typed in it (a priority binding sees every key)."""

@@ -170,14 +170,7 @@ class StepperScreen(Screen[None]):
         node = self._by_index.get(event.node if event is not None else len(self.walk.nodes) - 1)
         if node is None:
             return
-        parent = node.parent
-        while parent is not None:
-            parent.expand()
-            parent = parent.parent
-        tree = self.tree
-        _ = tree.last_line  # lay the lines out now, so the node has its line number
-        tree.move_cursor(node)
-        tree.call_after_refresh(tree.scroll_to_node, node, animate=False)
+        self.tree.reveal(node)
 
     # -------------------------------------------------------------- words
 

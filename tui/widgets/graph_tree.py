@@ -200,6 +200,16 @@ class GraphTree(Tree[Entry]):
         style = segments[at].style if segments else None
         return Strip([Segment("…", style)], 1)
 
+    def reveal(self, node: TreeNode[Entry]) -> None:
+        """Open the node's ancestors, put the cursor on it and scroll it into view."""
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        _ = self.last_line  # lay the lines out now, so the node has its line number
+        self.move_cursor(node)
+        self.call_after_refresh(self.scroll_to_node, node, animate=False)
+
     def action_scroll_right(self) -> None:
         """A quarter of the tree part a press (one column would take 40 presses)."""
         self.scroll_to(x=self.scroll_x + max(1, self.tree_width // 4), animate=False)
