@@ -252,3 +252,22 @@ async def test_a_model_without_hidden_layers_says_so() -> None:
         assert screen.neurons() == []
         await pilot.press("right", "enter", "down")
         assert "No hidden layer" in body(screen)
+
+
+async def test_C_in_the_neurons_view_takes_100_steps_and_the_maps_follow() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press("C")  # step 100 seen from the view, as the check asks
+        await wait_until(
+            pilot,
+            lambda: screen.snapshot.step == 100 and app.state == "paused",
+            timeout=120,
+        )
+        assert app.screen is screen and app.step_count == 100
+        assert "step 100" in str(screen.query_one("#neurons-title").render())
+        assert np.array_equal(
+            screen.snapshot.maps[0].reshape(-1, 8), maps_of(trained(Config(), 100))
+        )
+        await pilot.press("S")
+        await wait_until(pilot, lambda: screen.snapshot.step == 110 and app.state == "paused")
