@@ -77,9 +77,13 @@ def map_text(t: np.ndarray, no_color: bool) -> list[Text]:
         line = Text()
         if no_color:
             line.append("".join(RAMP[level(v, len(RAMP))] for v in row))
-        else:
-            for v in row:
-                line.append("█", SCALE[level(v, len(SCALE))])
+        else:  # a run of one colour is one span: fewer style changes to draw and send
+            levels = [level(v, len(SCALE)) for v in row]
+            start = 0
+            for i in range(1, len(levels) + 1):
+                if i == len(levels) or levels[i] != levels[start]:
+                    line.append("█" * (i - start), SCALE[levels[start]])
+                    start = i
         lines.append(line)
     return lines
 
