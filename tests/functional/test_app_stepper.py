@@ -146,7 +146,8 @@ async def test_s_on_the_update_page_shows_the_values_landing_as_planned():
         assert app.screen is screen and screen.page == "update"
         await wait_until(pilot, lambda: "taken" in shown(screen, "#stepper-title"))
         title = shown(screen, "#stepper-title")
-        assert "AdamW step 2 taken: 51 of 51 values landed as shown, to the bit" in title
+        assert "step 2 taken: 51/51 as planned, to the bit · parameter 1/51" in title
+        assert len(title.strip()) <= SIZE[0]  # it fits 80 columns
         params = app.trainer.optimizer.params
         table = shown(screen, "#stepper-update").splitlines()
         assert table[0].split()[-2:] == ["after", "s"]

@@ -227,10 +227,8 @@ class StepperScreen(Screen[None]):
             same = sum(
                 a.hex() == u.new.hex() for a, u in zip(self.landed, plan.params, strict=True)
             )
-            return (
-                f"AdamW step {plan.step} taken: {same} of {len(plan.params)} values landed as"
-                f" shown, to the bit · {where}"
-            )
+            taken = f"step {plan.step} taken: {same}/{len(plan.params)} as planned, to the bit"
+            return f"{taken} · {where}"
         return f"AdamW step {plan.step}, but the run is at step {self.run_step}: u u recomputes"
 
     def _show_update(self) -> None:
