@@ -94,7 +94,8 @@ class Playground:
 
     async def apply(self, config: Config) -> None:
         app, session = self.app, self.session
-        if live_only(session.config, config):
+        old = session.config
+        if live_only(old, config):
             self.retune(**{name: getattr(config, name) for name in LIVE})
             return
         if app.state == "running":
@@ -109,7 +110,7 @@ class Playground:
         def mounted() -> None:
             app.main_mounted()
             app.main.show_speed(session.speed)
-            app.news = wording.new_run(config)
+            app.news = wording.new_run(config, old)
             app.show_message(*app.news)
 
         await app.main.show_run(trainer, app.snapshot.weights, counts, mounted)

@@ -236,14 +236,36 @@ def retuned(config: Config, step: int) -> Wordings:
     )
 
 
-def new_run(config: Config) -> Wordings:
-    """The experiment screen started a new run of config."""
-    data = getattr(config, "dataset", "taichi")
-    hidden = ",".join(map(str, config.hidden)) or "none"
+def setting_words(config: Config) -> dict[str, str]:
+    """Each experiment setting as the experiment screen names it, with its value."""
+    return {
+        "dataset": config.dataset,
+        "noise": f"{config.noise:g}",
+        "points": str(config.n),
+        "train share": f"{config.split:g}",
+        "seed": str(config.seed),
+        "features": ",".join(config.features),
+        "hidden": ",".join(map(str, config.hidden)) or "0",
+        "activation": config.activation,
+        "optimizer": config.optimizer,
+        "learning rate": rate(config.lr),
+        "weight decay": rate(config.weight_decay),
+        "batch size": "full" if config.batch_size is None else str(config.batch_size),
+    }
+
+
+def new_run(config: Config, old: Config | None = None) -> Wordings:
+    """The experiment screen started a new run of config: what changed from old, with
+    the new values (a learner who changed only the activation reads it back)."""
+    new_words = setting_words(config)
+    was = setting_words(old) if old is not None else {}
+    changed = [name for name, value in new_words.items() if was.get(name, value) != value]
+    if not changed:  # nothing to compare with: the settings a run is known by
+        changed = ["dataset", "points", "hidden", "seed", "learning rate"]
+    values = ", ".join(f"{name} {new_words[name]}" for name in changed)
     return (
-        f"New run: dataset {data}, n {config.n}, hidden {hidden}, seed {config.seed}, lr "
-        f"{rate(config.lr)}: step 0.",
-        f"New run: dataset {data}, hidden {hidden}: step 0.",
+        f"New run at step 0: {values}.",
+        f"New run at step 0: {', '.join(changed)} changed.",
         "New run: step 0.",
     )
 

@@ -170,3 +170,21 @@ async def test_hidden_0_and_batch_full_mean_what_the_flags_do():
     plain = Trainer(new)
     plain.step()
     assert weights == [p.data for p in plain.parameters]
+
+
+async def test_a_new_run_says_which_settings_changed_and_to_what():
+    """Only the activation and the noise changed: the message names them, new values."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_at(pilot, app, "noise")
+        await pilot.press("ctrl+u", *"0.2", "enter")
+        rows = [f.name for f in fields_of(Config())]
+        await pilot.press(*["down"] * (rows.index("activation") - rows.index("noise")))
+        await pilot.press("right")  # tanh -> relu
+        await pilot.press("ctrl+s")
+        new = Config(noise=0.2, activation="relu")
+        await wait_until(pilot, lambda: app.session.trainer.config == new and idle(app))
+        await settle(pilot)
+        shown = str(app.query_one("#message").render()).strip()
+        assert shown == "New run at step 0: noise 0.2, activation relu."

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from micrograd.health import hidden_activations, layer_health, map_points, zero_lines
+from micrograd.health import LayerHealth, hidden_activations, layer_health, map_points, zero_lines
 from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import POINT_MARKERS, cell_centres
-from tui.screens.neurons import RAMP, NeuronsScreen
+from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text
 from tui.widgets import BoundaryPlot
 from tui.widgets.boundary import ZERO_LINE_MARKER
 from tui.widgets.numfmt import num
@@ -253,3 +253,66 @@ async def test_a_model_without_hidden_layers_says_so() -> None:
         assert screen.neurons() == []
         await pilot.press("right", "enter", "down")
         assert "No hidden layer" in body(screen)
+
+
+async def test_C_in_the_neurons_view_takes_100_steps_and_the_maps_follow() -> None:
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press("C")  # step 100 seen from the view, as the check asks
+        await wait_until(
+            pilot,
+            lambda: screen.snapshot.step == 100 and app.state == "paused",
+            timeout=120,
+        )
+        assert app.screen is screen and app.step_count == 100
+        assert "step 100" in str(screen.query_one("#neurons-title").render())
+        assert np.array_equal(
+            screen.snapshot.maps[0].reshape(-1, 8), maps_of(trained(Config(), 100))
+        )
+        await pilot.press("S")
+        await wait_until(pilot, lambda: screen.snapshot.step == 110 and app.state == "paused")
+
+
+async def test_the_health_names_every_flagged_neuron_within_80_columns() -> None:
+    config = Config(lr=1.0)  # 6 or more of 8 saturated: their shares overflow a line
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press(*"s" * 10)
+        await wait_until(pilot, lambda: screen.snapshot.step == 10, timeout=30)
+        await settle(pilot)
+        t = trained(config, 10)
+        (health,) = layer_health(t.layers(), t.train_split, t.last_grads)
+        flagged = [i for i, share in enumerate(health.saturated) if share >= 0.5]
+        assert len(flagged) >= 6
+        await pilot.press("h")
+        (line,) = [x for x in body(screen).splitlines() if x.startswith("layer0 ")]
+        assert len(line) <= SIZE[0]
+        assert line.split(" · ", 1)[1] == "sat " + " ".join(f"n{i}" for i in flagged)
+
+
+def test_the_flags_shorten_to_names_then_to_counts_never_dropping_one() -> None:
+    hist = ((1,), 0.0, 1.0)
+    assert flags_text(LayerHealth((0.0,) * 4, (0.0,) * 4, hist, None), 60) == ""
+    health = LayerHealth((1.0, 1.0, 1.0, 0.0), (0.0, 0.0, 0.0, 0.7), hist, None)
+    full = "n0 dead 100%, n1 dead 100%, n2 dead 100%, n3 sat 70%"
+    assert flags_text(health, len(full)) == full
+    assert flags_text(health, len(full) - 1) == "dead 100% n0 n1 n2 · sat 70% n3"
+    assert flags_text(health, 30) == "dead n0 n1 n2 · sat n3"
+    assert flags_text(health, 21) == "3 dead, 1 saturated"
+
+
+def test_a_colour_map_draws_each_run_of_one_colour_as_one_span() -> None:
+    """Each cell keeps its colour, but a run of equal cells is one span: the per-cell
+    styles made the terminal's output so long that the open view cost training most of
+    its speed (342 steps/s to 82 at 80x24; 231 with runs)."""
+    row = [-1.0, -0.99, 0.0, 0.01, 0.02, 1.0, 0.999, -1.0]
+    (line,) = map_text(np.array([row]), no_color=False)
+    assert line.plain == "█" * len(row)
+    assert [(s.start, s.end, s.style) for s in line.spans] == [
+        (0, 2, SCALE[0]),
+        (2, 5, SCALE[3]),
+        (5, 7, SCALE[6]),
+        (7, 8, SCALE[0]),
+    ]

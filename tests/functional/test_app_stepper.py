@@ -131,3 +131,34 @@ async def test_an_expression_of_ones_own_is_walked_and_a_bad_one_said():
         assert walk_screen.page == "walk"
         await pilot.press("escape", "escape")
         assert app.screen is app.main
+
+
+async def test_s_on_the_update_page_shows_the_values_landing_as_planned():
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, app)
+        screen = await open_walk(pilot, app)
+        await pilot.press("e", "u")
+        await wait_until(pilot, lambda: screen.plan is not None)
+        plan = screen.plan
+        assert plan.step == 2
+        assert "after s" not in shown(screen, "#stepper-update")
+        await step(pilot, app)  # s, pressed on the update page
+        assert app.screen is screen and screen.page == "update"
+        await wait_until(pilot, lambda: "taken" in shown(screen, "#stepper-title"))
+        title = shown(screen, "#stepper-title")
+        assert "step 2 taken: 51/51 as planned, to the bit · parameter 1/51" in title
+        assert len(title.strip()) <= SIZE[0]  # it fits 80 columns
+        params = app.trainer.optimizer.params
+        table = shown(screen, "#stepper-update").splitlines()
+        assert table[0].split()[-2:] == ["after", "s"]
+        first = table[1].split()  # ▶ layer0.neuron0.w0  sample  batch  new  after s
+        assert first[1] == "layer0.neuron0.w0"
+        assert first[-1] == first[-2] == num(params[0].data)
+        await step(pilot, app)  # the plan is now behind the run: said, and u u recomputes
+        await wait_until(pilot, lambda: "run is at step 3" in shown(screen, "#stepper-title"))
+        assert "after s" not in shown(screen, "#stepper-update")
+        await pilot.press("u", "u")
+        await wait_until(pilot, lambda: screen.plan is not None and screen.plan.step == 4)
+        assert "AdamW step 4 · parameter 1/51" in shown(screen, "#stepper-title")

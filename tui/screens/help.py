@@ -104,6 +104,8 @@ APP_KEYS_OFF_VIEW_FOOTERS = {
     "g": ("graph", "Graph"),
     "p": ("params", "Params"),
     "c": ("gradcheck", "Check"),
+    "S": ("step(10)", "10 steps"),
+    "C": ("step(100)", "100 steps"),
 }
 """App keys that keep working in the inside views but leave their one-line footers, so
 each view's own keys, space, s, ? and q fit 80 columns (? lists them all)."""

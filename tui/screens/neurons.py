@@ -77,9 +77,13 @@ def map_text(t: np.ndarray, no_color: bool) -> list[Text]:
         line = Text()
         if no_color:
             line.append("".join(RAMP[level(v, len(RAMP))] for v in row))
-        else:
-            for v in row:
-                line.append("█", SCALE[level(v, len(SCALE))])
+        else:  # a run of one colour is one span: fewer style changes to draw and send
+            levels = [level(v, len(SCALE)) for v in row]
+            start = 0
+            for i in range(1, len(levels) + 1):
+                if i == len(levels) or levels[i] != levels[start]:
+                    line.append("█" * (i - start), SCALE[levels[start]])
+                    start = i
         lines.append(line)
     return lines
 
@@ -103,6 +107,37 @@ def flag(health: LayerHealth, neuron: int) -> str:
     if health.saturated[neuron] >= SATURATED_SHARE:
         return f"sat {health.saturated[neuron]:.0%}"
     return ""
+
+
+def flags_text(health: LayerHealth, width: int) -> str:
+    """A layer's flagged neurons in width cells, every one of them named or counted: each
+    with its share (`n0 dead 98%, n5 sat 71%`), else grouped by share (`dead 100% n2 n3 ·
+    dead 98% n0`), else their names by flag (`dead n0 n2 n3 · sat n5`), else how many of
+    each (the maps' titles and enter say which)."""
+    flagged = [(ni, flag(health, ni)) for ni in range(len(health.dead)) if flag(health, ni)]
+    if not flagged:
+        return ""
+    full = ", ".join(f"n{ni} {what}" for ni, what in flagged)
+    if len(full) <= width:
+        return full
+    by_share: dict[str, list[int]] = {}
+    for ni, what in sorted(flagged, key=lambda f: (f[1].split()[0], -int(f[1].split()[1][:-1]))):
+        by_share.setdefault(what, []).append(ni)
+    shares = " · ".join(
+        f"{what} " + " ".join(f"n{ni}" for ni in found) for what, found in by_share.items()
+    )
+    if len(shares) <= width:
+        return shares
+    kinds = {
+        kind: [ni for ni, what in flagged if what.startswith(kind)] for kind in ("dead", "sat")
+    }
+    names = " · ".join(
+        f"{kind} " + " ".join(f"n{ni}" for ni in found) for kind, found in kinds.items() if found
+    )
+    if len(names) <= width:
+        return names
+    words = {"dead": "dead", "sat": "saturated"}
+    return ", ".join(f"{len(found)} {words[kind]}" for kind, found in kinds.items() if found)
 
 
 def weights_line(row: Sequence[float], bias: float, width: int) -> str:
@@ -366,12 +401,10 @@ class NeuronsScreen(Screen[None]):
             )
         for li in shown:
             health = snap.health[li]
-            flags = [
-                f"n{ni} {flag(health, ni)}" for ni in range(len(health.dead)) if flag(health, ni)
-            ]
             line = Text(f"layer{li} ", "bold").append(f"{len(health.dead)} neurons · ")
+            flags = flags_text(health, self.app.size.width - len(line))
             line.append(
-                ", ".join(flags) if flags else "none dead or saturated",
+                flags or "none dead or saturated",
                 "bold red" if flags and not no_color else "",
             )
             line.truncate(self.app.size.width)

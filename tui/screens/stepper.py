@@ -80,6 +80,10 @@ class StepperScreen(Screen[None]):
         """The parameter the update page shows."""
         self.page = "walk"
         """"walk", or "update" (the batch's gradient and AdamW, a parameter at a time)."""
+        self.landed: list[float] | None = None
+        """Every parameter's value once the plan's step is taken (s), to set beside the plan."""
+        self.run_step: int | None = None
+        """The step the run is at (None until it moves while the walk is open)."""
         self._by_index: dict[int, TreeNode[Entry]] = {}
 
     def compose(self) -> ComposeResult:
@@ -99,6 +103,8 @@ class StepperScreen(Screen[None]):
         self._build()
         tree.focus()
         self._show()
+        if self.sample is not None:  # the update page follows the run's steps (s)
+            self.watch(self.app, "step_count", self._stepped, init=False)
 
     @property
     def tree(self) -> GraphTree:
@@ -192,6 +198,32 @@ class StepperScreen(Screen[None]):
             Text.assemble((walk.describe(), "bold"), "\n", (WHY[phase], "dim"))
         )
 
+    def _stepped(self) -> None:
+        """A step was taken (or the run reset): once the app holds its snapshot (set
+        after step_count, in the same handler), see whether it is the plan's step."""
+        self.call_later(self._take_snapshot)
+
+    def _take_snapshot(self) -> None:
+        snapshot = self.app.snapshot  # type: ignore[attr-defined]
+        self.run_step = snapshot.step
+        if self.plan is not None and snapshot.step == self.plan.step:
+            self.landed = list(snapshot.params)
+        if self.page == "update":
+            self._show()
+
+    def _plan_title(self, plan: UpdatePlan) -> str:
+        """Which step the page shows, and whether the run has taken it (s) or moved past."""
+        where = f"parameter {self.param + 1}/{len(plan.params)} · n b move"
+        if self.run_step is None or self.run_step == plan.step - 1:
+            return f"AdamW step {plan.step} · {where}"
+        if self.run_step == plan.step and self.landed is not None:
+            same = sum(
+                a.hex() == u.new.hex() for a, u in zip(self.landed, plan.params, strict=True)
+            )
+            taken = f"step {plan.step} taken: {same}/{len(plan.params)} as planned, to the bit"
+            return f"{taken} · {where}"
+        return f"AdamW step {plan.step}, but the run is at step {self.run_step}: u u recomputes"
+
     def _show_update(self) -> None:
         plan = self.plan
         title = self.query_one("#stepper-title", Static)
@@ -205,13 +237,13 @@ class StepperScreen(Screen[None]):
         i = self.param
         title.update(
             Text.assemble(
-                ("update ", "bold"),
-                f"AdamW step {plan.step} · parameter {i + 1}/{len(plan.params)} · n b move",
-                no_wrap=True,
-                overflow="ellipsis",
+                ("update ", "bold"), self._plan_title(plan), no_wrap=True, overflow="ellipsis"
             )
         )
+        landed = self.landed if self.run_step == plan.step else None
         head = "  parameter             this sample     the batch     new value"
+        if landed is not None:
+            head += "    after s"
         rows = [Text(head, style="dim")]
         height = max(3, table.size.height - 1)
         top = max(0, min(i - height // 2, len(plan.params) - height))
@@ -220,6 +252,8 @@ class StepperScreen(Screen[None]):
             sample = "—" if u.sample_grad is None else num(u.sample_grad)
             mark = "▶" if k == i else " "
             line = f"{mark} {u.name:<20} {sample:>11}   {num(u.g):>11}   {num(u.new):>11}"
+            if landed is not None:
+                line += f"   {num(landed[k]):>8}"
             rows.append(Text(line, style="bold reverse" if k == i else ""))
         table.update(Text("\n").join(rows))
         lines = plan.lines(i)
@@ -272,6 +306,9 @@ class StepperScreen(Screen[None]):
         if self.sample is None:
             self.notify_line("an expression has no optimizer: u is for a sample's walk")
             return
+        next_step = self.app.step_count + 1  # type: ignore[attr-defined]
+        if self.plan is not None and self.plan.step != next_step:  # the run moved on
+            self.plan, self.landed, self.param = None, None, 0
         self.page = "update"
         self._page_shown()
         self._show()
