@@ -90,6 +90,12 @@ VIEW_SHARE = 0.1
 snapshots wait ten times what the last ones cost to make (worker) and show (event loop),
 so a big model's views stay live without stalling training or keys."""
 
+NEURON_MAPS_INTERVAL = 0.5
+"""While training with the neurons view open, its snapshots (and the other views') come at
+most this often: every map changes every step, and drawing and sending that many changed
+cells costs the training thread more than making them (the terminal driver encodes them in
+Python, tui/lean.py), so VIEW_SHARE alone let the view take a third of the steps."""
+
 CHECK_BUDGET = 0.5
 """Seconds a gradient check may take between two training steps; a longer one (a bigger
 model) waits for a pause, and its view says so."""
@@ -763,7 +769,10 @@ class TrainingSession:
                         if mode == "train" and now >= self.views_due:  # single steps: once done
                             made = self.post_views(trainer, generation, should_stop=should_stop)
                             # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
-                            self.views_due = now + (made + self.view_show_cost) / VIEW_SHARE
+                            gap = (made + self.view_show_cost) / VIEW_SHARE
+                            if "neurons" in self.open_views:
+                                gap = max(gap, NEURON_MAPS_INTERVAL)
+                            self.views_due = now + gap
             except Diverged as e:
                 given = trainer.last_grads is None and trainer.step_count > 0
                 self.post(TrainingDiverged(generation, e.step, e.what, given))

@@ -364,6 +364,23 @@ def test_while_training_the_views_follow_their_own_cadence(monkeypatch):
     assert inbox.news[-2].params.step == 3
 
 
+def test_with_the_neurons_view_open_the_views_wait_at_least_the_maps_interval(monkeypatch):
+    """Cheap views come again soon; with the neurons view open they wait at least
+    NEURON_MAPS_INTERVAL (its frames cost more to draw and send than to make)."""
+    monkeypatch.setattr(session_module, "PANEL_INTERVAL", 0.0)
+    dues = {}
+    for views in ({"params"}, {"params", "neurons"}):
+        session, _ = make_session()
+        session.open_views = frozenset(views)
+        session.view_show_cost = 0.0
+        pause_after(session, 1)
+        session.play()
+        before = time.monotonic()
+        session.run("train", 0, never)
+        dues[len(views)] = session.views_due - before
+    assert dues[1] < session_module.NEURON_MAPS_INTERVAL <= dues[2]
+
+
 # ------------------------------------------------------------------------- keys
 
 
