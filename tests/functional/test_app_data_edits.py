@@ -186,6 +186,7 @@ async def test_r_after_edits_draws_the_seeds_data_again():
         assert "split 80/10/10" in model_text(app)
 
 
+@pytest.mark.slow
 async def test_R_goes_back_to_the_loaded_runs_edited_data_and_batches(tmp_path: Path):
     config = Config(batch_size=16)
     app = MicrogradApp(config, save_dir=tmp_path)

@@ -60,6 +60,7 @@ def test_an_update_whose_outputs_would_overflow_is_not_applied() -> None:
     assert all(map(math.isfinite, trainer.probabilities((2.0, -2.0))))
 
 
+@pytest.mark.slow
 async def test_lr_1e308_then_s_diverges_and_every_key_still_works() -> None:
     app = MicrogradApp(Config(lr=1e308))
     async with app.run_test(size=SIZE) as pilot:

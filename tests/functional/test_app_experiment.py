@@ -60,6 +60,7 @@ async def test_the_screen_takes_typed_letters_not_the_apps_keys():
         assert "hidden: layer sizes are whole numbers" in problem(app)
 
 
+@pytest.mark.slow
 async def test_a_live_change_keeps_the_step_and_trains_on_from_it():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

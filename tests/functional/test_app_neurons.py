@@ -92,6 +92,7 @@ async def test_a_wider_layer_pages() -> None:
         assert screen.page == 1 and "L0 n8" in body(screen) and "L0 n0" not in body(screen)
 
 
+@pytest.mark.slow
 async def test_a_relu_run_at_a_high_rate_flags_its_dead_neurons() -> None:
     config = Config(activation="relu", lr=1.0)
     app = MicrogradApp(config)
@@ -113,6 +114,7 @@ async def test_a_relu_run_at_a_high_rate_flags_its_dead_neurons() -> None:
         assert "dead 100%" in body(screen)
 
 
+@pytest.mark.slow
 async def test_a_tanh_run_at_a_high_rate_flags_saturation() -> None:
     config = Config(lr=1.0)
     app = MicrogradApp(config)

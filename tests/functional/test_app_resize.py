@@ -214,6 +214,7 @@ def title_of(app: MicrogradApp, name: str) -> str:
     return text
 
 
+@pytest.mark.slow
 async def test_view_titles_at_60_columns_keep_what_matters() -> None:
     """At 60 columns the views' titles were cut at the end: the parameters view lost
     whose grads it shows, the gradient check its sort order, the graph its node count

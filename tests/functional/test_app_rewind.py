@@ -121,6 +121,7 @@ async def test_a_step_at_a_past_step_branches_with_the_new_rate():
         assert curve.abandoned == ()
 
 
+@pytest.mark.slow
 async def test_a_rate_asked_at_a_past_step_waits_for_the_branch():
     """+ at a past step, then [: the rate is still asked for, and s branches with it."""
     app = MicrogradApp(Config())

@@ -71,6 +71,7 @@ async def test_walk_forward_to_the_loss_backward_to_the_end_and_back():
         assert isinstance(app.screen, GraphScreen)
 
 
+@pytest.mark.slow
 async def test_the_walk_pauses_training():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -106,6 +107,7 @@ async def test_the_update_page_lands_where_s_does():
         assert bits(u.new for u in plan.params) == bits(p.data for p in params)
 
 
+@pytest.mark.slow
 async def test_an_expression_of_ones_own_is_walked_and_a_bad_one_said():
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:

@@ -119,6 +119,7 @@ async def test_c_checks_every_gradient_against_central_differences() -> None:
         assert app.session.open_views == {"params"}
 
 
+@pytest.mark.slow
 async def test_the_probe_shows_the_library_probabilities_at_the_crosshair() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
@@ -320,6 +321,7 @@ async def test_the_class_view_is_the_validation_confusion_matrix() -> None:
         assert app.slot == "model" and "classes" not in app.session.open_views
 
 
+@pytest.mark.slow
 async def test_views_refresh_while_training() -> None:
     app = MicrogradApp(Config())
     async with app.run_test(size=SIZE) as pilot:
