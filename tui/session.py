@@ -885,14 +885,7 @@ class TrainingSession:
                 self.saved_at = trainer.step_count
                 self.rewind, self.rewound = self.new_rewind(trainer), None
                 self.post(Progress(generation, records, Snapshot.of(trainer), None))
-                if (trainer.train_split, trainer.val_split) != shown:  # edits undone
-                    self.post_data(trainer, generation)
-                self.post_views(
-                    trainer,
-                    generation,
-                    force=True,
-                    should_stop=lambda: generation != self.generation or self.steps_wanted(),
-                )
+                self.post_moved(trainer, generation, shown)  # edits undone, maybe
             if self.rewound is None and self.scrub_to is None:  # at a past step: at its branch
                 self.apply_edits(trainer, self.generation)  # after a reset: the edits asked since
             if self.scrub_to is not None:
@@ -916,7 +909,15 @@ class TrainingSession:
         record = rewind.state_at(step, trainer)
         self.rewound = (step, record) if step < rewind.end else None
         self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer), kept_from))
-        if (trainer.train_split, trainer.val_split) != shown:  # that step's data (edits)
+        self.post_moved(trainer, generation, shown)  # that step's data, if edits differ
+
+    def post_moved(
+        self, trainer: Trainer, generation: int, shown: tuple[list[Point], list[Point]]
+    ) -> None:
+        """After a reset or a rewind moved the trainer: its splits, if they are not the
+        shown ones any more, then the open views at once (given up for a newer
+        generation or a step asked for)."""
+        if (trainer.train_split, trainer.val_split) != shown:
             self.post_data(trainer, generation)
         self.post_views(
             trainer,
