@@ -54,6 +54,12 @@ KEY_WAIT = 0.05
 """Most seconds the worker waits at one poll for the app to answer a key (the app says
 when it has, after the frame that shows the answer; see key_arrived)."""
 
+YIELD_INTERVAL = 0.002
+"""Seconds of training between two hand-overs of the GIL to the event loop (a zero-length
+sleep). One costs 15-70 us on a virtual machine (the timer's slack), and the worker polls
+some 25 times a step at n = 100: at every poll it spent half its time asleep. The
+interpreter's own switch interval (1 ms, runtime.py) bounds the event loop's wait anyway."""
+
 KEY_ANSWER_LIMIT = 0.1
 """Seconds after a key at most until the worker goes on at full speed, should no frame
 be drawn for the key (one that changes nothing on screen): the app's timer then calls
@@ -87,14 +93,9 @@ PROGRESS_INTERVAL = 0.2
 
 VIEW_SHARE = 0.1
 """While training, the open views may take about this share of the time: their next
-snapshots wait ten times what the last ones cost to make (worker) and show (event loop),
-so a big model's views stay live without stalling training or keys."""
-
-NEURON_MAPS_INTERVAL = 0.5
-"""While training with the neurons view open, its snapshots (and the other views') come at
-most this often: every map changes every step, and drawing and sending that many changed
-cells costs the training thread more than making them (the terminal driver encodes them in
-Python, tui/lean.py), so VIEW_SHARE alone let the view take a third of the steps."""
+snapshots wait ten times what the last ones cost to make (worker) and to show and draw
+(the event loop's CPU time up to the frame that shows them), so a big model's views stay
+live without stalling training or keys."""
 
 CHECK_BUDGET = 0.5
 """Seconds a gradient check may take between two training steps; a longer one (a bigger
@@ -710,12 +711,17 @@ class TrainingSession:
         def stale() -> bool:
             return cancelled() or generation != self.generation
 
+        yielded = time.perf_counter()
+
         def should_stop() -> bool:
-            # Hand the GIL to the event loop at every poll: keys stay quick mid-step. While
-            # a key's answer is being drawn, wait for it (at most KEY_WAIT a poll).
+            # Hand the GIL to the event loop every YIELD_INTERVAL: keys stay quick mid-step.
+            # While a key's answer is being drawn, wait for it (at most KEY_WAIT a poll).
+            nonlocal yielded
             if not self.ui_free.is_set():
                 self.ui_free.wait(KEY_WAIT)
-            time.sleep(0)
+            if (now := time.perf_counter()) - yielded >= YIELD_INTERVAL:
+                time.sleep(0)
+                yielded = now
             return stale() or (mode == "train" and not self.keep_training.is_set())
 
         with self.holding_trainer() as trainer:
@@ -770,8 +776,6 @@ class TrainingSession:
                             made = self.post_views(trainer, generation, should_stop=should_stop)
                             # the gradient check keeps its own cadence (GRADCHECK_INTERVAL)
                             gap = (made + self.view_show_cost) / VIEW_SHARE
-                            if "neurons" in self.open_views:
-                                gap = max(gap, NEURON_MAPS_INTERVAL)
                             self.views_due = now + gap
             except Diverged as e:
                 given = trainer.last_grads is None and trainer.step_count > 0

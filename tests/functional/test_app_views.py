@@ -15,8 +15,11 @@ from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.screens import GradCheckScreen, GraphScreen, ParamTableScreen
+from tui.screens.help import HelpScreen
+from tui.screens.neurons import NeuronsScreen
 from tui.snapshots import TOLERANCE
 from tui.widgets import BoundaryPlot, ClassView, ProbePanel
+from tui.widgets.metrics import MetricsPanel
 from tui.widgets.probe import in_cell, next_centre
 
 
@@ -462,7 +465,9 @@ async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> 
 
     def slow(self: ParamTableScreen, snapshot) -> None:  # a view that takes 50 ms to show
         calls.append(time.monotonic())
-        time.sleep(0.05)
+        busy = time.thread_time() + 0.05  # CPU time: what a view's cost is
+        while time.thread_time() < busy:
+            pass
         fill(self, snapshot)
 
     monkeypatch.setattr(ParamTableScreen, "update_snapshot", slow)
@@ -623,3 +628,97 @@ async def test_a_search_typed_in_one_burst_goes_to_the_search_not_the_keys(tmp_p
         assert list(tmp_path.iterdir()) == []  # w did not save
         assert len(screen.matches()) == 2  # w0, w1
         assert screen.tree.cursor_node in screen.matches()  # enter jumped to one
+
+
+async def test_the_views_cadence_counts_drawing_them_not_only_handing_them_out(
+    monkeypatch,
+) -> None:
+    """The neurons view's maps cost little to hand out and more to draw (Textual renders
+    them after the handler): the worker spaces the views by both, up to the frame that
+    shows them, so drawing them cannot take training's time unmeasured."""
+    from textual.widgets import Static
+
+    render = Static.render
+
+    def slow_render(self: Static):  # the maps' drawing: 50 ms of CPU
+        if self.id == "neurons-body":
+            busy = time.thread_time() + 0.05
+            while time.thread_time() < busy:
+                pass
+        return render(self)
+
+    monkeypatch.setattr(Static, "render", slow_render)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        screen = app.screen
+        assert isinstance(screen, NeuronsScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 1)
+        await wait_until(pilot, lambda: app.session.view_show_cost >= 0.05)
+
+
+async def test_nothing_is_drawn_under_a_view_and_all_of_it_when_it_closes() -> None:
+    """While a full-screen view covers the main screen, its panels and plots keep what
+    they showed (Textual would repaint the view over each change under it, and the plots
+    are drawn in Python: that took training's time); closing the view shows the latest,
+    as the last calls left it (here: paused, so no speed)."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        metrics, plot = app.main.query_one(MetricsPanel), app.main.query_one(BoundaryPlot)
+        await pilot.press("n")
+        assert isinstance(app.screen, NeuronsScreen) and app.main.covered
+        record, weights = metrics.record, plot.weights
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 20)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.state == "paused")
+        await wait_until(pilot, lambda: all(w.is_finished for w in app.workers))
+        await pilot.pause(0.2)
+        assert metrics.record is record and plot.weights is weights
+        await pilot.press("escape")
+        assert not app.main.covered
+        await settle(pilot)
+        assert metrics.record.step == app.step_count == app.trainer.step_count >= 20
+        assert metrics.steps_per_sec is None and metrics.state == "paused"
+        assert plot.weights == app.snapshot.weights != weights
+
+
+async def test_a_dialog_leaves_the_main_screen_live_under_it() -> None:
+    """A dialog (help) shows the main screen around it: that keeps being drawn."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        metrics = app.main.query_one(MetricsPanel)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.step_count >= 5)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen) and not app.main.covered
+        shown = metrics.record.step
+        await wait_until(pilot, lambda: metrics.record.step > shown + 10)
+        await pilot.press("escape", "space")
+        await settle(pilot)
+
+
+async def test_calls_kept_under_a_view_leave_the_screen_as_all_of_them_would() -> None:
+    """The latest call of each kind is kept: show_marks with the abandoned futures and
+    without them are two kinds (one sets more than the other)."""
+    from micrograd.run import initial_record
+    from tui.widgets.loss_curve import LossCurve
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        curve = app.main.query_one(LossCurve)
+        await pilot.press("n")
+        assert app.main.covered
+        future = (initial_record(app.trainer),)
+        app.main.show_marks([1, 2], [future])
+        app.main.show_marks([3])
+        assert curve.marks == () and curve.abandoned == ()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert curve.marks == (3,) and curve.abandoned == (future,)

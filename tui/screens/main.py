@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -13,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from micrograd.config import Config
@@ -113,6 +114,32 @@ def loss_title(log: bool) -> str:
     return "loss · log (y: linear)" if log else "loss · linear (y: log)"
 
 
+Shown = TypeVar("Shown", bound=Callable[..., None])
+
+
+def unless_covered(method: Shown) -> Shown:
+    """A MainScreen method that changes what the screen shows, made at once while the
+    screen can be seen; while a full-screen view covers it, only the latest call is kept,
+    and made when the screen shows again (MainScreen.on_screen_resume). Drawing what
+    nobody sees would take the training thread's time: Textual repaints the view over every
+    change below it, and the plots are drawn in Python.
+
+    Each such method, given the same arguments (by count and name), sets the same things
+    from them alone: so the latest call of each kind, made in the order of those calls,
+    leaves the screen as every call would have."""
+
+    @functools.wraps(method)
+    def deferred(self: MainScreen, *args: Any, **kwargs: Any) -> None:
+        if not self.covered:
+            method(self, *args, **kwargs)
+            return
+        kind = (method.__name__, len(args), *sorted(kwargs))
+        self._deferred.pop(kind, None)  # to the end: the order of the latest calls
+        self._deferred[kind] = functools.partial(method, self, *args, **kwargs)
+
+    return deferred  # type: ignore[return-value]
+
+
 class MainScreen(Screen):
     """The app's main screen, which takes a size's classes (the app's breakpoints) before
     it is laid out for that size.
@@ -203,6 +230,8 @@ class MainScreen(Screen):
         """The epochs done at the start, with minibatches (the training panel shows them)."""
         self.adding = False
         """Did `a` just ask which class to add (the next 0 1 2 says; any other key cancels)?"""
+        self._deferred: dict[tuple[object, ...], Callable[[], None]] = {}
+        """While covered: the latest call of each unless_covered kind, in call order."""
 
     @classmethod
     def of(
@@ -408,6 +437,21 @@ class MainScreen(Screen):
         """home: step 0; end: the run's present."""
         self.app.rewinder.to(step)  # type: ignore[attr-defined]
 
+    @property
+    def covered(self) -> bool:
+        """Is a full-screen view over this screen? (A dialog, a ModalScreen, shows it.)"""
+        stack = self.app.screen_stack
+        above = stack[stack.index(self) + 1 :] if self in stack else []
+        return any(not isinstance(screen, ModalScreen) for screen in above)
+
+    def on_screen_resume(self) -> None:
+        """Shown again: make what changed while covered show, the plots at once."""
+        deferred, self._deferred = self._deferred, {}
+        for call in deferred.values():
+            call()
+        if deferred:
+            self.show_plots(*self._plots)
+
     @on(ProbePanel.Moved)
     def on_probe_moved(self, message: ProbePanel.Moved) -> None:
         self.query_one(BoundaryPlot).cursor = message.cursor
@@ -436,11 +480,13 @@ class MainScreen(Screen):
             self.show_state("running")
             self.show_message(*message)
 
+    @unless_covered
     def show_records(self, history: list[Record]) -> None:
         """The newest record in the training panel and the history in the loss curve, now."""
         self.query_one(MetricsPanel).record = history[-1]
         self.query_one(LossCurve).history = history
 
+    @unless_covered
     def show_progress(
         self, snapshot: Snapshot, history: list[Record], steps_per_sec: float | None, now: bool
     ) -> None:
@@ -455,6 +501,7 @@ class MainScreen(Screen):
         self.show_plots(snapshot.weights, history, now=now)
         self._show_running()
 
+    @unless_covered
     def show_past(
         self, weights: Weights, history: list[Record], record: Record, past: int | None
     ) -> None:
@@ -466,12 +513,14 @@ class MainScreen(Screen):
         self.query_one(LossCurve).cursor = past
         self.show_plots(weights, history)
 
+    @unless_covered
     def show_branch(self, abandoned: list[tuple[Record, ...]], marks: list[int]) -> None:
         """A branch: no step is past any more; the futures abandoned drawn faint."""
         self.query_one(MetricsPanel).past = False
         curve = self.query_one(LossCurve)
         curve.cursor, curve.abandoned, curve.marks = None, tuple(abandoned), tuple(marks)
 
+    @unless_covered
     def show_stopped(self, weights: Weights, history: list[Record]) -> None:
         """Training stopped: the plots catch up with the last snapshot; no speed."""
         self.show_plots(weights, history)
@@ -487,6 +536,7 @@ class MainScreen(Screen):
         """The speed setting, in the training panel."""
         self.query_one(MetricsPanel).speed_setting = setting
 
+    @unless_covered
     def show_marks(
         self, steps: list[int], abandoned: list[tuple[Record, ...]] | None = None
     ) -> None:
@@ -497,6 +547,7 @@ class MainScreen(Screen):
         if abandoned is not None and tuple(abandoned) != curve.abandoned:
             curve.abandoned = tuple(abandoned)
 
+    @unless_covered
     def show_classes(self, counts: ClassSnapshot) -> None:
         """The validation's class counts, in the class view."""
         self.class_counts = counts
@@ -610,8 +661,9 @@ class MainScreen(Screen):
             self.set_timer(self.gate.wait(), self._release)
 
     def _release(self) -> None:
-        """Show the plot update that waited for the gate, if it is open now."""
-        if self._held and self.gate.wait() <= 0:
+        """Show the plot update that waited for the gate, if it is open now (and the
+        screen can be seen: else on_screen_resume draws the plots)."""
+        if self._held and self.gate.wait() <= 0 and not self.covered:
             self.show_plots(*self._plots, now=False)
 
     @property

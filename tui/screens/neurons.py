@@ -298,8 +298,9 @@ class NeuronsScreen(Screen[None]):
             else:
                 title.append(f" · page {self.page + 1}/{self.pages}")
                 body = self.tiles_text(snap)
-        self.query_one("#neurons-title", Static).update(title)
-        self.query_one("#neurons-body", Static).update(body)
+        # both keep their size (one row; the rest of the screen): no layout to redo
+        self.query_one("#neurons-title", Static).update(title, layout=False)
+        self.query_one("#neurons-body", Static).update(body, layout=False)
 
     def tile(self, snap: NeuronSnapshot, layer: int, neuron: int, selected: bool) -> list[Text]:
         """A neuron's small map with its name and flag above and its weights below."""
