@@ -432,11 +432,13 @@ def session_steps_per_second(config: Config, seconds: float, views: frozenset) -
 
 
 def print_views(seconds: float, rounds: int = 3) -> None:
-    """Steps/s with the neurons view open against closed, alternating, in one run (issue
-    21: the view may cost training at most 10%)."""
+    """Steps/s of the training worker alone (no Textual: what making the snapshots costs)
+    with the neurons view open against closed, alternating, in one run. What the view
+    costs in the real app, drawing and sending included, is benchmarks/views.py's."""
     print()
     print(
-        f"Steps/s of the training worker, neurons view closed vs open, {rounds} x ~{seconds:g} s:"
+        f"Steps/s of the training worker alone (no Textual; the real app: views.py), "
+        f"neurons view closed vs open, {rounds} x ~{seconds:g} s:"
     )
     for name, config in (
         ("tutorial (taichi n 100, 8)", Config()),
@@ -463,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--rounds", type=int, default=None, help="rounds per n (default: by cost)")
     p.add_argument(
-        "--views-only", action="store_true", help="only the neurons view's cost to training"
+        "--views-only",
+        action="store_true",
+        help="only the neurons view's cost to the training worker alone (no Textual)",
     )
     p.add_argument("--serve", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
