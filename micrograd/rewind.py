@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from micrograd.config import Config, param_count
@@ -31,6 +31,9 @@ steps of EVERY in ~0.06 s; a bigger model gets States closer together (see spaci
 
 EVERY = 100
 """The most steps between two States (see spacing)."""
+
+PROGRESS_STEPS = 100
+"""A replay from the seed says how far it has got every this many steps."""
 
 
 def spacing(config: Config) -> int:
@@ -208,21 +211,36 @@ class Rewind:
         self.end, self.record = step, record
         self._config, self._split = self.states[-1].config, self.states[-1].train_split
 
-    def replay_from_seed(self, trainer: Trainer) -> bool:
+    def replay_from_seed(
+        self,
+        trainer: Trainer,
+        should_stop: Callable[[], bool] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bool | None:
         """A loaded run (its history starts at its step): replay from step 0 with its
         config and its live settings' changes (Trainer.settings), keeping States on the
         way; if that arrives at exactly the loaded State, the steps before it can come
         back too (True). A run whose data were edited, or whose changes are not known (a
         version 2 file's) and were made, arrives elsewhere: only the loaded step and after
-        (False). trainer is left as it was. Asked again, it answers at once."""
+        (False). trainer is left as it was. Asked again, it answers at once.
+
+        A long run takes a while (its every step again): should_stop() is polled before
+        each step, and turning true gives up (None; asked again, it starts over);
+        progress(done, of) hears every PROGRESS_STEPS steps how far it has got."""
         loaded = self.states[0]
         if loaded.step == 0:
             return True
         if self._from_seed is None:
-            self._from_seed = self._replay_from_seed(trainer, loaded)
+            self._from_seed = self._replay_from_seed(trainer, loaded, should_stop, progress)
         return self._from_seed
 
-    def _replay_from_seed(self, trainer: Trainer, loaded: State) -> bool:
+    def _replay_from_seed(
+        self,
+        trainer: Trainer,
+        loaded: State,
+        should_stop: Callable[[], bool] | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> bool | None:
         if loaded.edited:  # its data are not the seed's
             return False
         changes = {s[0]: s[1:] for s in loaded.settings}
@@ -234,6 +252,10 @@ class Rewind:
         states = [State.of(replayer, None)]
         try:
             while replayer.step_count < loaded.step:
+                if should_stop is not None and should_stop():
+                    return None
+                if progress is not None and replayer.step_count % PROGRESS_STEPS == 0:
+                    progress(replayer.step_count, loaded.step)
                 if replayer.step_count in changes:  # as the run did: a State from here
                     lr, weight_decay, batch_size = changes[replayer.step_count]
                     replayer.retune(lr=lr, weight_decay=weight_decay, batch_size=batch_size)
@@ -259,4 +281,4 @@ class Rewind:
         return sys.getsizeof(self.states) + sum(s.nbytes() for s in self.states)
 
 
-__all__ = ["EVERY", "REPLAY_BUDGET", "Rewind", "State", "spacing"]
+__all__ = ["EVERY", "PROGRESS_STEPS", "REPLAY_BUDGET", "Rewind", "State", "spacing"]

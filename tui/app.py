@@ -50,6 +50,7 @@ from tui.session import (
     FirstNumbers,
     Mode,
     Progress,
+    Replaying,
     Retuned,
     Rewound,
     RunSaved,
@@ -378,6 +379,7 @@ class MicrogradApp(App[int]):
             Retuned: self.on_retuned,
             **self.playground.news_handlers(),  # the data's edits
             Rewound: self.rewinder.show,
+            Replaying: self.rewinder.replaying,
             Branched: self.rewinder.branched,
         }
         handlers[type(news)](news)

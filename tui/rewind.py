@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from tui import wording
 from tui.screens.main import MainScreen
-from tui.session import END, Branched, Rewound, TrainingSession
+from tui.session import END, Branched, Replaying, Rewound, TrainingSession
 from tui.snapshots import Snapshot
 
 
@@ -77,6 +77,16 @@ class Rewinder:
             app.show_message(*self.hint())
         else:
             app.show_message(*wording.present(news.step))
+
+    def replaying(self, news: Replaying) -> None:
+        """A loaded run trained again from its seed (to an earlier step): how far; or that
+        it stopped, as another key asked for something else."""
+        if news.generation != self.session.generation:
+            return
+        if news.stopped:
+            self.app.show_message(*wording.replay_stopped(news.done, news.total))
+        else:
+            self.app.show_message(*wording.replaying(news.done, news.total))
 
     def branched(self, news: Branched) -> None:
         """A step at a past step: the run goes on from there; its old future drawn faint."""

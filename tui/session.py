@@ -314,6 +314,18 @@ class Rewound:
 
 
 @dataclass(frozen=True)
+class Replaying:
+    """A loaded run's steps before its own are being trained again from its seed, to
+    bring an earlier one back: done of total so far. stopped: given up, as a key asked for
+    something else (the trainer stays where it was)."""
+
+    generation: int
+    done: int
+    total: int
+    stopped: bool = False
+
+
+@dataclass(frozen=True)
 class Branched:
     """A step was taken at a past step: the run goes on from step, its future after
     step abandoned (the app keeps drawing it, faint, until the next reset)."""
@@ -906,14 +918,52 @@ class TrainingSession:
         if self.rewound is None:
             rewind.changed(trainer)  # the present's settings, to come back to
         kept_from = None
-        if step < rewind.start and not rewind.replay_from_seed(trainer):
-            kept_from, step = rewind.start, rewind.start
+        if step < rewind.start:
+            done = [0]
+            from_seed = rewind.replay_from_seed(
+                trainer,
+                should_stop=lambda: self.replay_given_up(generation, rewind.start),
+                progress=self.replay_progress(generation, done),
+            )
+            if from_seed is None:  # given up: the trainer stays where it was
+                if generation == self.generation and self.scrub_to is None:
+                    step = rewind.end if self.rewound is None else self.rewound[0]
+                    record = rewind.state_at(step, trainer)
+                    self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer)))
+                    self.post(Replaying(generation, done[0], rewind.start, stopped=True))
+                return  # a reset, or a step asked for since: its worker does it
+            if not from_seed:
+                kept_from, step = rewind.start, rewind.start
         step = min(step, rewind.end)
         shown = trainer.train_split, trainer.val_split
         record = rewind.state_at(step, trainer)
         self.rewound = (step, record) if step < rewind.end else None
         self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer), kept_from))
         self.post_moved(trainer, generation, shown)  # that step's data, if edits differ
+
+    def replay_given_up(self, generation: int, start: int) -> bool:
+        """Should a loaded run's replay from its seed stop? After a reset, a step or
+        training asked for, or a step asked for that needs no replay (start or later)."""
+        asked = self.scrub_to
+        return (
+            generation != self.generation
+            or self.steps_wanted()
+            or (asked is not None and asked >= start)
+        )
+
+    def replay_progress(self, generation: int, done: list[int]) -> Callable[[int, int], None]:
+        """How a replay from the seed reports: at most every PANEL_INTERVAL, as Replaying
+        (done[0] keeps the latest count)."""
+        last = [-math.inf]
+
+        def progress(steps: int, total: int) -> None:
+            done[0] = steps
+            now = time.monotonic()
+            if now - last[0] >= PANEL_INTERVAL:
+                last[0] = now
+                self.post(Replaying(generation, steps, total))
+
+        return progress
 
     def post_moved(
         self, trainer: Trainer, generation: int, shown: tuple[list[Point], list[Point]]
@@ -1067,6 +1117,7 @@ __all__ = [
     "NoTrainingPoints",
     "Progress",
     "Retuned",
+    "Replaying",
     "Rewound",
     "RunSaved",
     "RATE_LADDER",

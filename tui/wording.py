@@ -216,6 +216,26 @@ def present(step: int) -> Wordings:
     )
 
 
+def replaying(done: int, total: int) -> Wordings:
+    """A loaded run's steps before its own, trained again from its seed: how far."""
+    return (
+        f"Training the loaded run again from its seed to reach its earlier steps: "
+        f"{done} of {total} · end stops.",
+        f"Retraining from the seed: step {done} of {total} · end stops.",
+        f"Seed: {done}/{total} · end stops",
+    )
+
+
+def replay_stopped(done: int, total: int) -> Wordings:
+    """A replay from the seed, stopped by another key."""
+    return (
+        f"Stopped training again from the seed at {done} of {total}: the steps before "
+        f"{total} are not back ([ or home starts over).",
+        f"Stopped at {done} of {total} from the seed ([ starts over).",
+        f"Stopped at {done}/{total}.",
+    )
+
+
 def not_kept(step: int) -> Wordings:
     """A loaded run's steps before its own cannot be trained again from its seed."""
     return (

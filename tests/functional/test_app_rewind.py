@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -230,3 +231,44 @@ async def test_a_past_step_before_an_edit_shows_that_steps_data_and_end_the_edit
         await wait_until(pilot, lambda: app.step_count == 5 and idle(app))
         await wait_until(pilot, lambda: len(plot.points) == 81)
         assert len(app.trainer.train_split) == 81
+
+
+@pytest.mark.parametrize("key", ["end", "space"])
+async def test_a_long_replay_from_the_seed_says_how_far_it_got_and_a_key_stops_it(
+    tmp_path, monkeypatch, key
+):
+    """A loaded run of 60,000 steps took ~40 s to train again from its seed before its
+    first step back showed, with nothing said and nothing to stop it. Now the message
+    line counts the steps, and end (back to the present) or space (train on) stops it
+    where the run was."""
+    import micrograd.rewind as rewind_module
+
+    real_step = rewind_module.step_record
+
+    def slow_step(trainer, *args, **kwargs):  # a long run's replay: 300 steps in ~3 s
+        busy = time.monotonic() + 0.01
+        while time.monotonic() < busy:
+            time.sleep(0.001)
+        return real_step(trainer, *args, **kwargs)
+
+    monkeypatch.setattr(rewind_module, "step_record", slow_step)
+    path = save_run(tmp_path / "run.json", trained(300), [])
+    loaded, entries = load_run(path)
+    app = MicrogradApp(trainer=loaded, history=entries)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket")
+        await wait_until(pilot, lambda: "of 300" in message(app) and "seed" in message(app))
+        await pilot.pause(0.3)
+        assert app.step_count == 300
+        await pilot.press(key)
+        if key == "end":
+            await wait_until(pilot, lambda: "present" in message(app) and idle(app))
+            assert app.step_count == 300 and app.session.viewing is None
+            assert app.session.rewind.start == 300  # nothing kept: [ starts over
+        else:
+            await wait_until(pilot, lambda: app.state == "running" and app.step_count > 300)
+            await pilot.press("space")
+            await settle(pilot)
+            assert app.session.viewing is None and not app.session.abandoned
+            assert app.step_count == app.trainer.step_count > 300

@@ -172,6 +172,34 @@ def test_a_loaded_run_replays_its_retunes(tmp_path) -> None:
     assert loaded.config.lr == 0.05
 
 
+def test_a_replay_from_the_seed_says_how_far_it_got_and_can_be_given_up(tmp_path) -> None:
+    """A long loaded run takes its every step again: it reports every PROGRESS_STEPS
+    steps, and a should_stop that turns true gives up (None); asked again, it starts over
+    and arrives."""
+    trainer, rewind, seen = start(Config())
+    train(trainer, rewind, 250, seen)
+    path = save_run(tmp_path / "run.json", trainer, [])
+    loaded, _ = load_run(path)
+    again = Rewind(loaded, seen[250][1])
+    heard: list[tuple[int, int]] = []
+    assert (
+        again.replay_from_seed(
+            loaded,
+            lambda: bool(heard) and heard[-1][0] >= 100,
+            lambda done, of: heard.append((done, of)),
+        )
+        is None
+    )
+    assert heard == [(0, 250), (100, 250)]
+    assert again.start == 250 and loaded.step_count == 250  # nothing kept, nothing moved
+    heard.clear()
+    assert again.replay_from_seed(loaded, lambda: False, lambda d, o: heard.append((d, o)))
+    assert heard == [(0, 250), (100, 250), (200, 250)]
+    assert again.start == 0
+    record = again.state_at(150, loaded)
+    assert (numbers(loaded), record) == seen[150]
+
+
 @pytest.mark.parametrize("how", ["edited", "version 2"])
 def test_a_loaded_run_that_cannot_be_replayed_keeps_only_its_loaded_step(tmp_path, how) -> None:
     edit = {20: lambda t: t.add_point((0.5, 0.5), 1)}
