@@ -191,6 +191,7 @@ class MicrogradApp(App[int]):
     def main_mounted(self) -> None:
         """The main screen's widgets are there: show the run in them."""
         self.main.show_start(self.state, self.history)
+        self.main.show_marks(self.session.marks)  # a loaded run's settings changes
         self.sync_side()
         self.show_message(*self.hint())
         if self._measure_later:

@@ -481,7 +481,11 @@ class TrainingSession:
         """The speed setting and the schedule of the worker's steps (the worker's side)."""
         self.speed: float | None = None
         """The speed asked for (steps per second; None: as fast as it goes)."""
-        self.marks: list[int] = []
+        self.loaded_marks = (
+            [s[0] for s in trainer.settings if s[0] > 0] if trainer.step_count else []
+        )
+        """A loaded run's steps after which its settings changed, as its file keeps them."""
+        self.marks: list[int] = list(self.loaded_marks)
         """The steps after which settings changed, since the last reset (event loop)."""
         self.open_views: frozenset[View] = frozenset()
         """Views the worker computes snapshots for: replaced whole, never mutated, so the
@@ -635,6 +639,8 @@ class TrainingSession:
         generation."""
         self.keep_training.clear()
         self.reset_to_loaded = to_loaded and self.loaded is not None
+        if self.reset_to_loaded:  # its marks, as loaded (step 0's records clear the rest)
+            self.marks = list(self.loaded_marks)
         self.scrub_to = self.viewing = None
         self.abandoned = []
         with self.pending_lock:

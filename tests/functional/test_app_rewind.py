@@ -272,3 +272,22 @@ async def test_a_long_replay_from_the_seed_says_how_far_it_got_and_a_key_stops_i
             await settle(pilot)
             assert app.session.viewing is None and not app.session.abandoned
             assert app.step_count == app.trainer.step_count > 300
+
+
+async def test_a_loaded_run_marks_its_settings_changes_on_the_loss_curve(tmp_path):
+    """The loss curve marks the steps after which the rate or the batch changed; a run
+    file keeps those changes with their steps, so a loaded run marks them too, and R
+    (back to the loaded step) after r (step 0, no marks) brings them back."""
+    path = save_run(tmp_path / "run.json", trained(30, lr_from={10: 0.2, 20: 0.05}), [])
+    loaded, entries = load_run(path)
+    app = MicrogradApp(trainer=loaded, history=entries)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        curve = app.query_one(LossCurve)
+        assert curve.marks == (10, 20)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.step_count == 0 and idle(app))
+        assert curve.marks == ()
+        await pilot.press("R")
+        await wait_until(pilot, lambda: app.step_count == 30 and idle(app))
+        assert curve.marks == (10, 20)
