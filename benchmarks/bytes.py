@@ -147,10 +147,10 @@ class Ideal:
 
 
 def spawn(
-    root: Path, n: int, cols: int, rows: int, mode: str
+    root: Path, args: list[str], cols: int, rows: int, mode: str
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The app under a new pty of this size and colour mode; returns the process and the
-    master fd."""
+    """`python -m tui` with args under a new pty of this size and colour mode (of MODES);
+    returns the process and the master fd."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
@@ -162,7 +162,7 @@ def spawn(
         LINES=str(rows),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "--n", str(n)],
+        [sys.executable, "-m", "tui", *args],
         cwd=root,
         env=env,
         stdin=slave,
@@ -191,7 +191,7 @@ def pump(master: int, timeout: float) -> bytes:
 
 
 def measure(root: Path, n: int, cols: int, rows: int, mode: str, seconds: float) -> Result | None:
-    proc, master = spawn(root, n, cols, rows, mode)
+    proc, master = spawn(root, ["--n", str(n)], cols, rows, mode)
     try:
         ideal = Ideal(cols, rows)
     except ImportError:  # no pyte: no ideal

@@ -27,19 +27,16 @@ It prints and asserts nothing; not part of the tests.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import re
-import select
 import signal
 import statistics
-import struct
-import subprocess
 import sys
-import termios
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bytes import pump, spawn  # this folder's: the app under a pty, its queries answered
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,9 +56,6 @@ big model's step takes ~0.1 s: more seconds, fewer rounding steps)."""
 
 VIEWS = {"n": "neurons", "p": "parameters", "g": "graph"}
 """The views measured, by their key."""
-
-ANSWERS = {b"\x1b[5n": b"\x1b[0n", b"\x1b[6n": b"\x1b[1;1R", b"\x1b[c": b"\x1b[?62;22c"}
-"""Queries a terminal answers (status, cursor position, device attributes)."""
 
 MAIN = re.compile(r"│ step\s+([\d,]+)")
 """The main screen's step counter, in its training panel."""
@@ -93,75 +87,48 @@ class Launch:
     marks: list[Mark] = field(default_factory=list)
 
 
-def spawn(root: Path, args: list[str]) -> tuple[subprocess.Popen[bytes], int]:
-    """The app under a new pty of COLS x ROWS; returns the process and the master fd."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8", PYTHONPATH=str(root))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", *args],
-        cwd=root,
-        env=env,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-        close_fds=True,
-    )
-    os.close(slave)
-    return proc, master
-
-
-def pump(master: int, launch: Launch, seconds: float) -> None:
-    """Keep what the app writes for seconds, answering its queries."""
+def keep(master: int, launch: Launch, seconds: float) -> None:
+    """Keep what the app writes for seconds, with the moment each piece was read (its
+    queries answered)."""
     end = time.monotonic() + seconds
     while (now := time.monotonic()) < end:
-        ready, _, _ = select.select([master], [], [], min(0.05, end - now))
-        if not ready:
-            continue
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the app closed its side
-            return
-        launch.chunks.append((time.monotonic(), data))
-        for query, answer in ANSWERS.items():
-            for _ in range(data.count(query)):
-                os.write(master, answer)
+        data = pump(master, min(0.05, end - now))
+        if data:
+            launch.chunks.append((time.monotonic(), data))
 
 
 def drive(root: Path, args: list[str], views: str, seconds: float, rounds: int) -> Launch:
     """Launch the app, train, and open and close each view in turn, rounds times."""
-    proc, master = spawn(root, args)
+    proc, master = spawn(root, args, COLS, ROWS, "256")
     launch = Launch()
     try:
         started = time.monotonic()
         while time.monotonic() - started < START_LIMIT:  # the first frame, then quiet
             before = len(launch.chunks)
-            pump(master, launch, QUIET)
+            keep(master, launch, QUIET)
             if len(launch.chunks) == before and sum(len(c) for _, c in launch.chunks) > 1000:
                 break
             if proc.poll() is not None:
                 raise SystemExit(f"the app ended before training ({proc.returncode})")
         os.write(master, b" ")
-        pump(master, launch, 2 * SETTLE)
+        keep(master, launch, 2 * SETTLE)
         for _ in range(rounds):
             for key in views:
                 launch.marks.append(Mark(time.monotonic(), "closed"))
-                pump(master, launch, seconds)
+                keep(master, launch, seconds)
                 launch.marks.append(Mark(time.monotonic(), "open"))
                 os.write(master, key.encode())
-                pump(master, launch, seconds)
+                keep(master, launch, seconds)
                 launch.marks.append(Mark(time.monotonic(), "close"))
                 os.write(master, b"\x1b")
-                pump(master, launch, SETTLE)
+                keep(master, launch, SETTLE)
         launch.marks.append(Mark(time.monotonic(), "closed"))
         return launch
     finally:
         os.write(master, b" qq")  # pause; q says steps are unsaved, q again quits
         deadline = time.monotonic() + 5
         while proc.poll() is None and time.monotonic() < deadline:
-            pump(master, launch, 0.1)
+            keep(master, launch, 0.1)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(5)
