@@ -13,7 +13,7 @@ from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import POINT_MARKERS, cell_centres
-from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text
+from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text, weights_line
 from tui.widgets import BoundaryPlot
 from tui.widgets.boundary import ZERO_LINE_MARKER
 from tui.widgets.numfmt import num
@@ -318,3 +318,36 @@ def test_a_colour_map_draws_each_run_of_one_colour_as_one_span() -> None:
         (5, 7, SCALE[6]),
         (7, 8, SCALE[0]),
     ]
+
+
+def test_a_tiles_weights_line_shortens_its_numbers_never_cuts_one() -> None:
+    """16 cells under a map: one decimal if it fits, else each number as short as it
+    reads, else the count and reach. Cutting the line at 16 showed `b+5.` for 5.3 and
+    `b-0.` for -0.4."""
+    assert weights_line([5.0, -1.9], -2.6, 16) == "+5.0 -1.9 b-2.6"
+    assert weights_line([-11.04, 9.97], 2.96, 16) == "-11 +10 b+3.0"
+    assert weights_line([12.8, -21.2], 17.4, 16) == "+13 -21 b+17"
+    assert weights_line([0.2] * 32, -12.3, 16) == "32w |w|≤0.2 b-12"
+    assert weights_line([0.1] * 32, 0.04, 16) == "|w|≤0.1 b+0.0"  # 32w... is 17 cells
+    assert weights_line([1234.0, 5.0], 98765.0, 16) == "+1e3 +5.0 b+1e5"
+
+
+async def test_a_tanh_run_at_rate_2_shows_every_weight_under_its_map_to_its_digits() -> None:
+    """After 10 steps at lr 2 a first-layer neuron has weights -11.04 and 9.97: the
+    line under each map still shows both weights and the bias, each as close to the
+    true value as its digits say."""
+    config = Config(lr=2.0)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press(*"s" * 10)
+        await wait_until(pilot, lambda: screen.snapshot.step == 10, timeout=30)
+        await settle(pilot)
+        rows, biases = trained(config, 10).layers()[0]
+        assert max(abs(w) for row in rows for w in row) > 10  # some line needs shortening
+        lines = body(screen).split("\n")
+        for i, (row, bias) in enumerate(zip(rows, biases)):
+            line = lines[(i // 4) * 11 + 9][(i % 4) * 18 :][:16].split()
+            assert len(line) == 3 and line[2].startswith("b"), line
+            for shown, true in zip([line[0], line[1], line[2][1:]], [*row, bias]):
+                assert abs(float(shown) - true) <= (0.05 if "." in shown else 0.5), (shown, true)

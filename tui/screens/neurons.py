@@ -140,12 +140,34 @@ def flags_text(health: LayerHealth, width: int) -> str:
     return ", ".join(f"{len(found)} {words[kind]}" for kind, found in kinds.items() if found)
 
 
+def short(v: float, signed: bool = True) -> str:
+    """A number in at most 5 or 6 characters, every digit shown a true one: one decimal
+    under 10 (`+0.7`), none under 1000 (`-21`), else a power of ten (`+3e4`)."""
+    sign = "+" if signed else ""
+    if not math.isfinite(v):
+        return f"{v:{sign}}"
+    if abs(v) < 9.95:
+        return f"{v:{sign}.1f}"
+    if abs(v) < 999.5:
+        return f"{v:{sign}.0f}"
+    mantissa, exponent = f"{v:{sign}.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def weights_line(row: Sequence[float], bias: float, width: int) -> str:
-    """A neuron's weights and bias in width cells: each, or their count and reach."""
-    whole = " ".join(f"{w:+.1f}" for w in row) + f" b{bias:+.1f}"
-    if len(whole) <= width:
-        return whole
-    return f"{len(row)}w |w|≤{max(abs(w) for w in row):.1f} b{bias:+.1f}"[:width]
+    """A neuron's weights and bias in width cells, never a number cut short: each with
+    one decimal (`+5.0 -1.9 b-2.6`), each as short as it reads (`+13 -21 b+17`), else
+    their count and reach (`32w |w|≤0.2 b-12`), then without the count."""
+    top = max((abs(w) for w in row), default=0.0)
+    for line in (
+        " ".join(f"{w:+.1f}" for w in row) + f" b{bias:+.1f}",
+        " ".join(short(w) for w in row) + f" b{short(bias)}",
+        f"{len(row)}w |w|≤{short(top, signed=False)} b{short(bias)}",
+        f"|w|≤{short(top, signed=False)} b{short(bias)}",
+    ):
+        if len(line) <= width:
+            return line
+    return f"b{short(bias)}"[:width]
 
 
 def histogram_line(
