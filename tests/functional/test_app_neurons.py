@@ -351,3 +351,24 @@ async def test_a_tanh_run_at_rate_2_shows_every_weight_under_its_map_to_its_digi
             assert len(line) == 3 and line[2].startswith("b"), line
             for shown, true in zip([line[0], line[1], line[2][1:]], [*row, bias]):
                 assert abs(float(shown) - true) <= (0.05 if "." in shown else 0.5), (shown, true)
+
+
+async def test_enter_on_a_neuron_of_32_inputs_shows_all_32_weights_and_its_shares() -> None:
+    """At 80x24 a neuron of 32 inputs lists its weights in columns: one a line lost w19
+    to w31, its dead and saturated shares and the scale under the screen's edge."""
+    config = Config(hidden=(32, 8))
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press(*["pagedown"] * 4, "enter")  # 8 tiles a page: L1 n0 is the 33rd
+        assert screen.neurons()[screen.selected] == (1, 0) and screen.enlarged
+        text = body(screen)
+        lines = text.split("\n")
+        assert len(lines) <= SIZE[1] - 3 and max(map(len, lines)) <= SIZE[0]
+        rows, biases = Trainer(config).layers()[1]
+        assert "layer1.neuron0" in text and f"bias  {num(biases[0])}" in text
+        for i, w in enumerate(rows[0]):
+            assert f"w{i} {num(w)}" in text
+        assert "(L0 n0)" in text and "(L0 n31)" in text
+        assert "dead on 0% of the training data" in text and "saturated on 0%" in text
+        assert "-1.0000 ███████ +1.0000" in text  # tanh's scale

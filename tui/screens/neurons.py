@@ -170,6 +170,28 @@ def weights_line(row: Sequence[float], bias: float, width: int) -> str:
     return f"b{short(bias)}"[:width]
 
 
+def weight_columns(
+    row: Sequence[float], inputs: Sequence[str], width: int, height: int
+) -> list[Text]:
+    """A neuron's weights in height lines of width cells, filled down then across
+    (`w0 +0.1234  w14 -0.0066`) under a line naming their inputs in order: a neuron of
+    32 inputs at 80x24 has 14 lines for them. What does not fit is counted in the last
+    cell (the params view, p, lists every one)."""
+    last = len(row) - 1
+    said = f"w0…w{last}: the weights on ({inputs[0]})…({inputs[last]})" if row else ""
+    cells = [f"w{i} {num(w)}" for i, w in enumerate(row)]
+    rows = max(1, height - 1)
+    cell = max(map(len, cells), default=0) + 2
+    across = max(1, width // cell)
+    if len(cells) > rows * across:
+        kept = rows * across - 1
+        cells = [*cells[:kept], f"+{len(row) - kept} more (p)"]
+    lines = [Text(said[:width], "dim")]
+    for r in range(min(rows, len(cells))):
+        lines.append(Text("".join(f"{c:<{cell}}" for c in cells[r::rows]).rstrip()))
+    return lines
+
+
 def histogram_line(
     name: str, hist: tuple[tuple[int, ...], float, float] | None, no_color: bool
 ) -> Text:
@@ -375,20 +397,23 @@ class NeuronsScreen(Screen[None]):
             if layer == 0
             else [f"L{layer - 1} n{i}" for i in range(len(rows[neuron]))]
         )
-        side = [
-            Text(f"layer{layer}.neuron{neuron}", "bold"),
-            Text(f"bias  {num(biases[neuron])}"),
-            *[
-                Text(f"w{i} {num(w)}  ({name})")
-                for i, (w, name) in enumerate(zip(rows[neuron], inputs))
-            ],
-            Text(""),
+        title = Text(f"layer{layer}.neuron{neuron}", "bold")
+        bias = Text(f"bias  {num(biases[neuron])}")
+        shares = [
             Text(f"dead on {health.dead[neuron]:.0%} of the training data"),
             Text(f"saturated on {health.saturated[neuron]:.0%}"),
-            Text(""),
-            scale_legend(act, reach, self.app.no_color),
+        ]
+        legend = scale_legend(act, reach, self.app.no_color)
+        weights = [
+            Text(f"w{i} {num(w)}  ({source})")
+            for i, (w, source) in enumerate(zip(rows[neuron], inputs))
         ]
         height = self.app.size.height - 3
+        side = [title, bias, *weights, Text(""), *shares, Text(""), legend]
+        if len(side) > height:  # the weights in columns under the rest, so none is lost
+            side = [title, bias, *shares, legend, Text("")]
+            room = self.app.size.width - t.shape[1] - 2
+            side += weight_columns(rows[neuron], inputs, room, height - len(side))
         lines = []
         maps = map_text(t, self.app.no_color)
         for i in range(max(len(maps), min(len(side), height))):
