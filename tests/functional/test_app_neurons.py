@@ -372,3 +372,22 @@ async def test_enter_on_a_neuron_of_32_inputs_shows_all_32_weights_and_its_share
         assert "(L0 n0)" in text and "(L0 n31)" in text
         assert "dead on 0% of the training data" in text and "saturated on 0%" in text
         assert "-1.0000 ███████ +1.0000" in text  # tanh's scale
+
+
+async def test_health_prints_the_newest_steps_ratios_as_derived_by_hand() -> None:
+    """AdamW's first step moves every parameter by lr (m̂/√v̂ = ±1; the decay and eps add
+    under 1e-4 of it), so step 1's ratio is log10(0.1 / mean |initial value|) per layer:
+    -0.39 for layer 0 (mean |p| 0.2436), -0.25 for the output layer (0.1798). The plot's
+    rows are 3/4 of a decade apart; the numbers let the reader check it."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 1)
+        await pilot.press("h")
+        expected = []
+        for layer in Trainer(Config()).model.layers:
+            values = [abs(p.data) for p in layer.parameters()]
+            expected.append(math.log10(0.1 / (sum(values) / len(values))))
+        assert [round(e, 2) for e in expected] == [-0.39, -0.25]
+        assert f"step 1: L0 {expected[0]:+.2f}  L1 {expected[1]:+.2f}" in body(screen)

@@ -209,6 +209,20 @@ def histogram_line(
     )
 
 
+def ratios_line(ratios: Ratios, width: int) -> Text:
+    """The newest step's ratios as numbers, `step 100: L0 -2.07  L1 -2.02` (log10 of
+    mean |update| / mean |value| over each layer's weights and biases; `—` for a layer
+    the step left as it was, or one all zeros), in width cells."""
+    values = [
+        f"L{li} {v:+.2f}" if math.isfinite(v) else f"L{li} —"
+        for li, v in enumerate(ratios.per_layer)
+    ]
+    line = f"  step {ratios.step}: " + "  ".join(values)
+    if len(line) > width:
+        line = f"step {ratios.step}: " + " ".join(values)
+    return Text(line[:width], "dim")
+
+
 def ratio_plot(
     ratios: Sequence[Ratios], width: int, height: int, lo: float = -6.0, hi: float = 0.0
 ) -> list[Text]:
@@ -462,6 +476,9 @@ class NeuronsScreen(Screen[None]):
         room = height - len(lines) - 1
         if room >= 3:
             lines.append(Text("update / data per layer (log10; digit = layer, · = 1e-3)", "bold"))
+            if room >= 4 and snap.ratios:  # a row spans 3/4 of a decade or more: the numbers
+                lines.append(ratios_line(snap.ratios[-1], self.app.size.width))
+                room -= 1
             lines.extend(ratio_plot(snap.ratios, max(10, self.app.size.width - 7), min(room, 9)))
         return Text("\n").join(lines)
 
