@@ -10,7 +10,7 @@ import pytest
 
 from micrograd.health import LayerHealth, hidden_activations, layer_health, map_points, zero_lines
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import POINT_MARKERS, cell_centres
 from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text, weights_line
@@ -391,3 +391,45 @@ async def test_health_prints_the_newest_steps_ratios_as_derived_by_hand() -> Non
             expected.append(math.log10(0.1 / (sum(values) / len(values))))
         assert [round(e, 2) for e in expected] == [-0.39, -0.25]
         assert f"step 1: L0 {expected[0]:+.2f}  L1 {expected[1]:+.2f}" in body(screen)
+
+
+def ratios_by_hand(config: Config, steps: int) -> list[list[float]]:
+    """Each step's log10(mean |update| / mean |value before it|) per layer, measured
+    around Trainer.step on the parameters themselves."""
+    trainer = Trainer(config)
+    per_step = []
+    for _ in range(steps):
+        before = [[p.data for p in layer.parameters()] for layer in trainer.model.layers]
+        trainer.step()
+        ratios = []
+        for layer, old in zip(trainer.model.layers, before):
+            moved = sum(abs(p.data - b) for p, b in zip(layer.parameters(), old))
+            ratios.append(math.log10(moved / sum(abs(b) for b in old)))
+        per_step.append(ratios)
+    return per_step
+
+
+async def test_at_a_past_step_health_shows_the_ratios_up_to_it_and_a_branch_keeps_them() -> None:
+    """Back at step 7 of 10 the health showed step 10's ratios; a step there (a branch)
+    dropped steps 1 to 7 too, leaving the plot one column."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: app.step_count == 10 and idle(app), timeout=30)
+        for back in (9, 8, 7):
+            await pilot.press("left_square_bracket")
+            await wait_until(pilot, lambda b=back: app.step_count == b and idle(app), timeout=30)
+        screen = await open_neurons(pilot, app, step=7)
+        hand = ratios_by_hand(Config(), 8)
+        assert [r.step for r in screen.snapshot.ratios] == list(range(1, 8))
+        for r in screen.snapshot.ratios:
+            assert r.per_layer == pytest.approx(hand[r.step - 1], rel=1e-9)
+        await pilot.press("h")
+        assert f"step 7: L0 {hand[6][0]:+.2f}  L1 {hand[6][1]:+.2f}" in body(screen)
+        await pilot.press("s")  # a branch from step 7
+        await wait_until(pilot, lambda: screen.snapshot.step == 8 and idle(app), timeout=30)
+        assert [r.step for r in screen.snapshot.ratios] == list(range(1, 9))
+        for r in screen.snapshot.ratios:
+            assert r.per_layer == pytest.approx(hand[r.step - 1], rel=1e-9)
+        assert f"step 8: L0 {hand[7][0]:+.2f}  L1 {hand[7][1]:+.2f}" in body(screen)
