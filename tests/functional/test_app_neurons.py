@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from textual.widgets import Static
 
 from micrograd.health import LayerHealth, hidden_activations, layer_health, map_points, zero_lines
 from micrograd.training import Config, Trainer
@@ -433,3 +434,22 @@ async def test_at_a_past_step_health_shows_the_ratios_up_to_it_and_a_branch_keep
         for r in screen.snapshot.ratios:
             assert r.per_layer == pytest.approx(hand[r.step - 1], rel=1e-9)
         assert f"step 8: L0 {hand[7][0]:+.2f}  L1 {hand[7][1]:+.2f}" in body(screen)
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_maps_page_says_its_scale_in_the_title(monkeypatch, no_color: bool) -> None:
+    """The small maps had no key: which colour (or glyph) is -1 and which +1 was said
+    only once a map was enlarged."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        title = screen.query_one("#neurons-title", Static).content
+        scale = RAMP if no_color else "█" * len(SCALE)
+        assert str(title).endswith(f"page 1/1 · -1 {scale} +1")
+        start = len(str(title)) - len(scale) - 3
+        styles = [str(s.style) for s in title.spans if s.start >= start]
+        assert styles == (["reverse"] if no_color else list(SCALE))
+        await pilot.press("enter")  # the large map says it with its numbers
+        assert "-1 " not in str(screen.query_one("#neurons-title").render())

@@ -88,16 +88,28 @@ def map_text(t: np.ndarray, no_color: bool) -> list[Text]:
     return lines
 
 
-def scale_legend(activation: str, reach: float, no_color: bool) -> Text:
-    """The scale from its lowest value to its highest, e.g. `-1 ░▒▓ 1`."""
-    lo, hi = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (-reach, reach))
-    text = Text(f"{num(lo)} ")
+def scale_text(lo: str, hi: str, no_color: bool) -> Text:
+    """`lo ███████ hi`: the scale's colours (or the ramp, reversed) between its ends."""
+    text = Text(f"{lo} ")
     if no_color:
         text.append(RAMP, "reverse")
     else:
         for colour in SCALE:
             text.append("█", colour)
-    return text.append(f" {num(hi)}")
+    return text.append(f" {hi}")
+
+
+def scale_legend(activation: str, reach: float, no_color: bool) -> Text:
+    """The scale from its lowest value to its highest, e.g. `-1.0000 ███████ +1.0000`."""
+    lo, hi = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (-reach, reach))
+    return scale_text(num(lo), num(hi), no_color)
+
+
+def tiles_legend(activation: str, no_color: bool) -> Text:
+    """The small maps' scale, for the title: tanh's `-1 ███████ +1`, sigmoid's `0 … 1`,
+    relu's and linear's `-max … +max` (each layer over its largest |output|)."""
+    lo, hi = {"tanh": ("-1", "+1"), "sigmoid": ("0", "1")}.get(activation, ("-max", "+max"))
+    return scale_text(lo, hi, no_color)
 
 
 def flag(health: LayerHealth, neuron: int) -> str:
@@ -355,6 +367,9 @@ class NeuronsScreen(Screen[None]):
                 body = self.enlarged_text(snap)
             else:
                 title.append(f" · page {self.page + 1}/{self.pages}")
+                legend = tiles_legend(act, self.app.no_color)
+                if title.cell_len + 3 + legend.cell_len < self.app.size.width - 1:
+                    title.append(" · ").append_text(legend)  # the maps' colours or glyphs
                 body = self.tiles_text(snap)
         # both keep their size (one row; the rest of the screen): no layout to redo
         self.query_one("#neurons-title", Static).update(title, layout=False)
