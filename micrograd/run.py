@@ -147,12 +147,13 @@ class Run:
 
     def record_ratios(self, step: int) -> None:
         """Keep the ratios of the step just taken; steps kept from at or past it belong
-        to a line the run has left (a reset, a rewind), so they go."""
+        to a line the run has left (a reset, a rewind), so they go, and those before it
+        stay (a branch at step 40 keeps steps 1 to 40)."""
         update = self.trainer.last_update
         if update is None:
             return
         if self.ratios and self.ratios[-1].step >= step:
-            self.ratios = ratio_history()
+            self.ratios = ratio_history(r for r in self.ratios if r.step < step)
         self.ratios.append(Ratios(step, update_ratios(self.trainer.layers(), update)))
 
     def reset(self) -> Record:

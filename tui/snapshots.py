@@ -291,7 +291,8 @@ class NeuronSnapshot:
     MAP_COLS, width), top row first."""
     health: tuple[LayerHealth, ...]
     ratios: tuple[Ratios, ...]
-    """The update-to-data ratios of the steps recorded, oldest first."""
+    """The update-to-data ratios of the steps recorded up to this one, oldest first (at a
+    past step, not the steps the run took after it)."""
 
     @classmethod
     def of(cls, trainer: Trainer, ratios: Sequence[Ratios] = ()) -> NeuronSnapshot:
@@ -300,7 +301,9 @@ class NeuronSnapshot:
         outs = hidden_activations(layers, map_points())
         maps = tuple(o.reshape(MAP_ROWS, MAP_COLS, -1) for o in outs)
         health = layer_health(layers, trainer.train_split, trainer.last_grads)
-        return cls(trainer.step_count, layers, maps, tuple(health), tuple(ratios))
+        step = trainer.step_count
+        kept = tuple(r for r in ratios if r.step <= step)
+        return cls(step, layers, maps, tuple(health), kept)
 
 
 __all__ = [

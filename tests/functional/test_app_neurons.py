@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pytest
+from textual.widgets import Static
 
 from micrograd.health import LayerHealth, hidden_activations, layer_health, map_points, zero_lines
 from micrograd.training import Config, Trainer
-from tests.pilot_helpers import SIZE, settle, step, wait_until
+from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import POINT_MARKERS, cell_centres
-from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text
+from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text, weights_line
 from tui.widgets import BoundaryPlot
 from tui.widgets.boundary import ZERO_LINE_MARKER
 from tui.widgets.numfmt import num
@@ -318,3 +319,137 @@ def test_a_colour_map_draws_each_run_of_one_colour_as_one_span() -> None:
         (5, 7, SCALE[6]),
         (7, 8, SCALE[0]),
     ]
+
+
+def test_a_tiles_weights_line_shortens_its_numbers_never_cuts_one() -> None:
+    """16 cells under a map: one decimal if it fits, else each number as short as it
+    reads, else the count and reach. Cutting the line at 16 showed `b+5.` for 5.3 and
+    `b-0.` for -0.4."""
+    assert weights_line([5.0, -1.9], -2.6, 16) == "+5.0 -1.9 b-2.6"
+    assert weights_line([-11.04, 9.97], 2.96, 16) == "-11 +10 b+3.0"
+    assert weights_line([12.8, -21.2], 17.4, 16) == "+13 -21 b+17"
+    assert weights_line([0.2] * 32, -12.3, 16) == "32w |w|≤0.2 b-12"
+    assert weights_line([0.1] * 32, 0.04, 16) == "|w|≤0.1 b+0.0"  # 32w... is 17 cells
+    assert weights_line([1234.0, 5.0], 98765.0, 16) == "+1e3 +5.0 b+1e5"
+
+
+async def test_a_tanh_run_at_rate_2_shows_every_weight_under_its_map_to_its_digits() -> None:
+    """After 10 steps at lr 2 a first-layer neuron has weights -11.04 and 9.97: the
+    line under each map still shows both weights and the bias, each as close to the
+    true value as its digits say."""
+    config = Config(lr=2.0)
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press(*"s" * 10)
+        await wait_until(pilot, lambda: screen.snapshot.step == 10, timeout=30)
+        await settle(pilot)
+        rows, biases = trained(config, 10).layers()[0]
+        assert max(abs(w) for row in rows for w in row) > 10  # some line needs shortening
+        lines = body(screen).split("\n")
+        for i, (row, bias) in enumerate(zip(rows, biases)):
+            line = lines[(i // 4) * 11 + 9][(i % 4) * 18 :][:16].split()
+            assert len(line) == 3 and line[2].startswith("b"), line
+            for shown, true in zip([line[0], line[1], line[2][1:]], [*row, bias]):
+                assert abs(float(shown) - true) <= (0.05 if "." in shown else 0.5), (shown, true)
+
+
+async def test_enter_on_a_neuron_of_32_inputs_shows_all_32_weights_and_its_shares() -> None:
+    """At 80x24 a neuron of 32 inputs lists its weights in columns: one a line lost w19
+    to w31, its dead and saturated shares and the scale under the screen's edge."""
+    config = Config(hidden=(32, 8))
+    app = MicrogradApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await pilot.press(*["pagedown"] * 4, "enter")  # 8 tiles a page: L1 n0 is the 33rd
+        assert screen.neurons()[screen.selected] == (1, 0) and screen.enlarged
+        text = body(screen)
+        lines = text.split("\n")
+        assert len(lines) <= SIZE[1] - 3 and max(map(len, lines)) <= SIZE[0]
+        rows, biases = Trainer(config).layers()[1]
+        assert "layer1.neuron0" in text and f"bias  {num(biases[0])}" in text
+        for i, w in enumerate(rows[0]):
+            assert f"w{i} {num(w)}" in text
+        assert "(L0 n0)" in text and "(L0 n31)" in text
+        assert "dead on 0% of the training data" in text and "saturated on 0%" in text
+        assert "-1.0000 ███████ +1.0000" in text  # tanh's scale
+
+
+async def test_health_prints_the_newest_steps_ratios_as_derived_by_hand() -> None:
+    """AdamW's first step moves every parameter by lr (m̂/√v̂ = ±1; the decay and eps add
+    under 1e-4 of it), so step 1's ratio is log10(0.1 / mean |initial value|) per layer:
+    -0.39 for layer 0 (mean |p| 0.2436), -0.25 for the output layer (0.1798). The plot's
+    rows are 3/4 of a decade apart; the numbers let the reader check it."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        await step(pilot, app)
+        await wait_until(pilot, lambda: screen.snapshot.step == 1)
+        await pilot.press("h")
+        expected = []
+        for layer in Trainer(Config()).model.layers:
+            values = [abs(p.data) for p in layer.parameters()]
+            expected.append(math.log10(0.1 / (sum(values) / len(values))))
+        assert [round(e, 2) for e in expected] == [-0.39, -0.25]
+        assert f"step 1: L0 {expected[0]:+.2f}  L1 {expected[1]:+.2f}" in body(screen)
+
+
+def ratios_by_hand(config: Config, steps: int) -> list[list[float]]:
+    """Each step's log10(mean |update| / mean |value before it|) per layer, measured
+    around Trainer.step on the parameters themselves."""
+    trainer = Trainer(config)
+    per_step = []
+    for _ in range(steps):
+        before = [[p.data for p in layer.parameters()] for layer in trainer.model.layers]
+        trainer.step()
+        ratios = []
+        for layer, old in zip(trainer.model.layers, before):
+            moved = sum(abs(p.data - b) for p, b in zip(layer.parameters(), old))
+            ratios.append(math.log10(moved / sum(abs(b) for b in old)))
+        per_step.append(ratios)
+    return per_step
+
+
+async def test_at_a_past_step_health_shows_the_ratios_up_to_it_and_a_branch_keeps_them() -> None:
+    """Back at step 7 of 10 the health showed step 10's ratios; a step there (a branch)
+    dropped steps 1 to 7 too, leaving the plot one column."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: app.step_count == 10 and idle(app), timeout=30)
+        for back in (9, 8, 7):
+            await pilot.press("left_square_bracket")
+            await wait_until(pilot, lambda b=back: app.step_count == b and idle(app), timeout=30)
+        screen = await open_neurons(pilot, app, step=7)
+        hand = ratios_by_hand(Config(), 8)
+        assert [r.step for r in screen.snapshot.ratios] == list(range(1, 8))
+        for r in screen.snapshot.ratios:
+            assert r.per_layer == pytest.approx(hand[r.step - 1], rel=1e-9)
+        await pilot.press("h")
+        assert f"step 7: L0 {hand[6][0]:+.2f}  L1 {hand[6][1]:+.2f}" in body(screen)
+        await pilot.press("s")  # a branch from step 7
+        await wait_until(pilot, lambda: screen.snapshot.step == 8 and idle(app), timeout=30)
+        assert [r.step for r in screen.snapshot.ratios] == list(range(1, 9))
+        for r in screen.snapshot.ratios:
+            assert r.per_layer == pytest.approx(hand[r.step - 1], rel=1e-9)
+        assert f"step 8: L0 {hand[7][0]:+.2f}  L1 {hand[7][1]:+.2f}" in body(screen)
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_maps_page_says_its_scale_in_the_title(monkeypatch, no_color: bool) -> None:
+    """The small maps had no key: which colour (or glyph) is -1 and which +1 was said
+    only once a map was enlarged."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        title = screen.query_one("#neurons-title", Static).content
+        scale = RAMP if no_color else "█" * len(SCALE)
+        assert str(title).endswith(f"page 1/1 · -1 {scale} +1")
+        start = len(str(title)) - len(scale) - 3
+        styles = [str(s.style) for s in title.spans if s.start >= start]
+        assert styles == (["reverse"] if no_color else list(SCALE))
+        await pilot.press("enter")  # the large map says it with its numbers
+        assert "-1 " not in str(screen.query_one("#neurons-title").render())

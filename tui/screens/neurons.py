@@ -88,16 +88,28 @@ def map_text(t: np.ndarray, no_color: bool) -> list[Text]:
     return lines
 
 
-def scale_legend(activation: str, reach: float, no_color: bool) -> Text:
-    """The scale from its lowest value to its highest, e.g. `-1 ░▒▓ 1`."""
-    lo, hi = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (-reach, reach))
-    text = Text(f"{num(lo)} ")
+def scale_text(lo: str, hi: str, no_color: bool) -> Text:
+    """`lo ███████ hi`: the scale's colours (or the ramp, reversed) between its ends."""
+    text = Text(f"{lo} ")
     if no_color:
         text.append(RAMP, "reverse")
     else:
         for colour in SCALE:
             text.append("█", colour)
-    return text.append(f" {num(hi)}")
+    return text.append(f" {hi}")
+
+
+def scale_legend(activation: str, reach: float, no_color: bool) -> Text:
+    """The scale from its lowest value to its highest, e.g. `-1.0000 ███████ +1.0000`."""
+    lo, hi = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (-reach, reach))
+    return scale_text(num(lo), num(hi), no_color)
+
+
+def tiles_legend(activation: str, no_color: bool) -> Text:
+    """The small maps' scale, for the title: tanh's `-1 ███████ +1`, sigmoid's `0 … 1`,
+    relu's and linear's `-max … +max` (each layer over its largest |output|)."""
+    lo, hi = {"tanh": ("-1", "+1"), "sigmoid": ("0", "1")}.get(activation, ("-max", "+max"))
+    return scale_text(lo, hi, no_color)
 
 
 def flag(health: LayerHealth, neuron: int) -> str:
@@ -140,12 +152,56 @@ def flags_text(health: LayerHealth, width: int) -> str:
     return ", ".join(f"{len(found)} {words[kind]}" for kind, found in kinds.items() if found)
 
 
+def short(v: float, signed: bool = True) -> str:
+    """A number in at most 5 or 6 characters, every digit shown a true one: one decimal
+    under 10 (`+0.7`), none under 1000 (`-21`), else a power of ten (`+3e4`)."""
+    sign = "+" if signed else ""
+    if not math.isfinite(v):
+        return f"{v:{sign}}"
+    if abs(v) < 9.95:
+        return f"{v:{sign}.1f}"
+    if abs(v) < 999.5:
+        return f"{v:{sign}.0f}"
+    mantissa, exponent = f"{v:{sign}.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def weights_line(row: Sequence[float], bias: float, width: int) -> str:
-    """A neuron's weights and bias in width cells: each, or their count and reach."""
-    whole = " ".join(f"{w:+.1f}" for w in row) + f" b{bias:+.1f}"
-    if len(whole) <= width:
-        return whole
-    return f"{len(row)}w |w|≤{max(abs(w) for w in row):.1f} b{bias:+.1f}"[:width]
+    """A neuron's weights and bias in width cells, never a number cut short: each with
+    one decimal (`+5.0 -1.9 b-2.6`), each as short as it reads (`+13 -21 b+17`), else
+    their count and reach (`32w |w|≤0.2 b-12`), then without the count."""
+    top = max((abs(w) for w in row), default=0.0)
+    for line in (
+        " ".join(f"{w:+.1f}" for w in row) + f" b{bias:+.1f}",
+        " ".join(short(w) for w in row) + f" b{short(bias)}",
+        f"{len(row)}w |w|≤{short(top, signed=False)} b{short(bias)}",
+        f"|w|≤{short(top, signed=False)} b{short(bias)}",
+    ):
+        if len(line) <= width:
+            return line
+    return f"b{short(bias)}"[:width]
+
+
+def weight_columns(
+    row: Sequence[float], inputs: Sequence[str], width: int, height: int
+) -> list[Text]:
+    """A neuron's weights in height lines of width cells, filled down then across
+    (`w0 +0.1234  w14 -0.0066`) under a line naming their inputs in order: a neuron of
+    32 inputs at 80x24 has 14 lines for them. What does not fit is counted in the last
+    cell (the params view, p, lists every one)."""
+    last = len(row) - 1
+    said = f"w0…w{last}: the weights on ({inputs[0]})…({inputs[last]})" if row else ""
+    cells = [f"w{i} {num(w)}" for i, w in enumerate(row)]
+    rows = max(1, height - 1)
+    cell = max(map(len, cells), default=0) + 2
+    across = max(1, width // cell)
+    if len(cells) > rows * across:
+        kept = rows * across - 1
+        cells = [*cells[:kept], f"+{len(row) - kept} more (p)"]
+    lines = [Text(said[:width], "dim")]
+    for r in range(min(rows, len(cells))):
+        lines.append(Text("".join(f"{c:<{cell}}" for c in cells[r::rows]).rstrip()))
+    return lines
 
 
 def histogram_line(
@@ -163,6 +219,20 @@ def histogram_line(
         .append(shown, "reverse" if no_color else "green")
         .append(f" [{num(lo)}, {num(hi)}]")
     )
+
+
+def ratios_line(ratios: Ratios, width: int) -> Text:
+    """The newest step's ratios as numbers, `step 100: L0 -2.07  L1 -2.02` (log10 of
+    mean |update| / mean |value| over each layer's weights and biases; `—` for a layer
+    the step left as it was, or one all zeros), in width cells."""
+    values = [
+        f"L{li} {v:+.2f}" if math.isfinite(v) else f"L{li} —"
+        for li, v in enumerate(ratios.per_layer)
+    ]
+    line = f"  step {ratios.step}: " + "  ".join(values)
+    if len(line) > width:
+        line = f"step {ratios.step}: " + " ".join(values)
+    return Text(line[:width], "dim")
 
 
 def ratio_plot(
@@ -297,6 +367,9 @@ class NeuronsScreen(Screen[None]):
                 body = self.enlarged_text(snap)
             else:
                 title.append(f" · page {self.page + 1}/{self.pages}")
+                legend = tiles_legend(act, self.app.no_color)
+                if title.cell_len + 3 + legend.cell_len < self.app.size.width - 1:
+                    title.append(" · ").append_text(legend)  # the maps' colours or glyphs
                 body = self.tiles_text(snap)
         # both keep their size (one row; the rest of the screen): no layout to redo
         self.query_one("#neurons-title", Static).update(title, layout=False)
@@ -353,20 +426,23 @@ class NeuronsScreen(Screen[None]):
             if layer == 0
             else [f"L{layer - 1} n{i}" for i in range(len(rows[neuron]))]
         )
-        side = [
-            Text(f"layer{layer}.neuron{neuron}", "bold"),
-            Text(f"bias  {num(biases[neuron])}"),
-            *[
-                Text(f"w{i} {num(w)}  ({name})")
-                for i, (w, name) in enumerate(zip(rows[neuron], inputs))
-            ],
-            Text(""),
+        title = Text(f"layer{layer}.neuron{neuron}", "bold")
+        bias = Text(f"bias  {num(biases[neuron])}")
+        shares = [
             Text(f"dead on {health.dead[neuron]:.0%} of the training data"),
             Text(f"saturated on {health.saturated[neuron]:.0%}"),
-            Text(""),
-            scale_legend(act, reach, self.app.no_color),
+        ]
+        legend = scale_legend(act, reach, self.app.no_color)
+        weights = [
+            Text(f"w{i} {num(w)}  ({source})")
+            for i, (w, source) in enumerate(zip(rows[neuron], inputs))
         ]
         height = self.app.size.height - 3
+        side = [title, bias, *weights, Text(""), *shares, Text(""), legend]
+        if len(side) > height:  # the weights in columns under the rest, so none is lost
+            side = [title, bias, *shares, legend, Text("")]
+            room = self.app.size.width - t.shape[1] - 2
+            side += weight_columns(rows[neuron], inputs, room, height - len(side))
         lines = []
         maps = map_text(t, self.app.no_color)
         for i in range(max(len(maps), min(len(side), height))):
@@ -415,6 +491,9 @@ class NeuronsScreen(Screen[None]):
         room = height - len(lines) - 1
         if room >= 3:
             lines.append(Text("update / data per layer (log10; digit = layer, · = 1e-3)", "bold"))
+            if room >= 4 and snap.ratios:  # a row spans 3/4 of a decade or more: the numbers
+                lines.append(ratios_line(snap.ratios[-1], self.app.size.width))
+                room -= 1
             lines.extend(ratio_plot(snap.ratios, max(10, self.app.size.width - 7), min(room, 9)))
         return Text("\n").join(lines)
 
