@@ -2,7 +2,7 @@
 closed, side by side in one run.
 
     .venv/bin/python benchmarks/views.py [--seconds 6] [--rounds 2]
-        [--cases tutorial,spiral,big] [--views n,p,g]
+        [--cases tutorial,spiral,big] [--views n,h,p,g]
     .venv/bin/python benchmarks/views.py --root /path/to/another/checkout   # its code
 
 (--root runs that checkout's code with this python. Needs pyte, a terminal emulator: the
@@ -54,8 +54,14 @@ CASES = {
 """Each case: its name, the app's arguments, and how much longer its stretches last (a
 big model's step takes ~0.1 s: more seconds, fewer rounding steps)."""
 
-VIEWS = {"n": "neurons", "p": "parameters", "g": "graph"}
-"""The views measured, by their key."""
+VIEWS = {
+    "n": ("neurons", b"n"),
+    "h": ("health", b"nh"),
+    "p": ("parameters", b"p"),
+    "g": ("graph", b"g"),
+}
+"""The views measured, by their key: each one's name and the keys that open it (the
+health is the neurons view's other page)."""
 
 MAIN = re.compile(r"│ step\s+([\d,]+)")
 """The main screen's step counter, in its training panel."""
@@ -117,7 +123,7 @@ def drive(root: Path, args: list[str], views: str, seconds: float, rounds: int) 
                 launch.marks.append(Mark(time.monotonic(), "closed"))
                 keep(master, launch, seconds)
                 launch.marks.append(Mark(time.monotonic(), "open"))
-                os.write(master, key.encode())
+                os.write(master, VIEWS[key][1])
                 keep(master, launch, seconds)
                 launch.marks.append(Mark(time.monotonic(), "close"))
                 os.write(master, b"\x1b")
@@ -243,7 +249,7 @@ def report(case: str, results: list[Stretch], views: str) -> None:
         live = sum(s.updates for s in opened) / sum(s.seconds for s in opened)
         rounds = ", ".join(f"{a.rate:.0f}/{b.rate:.0f}" for a, b in zip(closed, opened))
         print(
-            f"    {VIEWS[key]:<10}  closed {c:7.1f}  open {o:7.1f} steps/s  open/closed "
+            f"    {VIEWS[key][0]:<10}  closed {c:7.1f}  open {o:7.1f} steps/s  open/closed "
             f"{o / c:6.1%}  view redrawn {live:4.1f}/s   (rounds, closed/open: {rounds})"
         )
 
@@ -253,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=6.0, help="seconds a stretch (default 6)")
     p.add_argument("--rounds", type=int, default=2, help="rounds per view (default 2)")
     p.add_argument("--cases", default="tutorial,spiral,big", help=", ".join(CASES))
-    p.add_argument("--views", default="npg", help="the views' keys (default npg)")
+    p.add_argument("--views", default="nhpg", help="the views' keys (default nhpg)")
     p.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app runs")
     args = p.parse_args(argv)
     views = args.views.replace(",", "")
