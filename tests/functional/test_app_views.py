@@ -722,3 +722,25 @@ async def test_calls_kept_under_a_view_leave_the_screen_as_all_of_them_would() -
         await pilot.press("escape")
         await settle(pilot)
         assert curve.marks == (3,) and curve.abandoned == (future,)
+
+
+async def test_a_call_made_before_the_screen_hears_it_shows_again_wins_over_kept_ones() -> None:
+    """A view closes (the screen stack pops at once) but the main screen hears that it
+    shows again (ScreenResume) only when its own queue gets there: news the app handles
+    meanwhile is shown at once. The calls kept while covered are older: made after it,
+    they would bring back stale numbers (here: the marks) until the next news, and a
+    pause has none."""
+    from tui.widgets.loss_curve import LossCurve
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        curve = app.main.query_one(LossCurve)
+        await pilot.press("n")
+        assert app.main.covered
+        app.main.show_marks([1])  # kept: the view covers the screen
+        app.pop_screen()  # the view closes; ScreenResume is queued, not yet heard
+        assert not app.main.covered
+        app.main.show_marks([1, 2])  # newer news, handled before the resume
+        await settle(pilot)
+        assert curve.marks == (1, 2)

@@ -120,7 +120,8 @@ Shown = TypeVar("Shown", bound=Callable[..., None])
 def unless_covered(method: Shown) -> Shown:
     """A MainScreen method that changes what the screen shows, made at once while the
     screen can be seen; while a full-screen view covers it, only the latest call is kept,
-    and made when the screen shows again (MainScreen.on_screen_resume). Drawing what
+    and made when the screen shows again (MainScreen.on_screen_resume), or before the next
+    such call if that comes first (the stack pops before the screen hears it). Drawing what
     nobody sees would take the training thread's time: Textual repaints the view over every
     change below it, and the plots are drawn in Python.
 
@@ -131,6 +132,9 @@ def unless_covered(method: Shown) -> Shown:
     @functools.wraps(method)
     def deferred(self: MainScreen, *args: Any, **kwargs: Any) -> None:
         if not self.covered:
+            # the view may have closed before this screen heard it shows again: the
+            # kept calls are older than this one, so they come first
+            self.show_kept()
             method(self, *args, **kwargs)
             return
         kind = (method.__name__, len(args), *sorted(kwargs))
@@ -446,10 +450,15 @@ class MainScreen(Screen):
 
     def on_screen_resume(self) -> None:
         """Shown again: make what changed while covered show, the plots at once."""
-        deferred, self._deferred = self._deferred, {}
-        for call in deferred.values():
+        self.show_kept()
+
+    def show_kept(self) -> None:
+        """Make the calls kept while covered (see unless_covered), in their order, and
+        the plots at once; none are left to make later, after newer calls."""
+        kept, self._deferred = self._deferred, {}
+        for call in kept.values():
             call()
-        if deferred:
+        if kept:
             self.show_plots(*self._plots)
 
     @on(ProbePanel.Moved)
