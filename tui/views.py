@@ -75,7 +75,10 @@ class OpenViews:
         """Publish the open views, and compute a newly opened one as soon as the trainer
         is free: a view that opened while the last queued step finished would else wait
         for the next step."""
-        self.session.open_views = views
+        session = self.session
+        if views != session.open_views:  # what the others cost to show says nothing of these
+            session.view_show_cost = session.views_due = 0.0
+        session.open_views = views
         if new is not None:  # at once if idle; else when the worker lets go of the trainer
             self.compute(new, self.session.generation)
 
@@ -108,14 +111,16 @@ class OpenViews:
             return
         started = time.thread_time()
         self.hand_out(message)
-        self.app.call_after_refresh(self.shown, started)
+        self.app.call_after_refresh(self.shown, started, self.session.open_views)
 
-    def shown(self, started: float) -> None:
+    def shown(self, started: float, views: frozenset[View] | None = None) -> None:
         """The views' new numbers are drawn: what handing them out and drawing them cost the
         event loop spaces the next (its CPU time: waiting for the training thread's turn
         with the interpreter is not a cost of the views; anything else the loop did
-        meanwhile counts, so it errs long)."""
-        self.session.view_show_cost = time.thread_time() - started
+        meanwhile counts, so it errs long). Not if other views opened or closed since
+        (views: those open when they were handed out)."""
+        if views is None or views == self.session.open_views:
+            self.session.view_show_cost = time.thread_time() - started
 
     def hand_out(self, message: ViewSnapshots) -> None:
         """Hand each open view its new numbers; a graph of another sample is dropped."""

@@ -744,3 +744,33 @@ async def test_a_call_made_before_the_screen_hears_it_shows_again_wins_over_kept
         app.main.show_marks([1, 2])  # newer news, handled before the resume
         await settle(pilot)
         assert curve.marks == (1, 2)
+
+
+async def test_a_view_opened_after_a_costly_one_is_not_spaced_by_its_cost(monkeypatch) -> None:
+    """The views' snapshots are spaced by ten times what the last ones cost to show: a
+    big model's graph view (0.5-0.8 s to draw) closed, the neurons view opened next had
+    its first maps ~5 s later and its next ~8 s after that. The open views changed, so
+    the cost measured for the others says nothing of them: the next ones are due now."""
+    from tui.views import OpenViews
+
+    shown = OpenViews.shown
+
+    def costly_params(self: OpenViews, started: float, *views) -> None:  # a 2 s drawing
+        shown(self, started, *views)
+        if "params" in self.session.open_views:
+            self.session.view_show_cost = 2.0
+
+    monkeypatch.setattr(OpenViews, "shown", costly_params)
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "space")
+        await wait_until(pilot, lambda: app.session.views_due > time.monotonic() + 5)
+        await pilot.press("escape", "n")
+        screen = app.screen
+        assert isinstance(screen, NeuronsScreen)
+        await wait_until(pilot, lambda: screen.snapshot is not None, timeout=8)
+        first = screen.snapshot.step
+        await wait_until(pilot, lambda: screen.snapshot.step > first, timeout=8)
+        await pilot.press("space")
+        await settle(pilot)
