@@ -15,7 +15,15 @@ from micrograd.training import Config, Trainer
 from tests.pilot_helpers import SIZE, idle, settle, step, wait_until
 from tui.app import MicrogradApp
 from tui.palette import POINT_MARKERS, cell_centres
-from tui.screens.neurons import RAMP, SCALE, NeuronsScreen, flags_text, map_text, weights_line
+from tui.screens.neurons import (
+    RAMP,
+    SCALE,
+    NeuronsScreen,
+    flags_text,
+    map_text,
+    percent,
+    weights_line,
+)
 from tui.widgets import BoundaryPlot
 from tui.widgets.boundary import ZERO_LINE_MARKER
 from tui.widgets.numfmt import num
@@ -118,7 +126,7 @@ async def test_a_relu_run_at_a_high_rate_flags_its_dead_neurons() -> None:
 
 def share_style(tiles, neuron: int, share: float) -> str:
     """The style of neuron's saturated share above its map (`L0 n3 sat 97%`)."""
-    text = f"sat {share:.0%}"
+    text = f"sat {percent(share)}"
     at = tiles.plain.index(f"L0 n{neuron} ") + len(f"L0 n{neuron} ")
     assert tiles.plain[at : at + len(text)] == text
     return " ".join(str(s.style) for s in tiles.spans if s.start <= at < s.end)
@@ -167,6 +175,25 @@ async def test_the_tutorials_run_at_step_100_flags_none_but_shows_its_saturation
             assert "dim" in style and "red" not in style
         await pilot.press("h")
         assert "layer0 8 neurons · none dead or saturated on 95% of the data" in body(screen)
+
+
+async def test_a_share_just_under_the_flag_never_reads_as_the_flags_95_percent() -> None:
+    """With --n 1000 (800 training points) a neuron can be saturated on 94.9% of them:
+    not flagged, its share dim, but rounded it read `sat 95%`, as a flagged one does. The
+    shares are rounded down: 94% there, and 99% (not 100%) for a neuron not quite all dead
+    or saturated."""
+    from dataclasses import replace
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_neurons(pilot, app)
+        snap = screen.snapshot
+        (health,) = snap.health
+        shares = (759 / 800, 799 / 800, *health.saturated[2:])  # 94.875%, 99.875%
+        snap = replace(snap, health=(replace(health, saturated=shares),))
+        label = [screen.tile(snap, 0, i, False)[0] for i in range(2)]
+        assert label[0].plain == "L0 n0 sat 94%" and "red" not in str(label[0].spans)
+        assert label[1].plain == "L0 n1 sat 99%" and "red" in str(label[1].spans)
 
 
 async def test_the_ratio_of_one_step_is_the_hand_computed_one_and_health_shows_it() -> None:

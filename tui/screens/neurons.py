@@ -118,12 +118,19 @@ def tiles_legend(activation: str, no_color: bool) -> Text:
     return scale_text(lo, hi, no_color)
 
 
+def percent(share: float) -> str:
+    """A share of the data as a whole percent, rounded down: a share under a threshold
+    never reads as the threshold (94.9% is `94%`, not the flag's `95%`), nor one short of
+    all as `100%`."""
+    return f"{math.floor(share * 100 + 1e-9)}%"
+
+
 def flag(health: LayerHealth, neuron: int) -> str:
     """What is wrong with a neuron, if anything: `dead 62%` or `sat 90%`."""
     if health.dead[neuron] >= DEAD_SHARE:
-        return f"dead {health.dead[neuron]:.0%}"
+        return f"dead {percent(health.dead[neuron])}"
     if health.saturated[neuron] >= SATURATED_SHARE:
-        return f"sat {health.saturated[neuron]:.0%}"
+        return f"sat {percent(health.saturated[neuron])}"
     return ""
 
 
@@ -393,7 +400,7 @@ class NeuronsScreen(Screen[None]):
                 warn, "bold red" if not self.app.no_color else "bold underline"
             )
         elif saturated >= MOSTLY_SATURATED:
-            label.append(f" sat {saturated:.0%}", "dim")
+            label.append(f" sat {percent(saturated)}", "dim")
         label.truncate(TILE_COLS)
         rows, biases = snap.layers[layer]
         weights = Text(weights_line(rows[neuron], biases[neuron], TILE_COLS), "dim")
@@ -438,8 +445,8 @@ class NeuronsScreen(Screen[None]):
         title = Text(f"layer{layer}.neuron{neuron}", "bold")
         bias = Text(f"bias  {num(biases[neuron])}")
         shares = [
-            Text(f"dead on {health.dead[neuron]:.0%} of the training data"),
-            Text(f"saturated on {health.saturated[neuron]:.0%}"),
+            Text(f"dead on {percent(health.dead[neuron])} of the training data"),
+            Text(f"saturated on {percent(health.saturated[neuron])}"),
         ]
         legend = scale_legend(act, reach, self.app.no_color)
         weights = [
