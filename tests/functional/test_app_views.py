@@ -774,3 +774,30 @@ async def test_a_view_opened_after_a_costly_one_is_not_spaced_by_its_cost(monkey
         await wait_until(pilot, lambda: screen.snapshot.step > first, timeout=8)
         await pilot.press("space")
         await settle(pilot)
+
+
+async def test_a_branch_taken_and_paused_under_a_view_shows_when_it_closes() -> None:
+    """At a past step, a view opened and space pressed there: the run branches and trains
+    under the view. Closed after a pause, the main screen shows the branch's present (no
+    past mark, no cursor, its speed gone), the old future faint, each number the run's."""
+    from tui.widgets.loss_curve import LossCurve
+
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: app.step_count == 10 and idle(app))
+        await pilot.press("left_curly_bracket")
+        await wait_until(pilot, lambda: app.session.viewing == 0 and idle(app))
+        metrics, curve = app.main.query_one(MetricsPanel), app.main.query_one(LossCurve)
+        assert metrics.past and curve.cursor == 0
+        await pilot.press("p", "space")
+        await wait_until(pilot, lambda: app.step_count >= 20)
+        await pilot.press("space", "escape")
+        await settle(pilot)
+        assert app.session.viewing is None and app.step_count == app.trainer.step_count
+        assert metrics.record == app.history[-1] and metrics.record.step == app.step_count
+        assert not metrics.past and curve.cursor is None and metrics.steps_per_sec is None
+        assert [r.step for r in curve.abandoned[0]] == list(range(11))
+        assert list(curve.history) == list(app.history)
+        assert app.main.query_one(BoundaryPlot).weights == app.snapshot.weights
