@@ -88,7 +88,8 @@ class Controls:
         if loaded is None and to_loaded:
             app.show_message(*wording.NOT_LOADED)
             return
-        away = loaded is not None and app.step_count != loaded.step
+        # away from the loaded step: at another, or at it in the past (the run goes on)
+        away = loaded is not None and self.session.end != loaded.step
         if away and not to_loaded and self.asked != "r":
             self.asked = "r"
             app.show_message(*wording.reset_choice(app.config.seed, loaded.step))

@@ -111,10 +111,12 @@ tenth of this spaces them further, so training keeps at least 90% of the worker.
 
 def check_cost(trainer: Trainer) -> float:
     """About how many seconds a gradient check of trainer takes: two evaluations of the
-    training split per parameter (one evaluation is timed here)."""
-    started = time.perf_counter()
+    training split per parameter (one evaluation is timed here, in this thread's CPU time:
+    on a busy machine the clock's time also counts the other programs' turns, and a single
+    short evaluation times a hundred times over misjudged the check)."""
+    started = time.thread_time()
     trainer.evaluate(trainer.train_split)
-    return 2 * len(trainer.optimizer.params) * (time.perf_counter() - started)
+    return 2 * len(trainer.optimizer.params) * (time.thread_time() - started)
 
 
 def one_line(error: BaseException | None) -> str:
@@ -690,8 +692,9 @@ class TrainingSession:
         self.viewing = None
 
     def unsaved_steps(self) -> int:
-        """How many steps no run file holds (quitting would lose them)."""
-        return max(0, self.trainer.step_count - self.saved_at)
+        """How many steps no run file holds (quitting would lose them): up to the run's
+        present, even at a past step (the trainer is then at that step)."""
+        return max(0, max(self.trainer.step_count, self.end) - self.saved_at)
 
     def request_save(self) -> None:
         self.save_requested.set()
@@ -993,6 +996,7 @@ class TrainingSession:
         (step, record), self.rewound = self.rewound, None
         run = self.current_run
         run.history = record_history([r for r in self.run_history if r.step <= step], run.limit)
+        self.saved_at = min(self.saved_at, step)  # a file past step holds the abandoned future
         self.rewind.truncate(step, record)
         self.post(Branched(generation, step))
 
@@ -1104,8 +1108,10 @@ class TrainingSession:
         except Exception as e:  # said on screen; the worker that saves (maybe the trainer) goes on
             self.post(RunSaved(None, f"{one_line(e)}: {self.save_dir / stem}.json"))
         else:
-            if self.rewound is None:
-                self.saved_at = trainer.step_count
+            # at a past step the file holds the run up to it (its steps since, no file)
+            self.saved_at = (
+                max(self.saved_at, trainer.step_count) if self.rewound else trainer.step_count
+            )
             self.post(RunSaved(str(saved), None))
 
 

@@ -155,3 +155,61 @@ async def test_r_in_a_new_run_resets_at_once_and_capital_r_says_why_not() -> Non
         assert app.step_count == 1 and "not loaded" in message(app)
         await pilot.press("r")
         await wait_until(pilot, lambda: app.step_count == 0 and idle(app))
+
+
+async def test_q_at_a_past_step_still_counts_the_steps_up_to_the_present() -> None:
+    """At step 0 again (home) the trainer is at step 0, but the run's 30 steps are still
+    unsaved: q said nothing and quit, losing them."""
+    app = MicrogradApp(Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S", "S", "S")
+        await wait_until(pilot, lambda: app.step_count == 30 and idle(app))
+        await pilot.press("home")
+        await wait_until(pilot, lambda: app.step_count == 0 and idle(app))
+        assert app.trainer.step_count == 0 and app.session.viewing == 0
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert app.is_running and message(app).startswith("30 unsaved steps: q again quits")
+
+
+async def test_r_at_a_loaded_runs_step_seen_from_later_still_offers_both(tmp_path: Path) -> None:
+    """Back at the loaded step from 10 steps past it, r reset at once: the 10 steps were
+    gone, and R was never offered. It offers both, as anywhere away from the loaded step."""
+    trainer = Trainer(Config())
+    for _ in range(20):
+        trainer.step()
+    path = save_run(tmp_path / "run.json", trainer, [])
+    loaded, entries = load_run(path)
+    app = MicrogradApp(trainer=loaded, history=entries)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: app.step_count == 30 and idle(app))
+        await pilot.press("left_curly_bracket")
+        await wait_until(pilot, lambda: app.step_count == 20 and idle(app))
+        assert app.session.viewing == 20
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert app.step_count == 20 and app.session.end == 30
+        assert message(app).startswith("r again: step 0 of seed 42; R: back to the loaded step 20")
+
+
+async def test_a_branch_from_before_the_saved_step_is_unsaved(tmp_path: Path) -> None:
+    """Saved at step 20, back to 10, a step there branches: the file holds the abandoned
+    future, not step 11 of the branch, so q says so (it counted the branch as saved)."""
+    app = MicrogradApp(Config(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("S", "S")
+        await wait_until(pilot, lambda: app.step_count == 20 and idle(app))
+        await pilot.press("w")
+        await wait_until(pilot, lambda: any(tmp_path.iterdir()) and idle(app))
+        assert app.session.unsaved_steps() == 0
+        await pilot.press("left_curly_bracket")
+        await wait_until(pilot, lambda: app.step_count == 10 and idle(app))
+        await step(pilot, app)
+        assert app.step_count == 11 and app.session.end == 11
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert app.is_running and message(app).startswith("1 unsaved step: q again quits")

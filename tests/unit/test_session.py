@@ -272,7 +272,10 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch, start: float = 1000.0) -> list[f
     """The session's time.monotonic reads clock[0]."""
     clock = [start]
     fake = types.SimpleNamespace(
-        monotonic=lambda: clock[0], perf_counter=time.perf_counter, sleep=time.sleep
+        monotonic=lambda: clock[0],
+        perf_counter=time.perf_counter,
+        thread_time=time.thread_time,
+        sleep=time.sleep,
     )
     monkeypatch.setattr(session_module, "time", fake)
     return clock
