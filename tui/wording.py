@@ -155,27 +155,26 @@ def diverged(step: int, what: str, config: Config, given: bool = False) -> Wordi
         f"weights of step {step - 1} are kept)."
     )
     if config.decay_overshoots:  # decay alone flips the weights' sign and grows them
+        wd_to_try = rate(DEFAULT.weight_decay)
         return (
-            f"{kept} The weight decay {wd} is too high for the learning rate {lr}: "
-            "quit and rerun with a lower --weight-decay (r replays this run, which "
-            "diverges again).",
-            f"Diverged at step {step}: weight decay {wd} too high for lr {lr}; rerun with less.",
-            f"Diverged at step {step}, step {step - 1} kept: weight decay too high; rerun "
-            "with less.",
-            f"Diverged at step {step}: weight decay too high; rerun with less.",
+            f"{kept} The weight decay {wd} is too high for the learning rate {lr}: e sets a "
+            f"lower one (try {wd_to_try}) and r starts over with it (step {step - 1} would "
+            "diverge again).",
+            f"Diverged at step {step}: weight decay {wd} too high for lr {lr}; e, then r.",
+            f"Diverged at step {step}, step {step - 1} kept: weight decay too high; e, then r.",
+            f"Diverged at step {step}: weight decay too high; e, then r.",
         )
     to_try = rate(lr_to_try(config))
     return (
-        f"{kept} The learning rate {lr} is too high: quit and rerun with --lr {to_try}; "
-        "r replays this run, which diverges again.",
-        f"Diverged at step {step}: learning rate {lr} too high; rerun with "
-        f"--lr {to_try} (r replays it).",
+        f"{kept} The learning rate {lr} is too high: - lowers it (try {to_try}); then "
+        f"space goes on from step {step - 1}, or r starts over with the new rate.",
+        f"Diverged at step {step}: learning rate {lr} too high; - lowers it (try {to_try}), "
+        "then space or r.",
         # the panel shows step - 1, the weights kept: say so where it fits
-        f"Diverged at step {step}, step {step - 1} kept: learning rate too high; rerun "
-        f"with --lr {to_try}.",
-        f"Diverged at step {step}: learning rate too high; rerun with --lr {to_try}.",
-        f"Diverged at step {step}: learning rate too high; rerun with a lower --lr.",
-        f"Diverged at step {step}: lr too high; rerun with a lower --lr.",
+        f"Diverged at step {step}, step {step - 1} kept: lr too high; - to {to_try}, then "
+        "space or r.",
+        f"Diverged at step {step}: lr too high; - to {to_try}, then space or r.",
+        f"Diverged at step {step}: lr too high; - lowers it.",
     )
 
 

@@ -164,16 +164,23 @@ async def test_divergence_pauses_with_a_message_and_keeps_the_weights() -> None:
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
         assert "Diverged at step 2" in message
-        # the fix is a lower rate: r replays the run, which diverges again. Not a tenth
-        # (100 diverges too, as every tenth down to 10 did): the default rate, which trains
-        assert "learning rate" in message and "rerun with --lr 0.1." in message, message
+        # the fix is a lower rate (-, live; r keeps it). Not a tenth (100 diverges too, as
+        # every tenth down to 10 did): the default rate, which trains
+        assert "lr too high; - to 0.1, then space or r." in message, message
         # the panel shows step 1 beside "Diverged at step 2": the message says why
         assert "Diverged at step 2, step 1 kept" in message, message
         assert app.step_count == 1 == app.trainer.step_count
         assert same_weights(app.trainer.weights(), reference.weights())
-        await pilot.press("r")  # and r recovers
+        await pilot.press("minus")  # as it says: - to 0.1 (1000, 500, ..., 0.2, 0.1)
+        while app.config.lr > 0.1:
+            await pilot.press("minus")
+            await pilot.pause(0.01)
+        await pilot.press("r")  # and r starts over with it
         await wait_until(pilot, lambda: app.step_count == 0 and app.state == "paused")
         await wait_until(pilot, lambda: idle(app))
+        await step(pilot, app)
+        await step(pilot, app)
+        assert app.state == "paused" and app.step_count == 2 and app.config.lr == 0.1
 
 
 async def test_divergence_from_weight_decay_says_so() -> None:
@@ -182,7 +189,7 @@ async def test_divergence_from_weight_decay_says_so() -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: app.state == "diverged")
         message = str(app.query_one("#message", Static).render())
-        assert "weight decay 50 too high for lr 0.1; rerun with less" in message, message
+        assert "weight decay 50 too high for lr 0.1; e, then r." in message, message
 
 
 async def test_divergence_while_training_keeps_its_message() -> None:
