@@ -91,11 +91,14 @@ PACE_POLL = 0.05
 PROGRESS_INTERVAL = 0.2
 """Seconds between the gradient check's progress reports while its view waits."""
 
-VIEW_SHARE = 0.1
+VIEW_SHARE = 0.05
 """While training, the open views may take about this share of the time: their next
-snapshots wait ten times what the last ones cost to make (worker) and to show and draw
+snapshots wait twenty times what the last ones cost to make (worker) and to show and draw
 (the event loop's CPU time up to the frame that shows them), so a big model's views stay
-live without stalling training or keys."""
+live without stalling training or keys. Half the 10% an open view may cost: sending the
+frames (the terminal driver's encoder, in its own thread) and Textual's own work around
+them are not counted, and with a 10% share the neurons view cost 9-14%
+(benchmarks/views.py)."""
 
 CHECK_BUDGET = 0.5
 """Seconds a gradient check may take between two training steps; a longer one (a bigger

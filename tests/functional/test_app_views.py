@@ -459,7 +459,7 @@ async def test_the_check_says_its_grads_are_the_next_steps_and_p_the_last_ones()
 async def test_slow_views_are_updated_less_often_while_training(monkeypatch) -> None:
     """A big model's views (hundreds of rows or tree nodes) were refreshed every 0.1 s:
     training slowed to a crawl and esc took over a second. Now a view's snapshots are
-    spaced by ten times what they cost."""
+    spaced by twenty times what they cost (VIEW_SHARE)."""
     calls: list[float] = []
     fill = ParamTableScreen.update_snapshot
 
@@ -747,7 +747,7 @@ async def test_a_call_made_before_the_screen_hears_it_shows_again_wins_over_kept
 
 
 async def test_a_view_opened_after_a_costly_one_is_not_spaced_by_its_cost(monkeypatch) -> None:
-    """The views' snapshots are spaced by ten times what the last ones cost to show: a
+    """The views' snapshots are spaced by twenty times what the last ones cost to show: a
     big model's graph view (0.5-0.8 s to draw) closed, the neurons view opened next had
     its first maps ~5 s later and its next ~8 s after that. The open views changed, so
     the cost measured for the others says nothing of them: the next ones are due now."""
