@@ -687,6 +687,7 @@ async def test_nothing_is_drawn_under_a_view_and_all_of_it_when_it_closes() -> N
         assert plot.weights == app.snapshot.weights != weights
 
 
+@pytest.mark.slow
 async def test_a_dialog_leaves_the_main_screen_live_under_it() -> None:
     """A dialog (help) shows the main screen around it: that keeps being drawn."""
     app = MicrogradApp(Config())
@@ -746,6 +747,7 @@ async def test_a_call_made_before_the_screen_hears_it_shows_again_wins_over_kept
         assert curve.marks == (1, 2)
 
 
+@pytest.mark.slow
 async def test_a_view_opened_after_a_costly_one_is_not_spaced_by_its_cost(monkeypatch) -> None:
     """The views' snapshots are spaced by twenty times what the last ones cost to show: a
     big model's graph view (0.5-0.8 s to draw) closed, the neurons view opened next had
@@ -776,6 +778,7 @@ async def test_a_view_opened_after_a_costly_one_is_not_spaced_by_its_cost(monkey
         await settle(pilot)
 
 
+@pytest.mark.slow
 async def test_a_branch_taken_and_paused_under_a_view_shows_when_it_closes() -> None:
     """At a past step, a view opened and space pressed there: the run branches and trains
     under the view. Closed after a pause, the main screen shows the branch's present (no
