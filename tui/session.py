@@ -415,6 +415,7 @@ News = (
     | DataEdited
     | NoTrainingPoints
     | Rewound
+    | Replaying
     | Branched
 )
 
@@ -931,18 +932,27 @@ class TrainingSession:
             rewind.changed(trainer)  # the present's settings, to come back to
         kept_from = None
         if step < rewind.start:
-            done = [0]
+            report = self.paced_progress(
+                lambda d, t: Replaying(generation, d, t), PANEL_INTERVAL, at_once=True
+            )
+            done = 0
+
+            def progress(steps: int, total: int) -> None:
+                nonlocal done
+                done = steps
+                report(steps, total)
+
             from_seed = rewind.replay_from_seed(
                 trainer,
                 should_stop=lambda: self.replay_given_up(generation, rewind.start),
-                progress=self.replay_progress(generation, done),
+                progress=progress,
             )
             if from_seed is None:  # given up: the trainer stays where it was
                 if generation == self.generation and self.scrub_to is None:
                     step = rewind.end if self.rewound is None else self.rewound[0]
                     record = rewind.state_at(step, trainer)
                     self.post(Rewound(generation, step, rewind.end, record, Snapshot.of(trainer)))
-                    self.post(Replaying(generation, done[0], rewind.start, stopped=True))
+                    self.post(Replaying(generation, done, rewind.start, stopped=True))
                 return  # a reset, or a step asked for since: its worker does it
             if not from_seed:
                 kept_from, step = rewind.start, rewind.start
@@ -962,20 +972,6 @@ class TrainingSession:
             or self.steps_wanted()
             or (asked is not None and asked >= start)
         )
-
-    def replay_progress(self, generation: int, done: list[int]) -> Callable[[int, int], None]:
-        """How a replay from the seed reports: at most every PANEL_INTERVAL, as Replaying
-        (done[0] keeps the latest count)."""
-        last = [-math.inf]
-
-        def progress(steps: int, total: int) -> None:
-            done[0] = steps
-            now = time.monotonic()
-            if now - last[0] >= PANEL_INTERVAL:
-                last[0] = now
-                self.post(Replaying(generation, steps, total))
-
-        return progress
 
     def post_moved(
         self, trainer: Trainer, generation: int, shown: tuple[list[Point], list[Point]]
@@ -1069,23 +1065,29 @@ class TrainingSession:
                 self.gradcheck_due = now + GRADCHECK_INTERVAL
             else:
                 started = time.monotonic()
-                check = GradCheckSnapshot.of(trainer, should_stop, self.check_progress(generation))
+                progress = self.paced_progress(
+                    lambda d, t: CheckProgress(generation, d, t), PROGRESS_INTERVAL
+                )
+                check = GradCheckSnapshot.of(trainer, should_stop, progress)
                 check_seconds = time.monotonic() - started  # 0.1 s for n = 100, 0.8 for 1000
                 self.gradcheck_due = now + max(GRADCHECK_INTERVAL, 10 * check_seconds)
         self.post(ViewSnapshots(generation, graph, params, check, classes, neurons))
         return time.monotonic() - now - check_seconds
 
-    def check_progress(self, generation: int) -> Callable[[int, int], None]:
-        """A progress callback for the gradient check (worker side): posts how far it has
-        got every PROGRESS_INTERVAL s, so a long first check shows it is under way."""
-        last = time.monotonic()
+    def paced_progress(
+        self, news: Callable[[int, int], News], every: float, at_once: bool = False
+    ) -> Callable[[int, int], None]:
+        """A progress callback (worker side) that posts news(done, total) at most every
+        `every` s: the first after that long, so a short task says nothing (a gradient
+        check), or at once (a replay from the seed, which a key asked for)."""
+        last = -math.inf if at_once else time.monotonic()
 
         def progress(done: int, total: int) -> None:
             nonlocal last
             now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL:
+            if now - last >= every:
                 last = now
-                self.post(CheckProgress(generation, done, total))
+                self.post(news(done, total))
 
         return progress
 

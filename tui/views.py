@@ -113,13 +113,13 @@ class OpenViews:
         self.hand_out(message)
         self.app.call_after_refresh(self.shown, started, self.session.open_views)
 
-    def shown(self, started: float, views: frozenset[View] | None = None) -> None:
+    def shown(self, started: float, views: frozenset[View]) -> None:
         """The views' new numbers are drawn: what handing them out and drawing them cost the
         event loop spaces the next (its CPU time: waiting for the training thread's turn
         with the interpreter is not a cost of the views; anything else the loop did
         meanwhile counts, so it errs long). Not if other views opened or closed since
         (views: those open when they were handed out)."""
-        if views is None or views == self.session.open_views:
+        if views == self.session.open_views:
             self.session.view_show_cost = time.thread_time() - started
 
     def hand_out(self, message: ViewSnapshots) -> None:
